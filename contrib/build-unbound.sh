@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# contrib/build-unbound.sh - build Debian 12's own Unbound source with dynlib support.
+#
+# Debian's packaged unbound is built without --with-dynlibmodule, so it cannot load
+# C modules such as mxguard. This script fetches Debian's source (apt-get source),
+# configures it --with-dynlibmodule --with-libevent and installs it into a cache
+# directory outside the source clone, keyed by the Unbound version:
+#
+#   $MXGUARD_CACHE/unbound-<version>/src     configured and built source tree
+#                                           (pass it to ./configure --with-unbound=)
+#   $MXGUARD_CACHE/unbound-<version>/inst    installed sbin/unbound, unbound-control ...
+#
+# A second run with the cache present only checks it and prints the tree path.
+# The last line printed on stdout is the source tree directory.
+#
+# Usage: contrib/build-unbound.sh [--deps-only] [--print-dir]
+# Environment: MXGUARD_CACHE (default /var/cache/mxguard)
+set -euo pipefail
+
+cache=${MXGUARD_CACHE:-/var/cache/mxguard}
+deps_only=no
+print_dir=no
+for a in "$@"; do
+	case "$a" in
+	--deps-only) deps_only=yes ;;
+	--print-dir) print_dir=yes ;;
+	-h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+	*) echo "build-unbound.sh: unknown argument '$a'" >&2; exit 2 ;;
+	esac
+done
+
+say() { echo "build-unbound: $*" >&2; }
+
+# Packages needed to build Unbound and mxguard and to run the tests and demo.
+PKGS="build-essential autoconf automake libtool pkg-config dpkg-dev
+ libssl-dev libevent-dev libexpat1-dev bison flex
+ libhiredis-dev libmaxminddb-dev libpsl-dev
+ redis-server redis-tools nsd ldnsutils bind9-dnsutils
+ groff-base valgrind"
+
+need_install() {
+	local p missing=""
+	for p in $PKGS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+	done
+	echo "$missing"
+}
+
+ensure_deb_src() {
+	# deb-src entries are needed by apt-get source; add them next to the deb ones.
+	if grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null; then
+		return 0
+	fi
+	say "enabling deb-src for bookworm"
+	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+		sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+			>/etc/apt/sources.list.d/mxguard-deb-src.sources
+	else
+		grep -E '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' \
+			>/etc/apt/sources.list.d/mxguard-deb-src.list
+	fi
+	APT_UPDATED=no
+}
+
+APT_UPDATED=no
+apt_update() {
+	if [ "$APT_UPDATED" = no ]; then
+		say "apt-get update"
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+		APT_UPDATED=yes
+	fi
+}
+
+missing=$(need_install)
+if [ -n "$missing" ]; then
+	apt_update
+	say "installing:$missing"
+	# nsd and redis-server must not start system-wide daemons on port 53/6379
+	# behind our back; policy-rc.d keeps them from starting at install.
+	prc=/usr/sbin/policy-rc.d
+	had_prc=no; [ -e $prc ] && had_prc=yes
+	[ $had_prc = yes ] || { printf '#!/bin/sh\nexit 101\n' >$prc; chmod 755 $prc; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
+	[ $had_prc = yes ] || rm -f $prc
+fi
+[ $deps_only = yes ] && exit 0
+
+# The version of the unbound source Debian currently offers (candidate of the package).
+ver=$(apt-cache policy unbound 2>/dev/null | awk '/Candidate:/ {print $2}')
+if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+	apt_update
+	ver=$(apt-cache policy unbound | awk '/Candidate:/ {print $2}')
+fi
+[ -n "$ver" ] || { say "cannot find the unbound package version (apt-cache policy unbound)"; exit 1; }
+key="unbound-${ver//[:~]/_}"
+dir="$cache/$key"
+
+if [ -f "$dir/.built" ] && [ -x "$dir/inst/sbin/unbound" ] && [ -f "$dir/src/config.h" ]; then
+	say "cached build found: $dir"
+	echo "$dir/src"
+	exit 0
+fi
+
+say "building Debian unbound $ver with dynlib into $dir"
+rm -rf "$dir"
+mkdir -p "$dir/dl"
+ensure_deb_src
+apt_update
+(cd "$dir/dl" && apt-get source -qq --download-only "unbound=$ver" >&2)
+dsc=$(ls "$dir"/dl/unbound_*.dsc | head -1)
+dpkg-source --no-check -x "$dsc" "$dir/src" >&2
+cd "$dir/src"
+./configure --prefix="$dir/inst" --with-dynlibmodule --with-libevent \
+	--enable-subnet --disable-flto --disable-rpath \
+	--with-pidfile="" --with-chroot-dir="" --with-username="" >&2
+make -j"$(nproc)" >&2
+make install >&2
+grep -q 'define WITH_DYNLIBMODULE 1' config.h || { say "config.h lacks WITH_DYNLIBMODULE"; exit 1; }
+touch "$dir/.built"
+rm -rf "$dir/dl"
+say "done: $dir"
+echo "$dir/src"

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * include/mxguard/engine.h - the detection engine: observation in, verdict out.
+ */
+/** \file
+ * The decision logic of mxguard, without Unbound: allowlist, name features,
+ * sliding windows, the six rules and blocks. One engine per loaded config,
+ * shared by every worker thread (its tables are sharded and locked inside;
+ * see module/engine.c). The time is passed in with each observation.
+ */
+#ifndef MXGUARD_ENGINE_H
+#define MXGUARD_ENGINE_H
+#include <stddef.h>
+#include <stdint.h>
+#include "mxguard/mxguard.h"
+#include "mxguard/obs.h"
+
+struct mxg_conf;
+struct mxg_engine;
+
+/** Longest reason text, including NUL. */
+#define MXG_REASON_MAX 192
+
+/** What the engine decided for one observation. */
+struct mxg_verdict {
+	/** action to take, after per-rule action, mode and dry-run */
+	enum mxg_action action;
+	/** the rule would have refused, but dry-run is on (action is LOG) */
+	int would_refuse;
+	/** rule that decided; MXG_RULE_COUNT when nothing fired */
+	enum mxg_rule_id rule;
+	/** one line in the style of the seed alert, e.g.
+	 * "client 10.1.2.3 made 14 MX lookups (5 numeric prefixes) for
+	 * evil.example in 1h"; "" when nothing fired */
+	char reason[MXG_REASON_MAX];
+	/** the client is an allowlisted relay */
+	int is_relay;
+	/** offset in obs->qname of the base (registrable) domain, wire format;
+	 * 0 when the name is itself a public suffix or unknown */
+	size_t base_off;
+	/** staging-shape score of the answer (0..100), 0 when no answer */
+	unsigned shape_score;
+};
+
+/**
+ * Create an engine for a config. The engine keeps a pointer to cfg (which
+ * must outlive it) and takes over nothing else.
+ * @return NULL with a reason in err on failure.
+ */
+struct mxg_engine* mxg_engine_new(const struct mxg_conf* cfg, char* err,
+	size_t errlen);
+
+/** Destroy an engine. NULL is fine. */
+void mxg_engine_free(struct mxg_engine* e);
+
+/**
+ * Judge one observation. Thread-safe; never blocks on I/O.
+ * - MXG_OBS_QUERY: counts the lookup in the windows and evaluates the
+ *   counting rules and blocks (non-relay, volume, fanout, staging-window,
+ *   blocked).
+ * - MXG_OBS_ANSWER: evaluates the answer rules (staging-shape, country) and
+ *   blocks; counts nothing. A refusing answer verdict starts a block of the
+ *   client+base domain for block-duration.
+ * - MXG_OBS_CACHED: both of the above.
+ * The strongest verdict wins; on a tie, the first rule in enum order.
+ * @param v: filled in (always).
+ */
+void mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
+	struct mxg_verdict* v);
+
+/** Could any enabled rule refuse (after mode, per-rule action, dry-run)?
+ * The glue keeps MX answers out of Unbound's cache only then. */
+int mxg_engine_can_refuse(const struct mxg_engine* e);
+
+/** Counters of the engine, for logs, stats and the Redis heartbeat. */
+struct mxg_engine_stats {
+	/** observations judged */
+	uint64_t observed;
+	/** tracked keys now (clients, client+base, domains) */
+	uint64_t keys;
+	/** keys evicted to stay under max-memory */
+	uint64_t evictions;
+	/** bytes used by the tables */
+	uint64_t mem;
+	/** verdicts per action */
+	uint64_t verdicts[MXG_ACT_REFUSE + 1];
+};
+
+/** Read the engine's counters (approximate while workers run). */
+void mxg_engine_get_stats(const struct mxg_engine* e,
+	struct mxg_engine_stats* st);
+
+#endif /* MXGUARD_ENGINE_H */

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * include/mxguard/geo.h - country and ASN of an address (libmaxminddb).
+ */
+/** \file
+ * Country and ASN lookups in MaxMind-format databases, opened once with
+ * MMDB_MODE_MMAP and shared read-only by every thread. Reads MaxMind's layout
+ * (country.iso_code, autonomous_system_number, autonomous_system_organization)
+ * and the flat ip-location-db layout (country_code, asn/as_number). Only
+ * module/geo.c includes maxminddb.h.
+ */
+#ifndef MXGUARD_GEO_H
+#define MXGUARD_GEO_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct mxg_geo;
+
+/** Result of a lookup. */
+struct mxg_geo_result {
+	/** ISO 3166 country code, uppercase; "" when unknown */
+	char country[3];
+	/** autonomous system number, 0 when unknown */
+	uint32_t asn;
+	/** AS organisation, "" when unknown (truncated) */
+	char as_org[64];
+};
+
+/**
+ * Open the databases. Either path may be NULL. A database that is missing or
+ * corrupt is reported in err (path and MMDB_strerror) and left out; the
+ * handle is still returned so the resolver keeps running with less geo.
+ * @return a handle (possibly with no database), NULL only on malloc failure.
+ */
+struct mxg_geo* mxg_geo_open(const char* country_path, const char* asn_path,
+	char* err, size_t errlen);
+
+/** Does the handle have a country (1), ASN (2) database (bit mask)? */
+int mxg_geo_have(const struct mxg_geo* g);
+
+/** Look up an address (family AF_INET: 4 bytes, AF_INET6: 16 bytes).
+ * Thread-safe. @return 1 if anything was found, 0 otherwise (r cleared). */
+int mxg_geo_lookup(const struct mxg_geo* g, int family, const uint8_t* addr,
+	struct mxg_geo_result* r);
+
+/** Close the databases and free the handle. NULL is fine. */
+void mxg_geo_close(struct mxg_geo* g);
+
+#endif /* MXGUARD_GEO_H */
