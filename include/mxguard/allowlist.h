@@ -37,7 +37,7 @@ int mxg_allowlist_match(const struct mxg_allowlist* al, int family,
 int mxg_allowlist_match_sa(const struct mxg_allowlist* al,
 	const struct sockaddr* sa);
 
-/** Number of netblocks added. */
+/** Number of distinct netblocks stored (a duplicate counts once). */
 size_t mxg_allowlist_count(const struct mxg_allowlist* al);
 
 /** Memory used, in bytes. */

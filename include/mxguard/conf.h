@@ -61,6 +61,15 @@ struct mxg_conf {
 	/** relay netblocks from `relay:` and `relay-file:`; never NULL after
 	 * mxg_conf_new (may be empty) */
 	struct mxg_allowlist* relays;
+	/** `relay:` values as written (malloc'd array of malloc'd strings),
+	 * kept for mxg_conf_print */
+	char** relay_text;
+	/** number of entries in relay_text */
+	size_t relay_text_count;
+	/** `relay-file:` paths read (malloc'd array of malloc'd strings) */
+	char** relay_files;
+	/** number of entries in relay_files */
+	size_t relay_files_count;
 	/** `client-prefix-v4:` bits kept of an IPv4 client; default 32 */
 	int client_prefix_v4;
 	/** `client-prefix-v6:` bits kept of an IPv6 client; default 64 */
@@ -153,5 +162,17 @@ void mxg_conf_free(struct mxg_conf* cfg);
 /** The action a rule takes once mode and dry-run are applied. */
 enum mxg_action mxg_conf_rule_action(const struct mxg_conf* cfg,
 	enum mxg_rule_id rule);
+
+/** Number of options in the schema table (for docs and tests). */
+size_t mxg_conf_option_count(void);
+
+/** Name of option i of the schema, NULL if i >= mxg_conf_option_count(). */
+const char* mxg_conf_option_name(size_t i);
+
+/**
+ * Print the schema, one option a line, tab-separated: section, name, type,
+ * range, default, help. Drives and checks docs/mxguard.conf.5.
+ */
+void mxg_conf_print_schema(FILE* out);
 
 #endif /* MXGUARD_CONF_H */
