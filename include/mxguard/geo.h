@@ -44,6 +44,10 @@ int mxg_geo_have(const struct mxg_geo* g);
 int mxg_geo_lookup(const struct mxg_geo* g, int family, const uint8_t* addr,
 	struct mxg_geo_result* r);
 
+/** Lookups that failed with a database error since open (corrupt data);
+ * the first one is logged, the rest only counted. Thread-safe. */
+uint64_t mxg_geo_errors(const struct mxg_geo* g);
+
 /** Close the databases and free the handle. NULL is fine. */
 void mxg_geo_close(struct mxg_geo* g);
 

@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * module/geo.c - country and ASN of an address (libmaxminddb).
+ */
+/** \file
+ * The only file that includes maxminddb.h. Two databases at most, a country
+ * one (`geoip-country:`) and an ASN one (`geoip-asn:`), each opened once with
+ * MMDB_MODE_MMAP in init and closed in deinit.
+ *
+ * Layouts read, from whichever database holds them:
+ * - MaxMind GeoIP2/GeoLite2 Country and City: country.iso_code, falling back
+ *   to registered_country.iso_code when the entry has no country;
+ * - MaxMind GeoLite2/GeoIP2 ASN: autonomous_system_number,
+ *   autonomous_system_organization;
+ * - the flat ip-location-db `*-mmdb` files (CC0, npm
+ *   `@ip-location-db/geo-whois-asn-country-mmdb` and friends): a top-level
+ *   country_code, and for their asn databases autonomous_system_number and
+ *   autonomous_system_organization (the same keys as MaxMind's).
+ * The country database is asked first; the ASN database fills in only what
+ * is still unknown, so a City database given as `geoip-asn:` is harmless.
+ *
+ * Broken databases: MMDB_open checks the metadata and the tree size, but a
+ * file can open fine and still fail at lookup time (bad pointers, bad search
+ * tree, bad data). So open also probes a few addresses and turns the database
+ * off with an error naming the path and MMDB_strerror when a probe fails; at
+ * lookup time every libmaxminddb error (lookup or MMDB_get_value) gives an
+ * empty result, is counted, and the first one is logged.
+ *
+ * Thread safety: after mxg_geo_open returns, the handle is only read.
+ * libmaxminddb keeps no state in MMDB_s during lookups (its THREAD SAFETY
+ * section: an MMDB_s may be shared by threads once opened), so any number of
+ * worker and sink threads may call mxg_geo_lookup at once without a lock.
+ * The error counter and the logged-once flag are atomics. Open and close
+ * happen in init and deinit, when no other thread uses the handle.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <maxminddb.h>
+#include "mxguard/geo.h"
+#include "mxguard/log.h"
+
+/** One opened database. */
+struct geo_db {
+	/** the libmaxminddb handle, valid when open is 1 */
+	MMDB_s mmdb;
+	/** 1 if mmdb is open and usable */
+	int open;
+	/** path, for messages (malloc'd) */
+	char* path;
+};
+
+/** The GeoIP handle, shared read-only by all threads. */
+struct mxg_geo {
+	/** `geoip-country:` database */
+	struct geo_db country;
+	/** `geoip-asn:` database */
+	struct geo_db asn;
+	/** lookups that failed with a libmaxminddb error */
+	_Atomic uint64_t errors;
+	/** set once the first lookup error has been logged */
+	atomic_flag logged;
+};
+
+/** Append a message to err, separated from earlier ones by "; ". */
+static void
+err_append(char* err, size_t errlen, const char* fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+err_append(char* err, size_t errlen, const char* fmt, ...)
+{
+	va_list ap;
+	size_t used;
+	if(!err || errlen == 0)
+		return;
+	used = strnlen(err, errlen);
+	if(used >= errlen - 1)
+		return;
+	if(used > 0) {
+		snprintf(err + used, errlen - used, "; ");
+		used = strnlen(err, errlen);
+	}
+	va_start(ap, fmt);
+	vsnprintf(err + used, errlen - used, fmt, ap);
+	va_end(ap);
+}
+
+/** Copy a UTF-8 string entry into dst (NUL-terminated, truncated).
+ * @return 1 if a non-empty string was copied. */
+static int
+copy_string(const MMDB_entry_data_s* d, char* dst, size_t dstlen)
+{
+	size_t n;
+	if(!d->has_data || d->type != MMDB_DATA_TYPE_UTF8_STRING ||
+		d->data_size == 0 || !d->utf8_string)
+		return 0;
+	n = d->data_size;
+	if(n >= dstlen)
+		n = dstlen - 1;
+	memcpy(dst, d->utf8_string, n);
+	dst[n] = 0;
+	return 1;
+}
+
+/** Read an unsigned integer entry of any width that fits 32 bits.
+ * @return 1 if a non-zero value was read. */
+static int
+read_uint(const MMDB_entry_data_s* d, uint32_t* v)
+{
+	uint64_t x;
+	if(!d->has_data)
+		return 0;
+	switch(d->type) {
+	case MMDB_DATA_TYPE_UINT16: x = d->uint16; break;
+	case MMDB_DATA_TYPE_UINT32: x = d->uint32; break;
+	case MMDB_DATA_TYPE_INT32:
+		if(d->int32 < 0)
+			return 0;
+		x = (uint64_t)d->int32;
+		break;
+	case MMDB_DATA_TYPE_UINT64: x = d->uint64; break;
+	default: return 0;
+	}
+	if(x == 0 || x > UINT32_MAX)
+		return 0;
+	*v = (uint32_t)x;
+	return 1;
+}
+
+/** Is s a two-letter code? Uppercase it in place if so. */
+static int
+country_code_ok(char* s)
+{
+	int i;
+	for(i = 0; i < 2; i++) {
+		char c = s[i];
+		if(c >= 'a' && c <= 'z')
+			s[i] = (char)(c - 'a' + 'A');
+		else if(!(c >= 'A' && c <= 'Z'))
+			return 0;
+	}
+	return s[2] == 0;
+}
+
+/** Get a value by path; the status is returned and the data cleared on
+ * any error, so the caller can tell "absent" (has_data 0, status ok) from
+ * "broken" (status not MMDB_SUCCESS). */
+static int
+get_value(MMDB_entry_s* entry, MMDB_entry_data_s* d, const char* const* path)
+{
+	int status;
+	memset(d, 0, sizeof(*d));
+	status = MMDB_aget_value(entry, d, path);
+	if(status != MMDB_SUCCESS) {
+		memset(d, 0, sizeof(*d));
+		/* a missing key or index is not an error of the database */
+		if(status == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR ||
+			status == MMDB_INVALID_LOOKUP_PATH_ERROR)
+			return MMDB_SUCCESS;
+	}
+	return status;
+}
+
+/** Fill in the fields of r still unknown from one entry.
+ * @return MMDB_SUCCESS or the first libmaxminddb error. */
+static int
+read_entry(MMDB_entry_s* entry, struct mxg_geo_result* r)
+{
+	static const char* const p_country[] = { "country", "iso_code", NULL };
+	static const char* const p_reg[] = { "registered_country", "iso_code",
+		NULL };
+	static const char* const p_flat[] = { "country_code", NULL };
+	static const char* const p_asn[] = { "autonomous_system_number", NULL };
+	static const char* const p_org[] = { "autonomous_system_organization",
+		NULL };
+	static const char* const* const p_cc[] = { p_country, p_reg, p_flat };
+	MMDB_entry_data_s d;
+	int status;
+	size_t i;
+	if(r->country[0] == 0) {
+		for(i = 0; i < sizeof(p_cc)/sizeof(p_cc[0]); i++) {
+			char cc[4];
+			if((status = get_value(entry, &d, p_cc[i])) != MMDB_SUCCESS)
+				return status;
+			if(copy_string(&d, cc, sizeof(cc)) && country_code_ok(cc)) {
+				memcpy(r->country, cc, 3);
+				break;
+			}
+		}
+	}
+	if(r->asn == 0) {
+		if((status = get_value(entry, &d, p_asn)) != MMDB_SUCCESS)
+			return status;
+		if(read_uint(&d, &r->asn)) {
+			if((status = get_value(entry, &d, p_org)) != MMDB_SUCCESS)
+				return status;
+			(void)copy_string(&d, r->as_org, sizeof(r->as_org));
+		}
+	}
+	return MMDB_SUCCESS;
+}
+
+/** Build a sockaddr for an address; IPv4-mapped IPv6 becomes IPv4.
+ * @return 1 if ok. */
+static int
+make_sockaddr(int family, const uint8_t* addr, struct sockaddr_storage* ss)
+{
+	static const uint8_t mapped[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
+	memset(ss, 0, sizeof(*ss));
+	if(family == AF_INET6 && memcmp(addr, mapped, 12) == 0) {
+		family = AF_INET;
+		addr += 12;
+	}
+	if(family == AF_INET) {
+		struct sockaddr_in* s4 = (struct sockaddr_in*)ss;
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, addr, 4);
+		return 1;
+	}
+	if(family == AF_INET6) {
+		struct sockaddr_in6* s6 = (struct sockaddr_in6*)ss;
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, addr, 16);
+		return 1;
+	}
+	return 0;
+}
+
+/** Look an address up in one database, filling what r still lacks.
+ * @return MMDB_SUCCESS (found or not) or a libmaxminddb error. */
+static int
+lookup_db(const struct geo_db* db, const struct sockaddr* sa,
+	struct mxg_geo_result* r)
+{
+	MMDB_lookup_result_s res;
+	int mmdb_err = MMDB_SUCCESS;
+	if(!db->open)
+		return MMDB_SUCCESS;
+	res = MMDB_lookup_sockaddr(&db->mmdb, sa, &mmdb_err);
+	if(mmdb_err == MMDB_IPV6_LOOKUP_IN_IPV4_DATABASE_ERROR)
+		return MMDB_SUCCESS; /* an IPv4-only database: unknown */
+	if(mmdb_err != MMDB_SUCCESS)
+		return mmdb_err;
+	if(!res.found_entry)
+		return MMDB_SUCCESS;
+	return read_entry(&res.entry, r);
+}
+
+/** Addresses looked up at open to catch broken files early: a spread over
+ * both families, including the ranges of MaxMind's test databases. */
+static const char* const probe_addrs[] = {
+	"1.1.1.1", "8.8.8.8", "81.2.69.160", "89.160.20.112", "128.0.0.1",
+	"203.0.113.1", "255.255.255.255", "0.0.0.0",
+	"2001:218::1", "2a02:d0c0::1", "2600:7000::1", "2001:4860::8888",
+	"::1", "ffff::1"
+};
+
+/** Probe a freshly opened database. @return MMDB_SUCCESS or the error. */
+static int
+probe_db(struct geo_db* db)
+{
+	size_t i;
+	for(i = 0; i < sizeof(probe_addrs)/sizeof(probe_addrs[0]); i++) {
+		struct mxg_geo_result r;
+		int status, gai = 0, mmdb_err = MMDB_SUCCESS;
+		MMDB_lookup_result_s res;
+		memset(&r, 0, sizeof(r));
+		res = MMDB_lookup_string(&db->mmdb, probe_addrs[i], &gai,
+			&mmdb_err);
+		if(gai != 0 ||
+			mmdb_err == MMDB_IPV6_LOOKUP_IN_IPV4_DATABASE_ERROR)
+			continue;
+		if(mmdb_err != MMDB_SUCCESS)
+			return mmdb_err;
+		if(!res.found_entry)
+			continue;
+		if((status = read_entry(&res.entry, &r)) != MMDB_SUCCESS)
+			return status;
+	}
+	return MMDB_SUCCESS;
+}
+
+/** Open one database; on failure append the reason to err and leave it
+ * off. @return 1 if open. */
+static int
+open_db(struct geo_db* db, const char* option, const char* path, char* err,
+	size_t errlen)
+{
+	int status;
+	if(!path || !*path)
+		return 0;
+	db->path = strdup(path);
+	errno = 0;
+	status = MMDB_open(path, MMDB_MODE_MMAP, &db->mmdb);
+	if(status != MMDB_SUCCESS) {
+		if(status == MMDB_IO_ERROR || status == MMDB_FILE_OPEN_ERROR)
+			err_append(err, errlen, "%s: %s: %s (%s), geo lookups "
+				"in it are off", option, path,
+				MMDB_strerror(status),
+				errno ? strerror(errno) : "unknown cause");
+		else
+			err_append(err, errlen, "%s: %s: %s, geo lookups in it "
+				"are off", option, path, MMDB_strerror(status));
+		return 0;
+	}
+	if((status = probe_db(db)) != MMDB_SUCCESS) {
+		err_append(err, errlen, "%s: %s: corrupt database: %s, geo "
+			"lookups in it are off", option, path,
+			MMDB_strerror(status));
+		MMDB_close(&db->mmdb);
+		return 0;
+	}
+	db->open = 1;
+	return 1;
+}
+
+struct mxg_geo*
+mxg_geo_open(const char* country_path, const char* asn_path, char* err,
+	size_t errlen)
+{
+	struct mxg_geo* g = calloc(1, sizeof(*g));
+	if(err && errlen)
+		err[0] = 0;
+	if(!g) {
+		err_append(err, errlen, "geoip: out of memory");
+		return NULL;
+	}
+	atomic_init(&g->errors, 0);
+	atomic_flag_clear(&g->logged);
+	(void)open_db(&g->country, "geoip-country", country_path, err, errlen);
+	(void)open_db(&g->asn, "geoip-asn", asn_path, err, errlen);
+	return g;
+}
+
+int
+mxg_geo_have(const struct mxg_geo* g)
+{
+	if(!g)
+		return 0;
+	return (g->country.open ? 1 : 0) | (g->asn.open ? 2 : 0);
+}
+
+/** Count a lookup error and log the first one. */
+static void
+lookup_failed(const struct mxg_geo* cg, const struct geo_db* db, int status)
+{
+	struct mxg_geo* g = (struct mxg_geo*)cg; /* atomics only */
+	atomic_fetch_add_explicit(&g->errors, 1, memory_order_relaxed);
+	if(!atomic_flag_test_and_set(&g->logged))
+		mxg_log_err("geoip: %s: lookup failed: %s (further errors are "
+			"only counted)", db->path ? db->path : "?",
+			MMDB_strerror(status));
+}
+
+int
+mxg_geo_lookup(const struct mxg_geo* g, int family, const uint8_t* addr,
+	struct mxg_geo_result* r)
+{
+	struct sockaddr_storage ss;
+	struct mxg_geo_result tmp;
+	int status;
+	memset(r, 0, sizeof(*r));
+	if(!g || !addr || !make_sockaddr(family, addr, &ss))
+		return 0;
+	memset(&tmp, 0, sizeof(tmp));
+	if((status = lookup_db(&g->country, (struct sockaddr*)&ss, &tmp))
+		!= MMDB_SUCCESS) {
+		lookup_failed(g, &g->country, status);
+		memset(&tmp, 0, sizeof(tmp));
+	}
+	if(tmp.country[0] == 0 || tmp.asn == 0) {
+		struct mxg_geo_result keep = tmp;
+		if((status = lookup_db(&g->asn, (struct sockaddr*)&ss, &tmp))
+			!= MMDB_SUCCESS) {
+			lookup_failed(g, &g->asn, status);
+			tmp = keep;
+		}
+	}
+	*r = tmp;
+	return r->country[0] != 0 || r->asn != 0;
+}
+
+uint64_t
+mxg_geo_errors(const struct mxg_geo* g)
+{
+	if(!g)
+		return 0;
+	return atomic_load_explicit(&((struct mxg_geo*)g)->errors,
+		memory_order_relaxed);
+}
+
+/** Close one database. */
+static void
+close_db(struct geo_db* db)
+{
+	if(db->open)
+		MMDB_close(&db->mmdb);
+	db->open = 0;
+	free(db->path);
+	db->path = NULL;
+}
+
+void
+mxg_geo_close(struct mxg_geo* g)
+{
+	if(!g)
+		return;
+	close_db(&g->country);
+	close_db(&g->asn);
+	free(g);
+}
