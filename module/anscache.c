@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * module/anscache.c - the private MX answer cache used when enforcing.
+ */
+/** \file
+ * A sharded hash table of MX answers. Each answer is a reply_info copied with
+ * Unbound's reply_info_copy() into a regional of its own, sized to the answer,
+ * so an entry is freed with one regional_destroy(). Keyed by the lowercased
+ * query name, type, class and the CD flag.
+ *
+ * Locking: MXG_AC_SHARDS shards, each with a pthread mutex that protects its
+ * hash chains, its LRU list and its byte count; a lookup copies the answer
+ * into the query's region while holding the shard lock, so an entry is never
+ * freed while it is read. Counters are atomics. The byte budget is split
+ * evenly over the shards.
+ */
+#include "config.h"
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util/data/msgreply.h"
+#include "util/data/packed_rrset.h"
+#include "util/data/dname.h"
+#include "util/regional.h"
+#include "module/anscache.h"
+
+/** Number of shards (a power of two). */
+#define MXG_AC_SHARDS 16
+/** Hash buckets per shard (a power of two). */
+#define MXG_AC_BUCKETS 1024
+
+/** One cached answer. */
+struct ac_entry {
+	/** next in the hash chain */
+	struct ac_entry* hnext;
+	/** LRU neighbours (head is most recent) */
+	struct ac_entry* lprev, *lnext;
+	/** hash of the key */
+	uint32_t hash;
+	/** query type, class, flags */
+	uint16_t qtype, qclass, flags;
+	/** length of qname */
+	size_t qname_len;
+	/** lowercased qname (in region) */
+	uint8_t* qname;
+	/** the answer, TTLs relative to stored (in region) */
+	struct reply_info* rep;
+	/** memory of this entry */
+	struct regional* region;
+	/** when stored and when it expires */
+	time_t stored, expire;
+	/** bytes accounted to this entry */
+	size_t size;
+};
+
+/** One shard. */
+struct ac_shard {
+	/** protects everything in the shard */
+	pthread_mutex_t lock;
+	/** hash chains */
+	struct ac_entry* buckets[MXG_AC_BUCKETS];
+	/** LRU list, most recent first */
+	struct ac_entry* lru_first, *lru_last;
+	/** bytes used */
+	size_t bytes;
+};
+
+struct mxg_anscache {
+	/** shards by hash */
+	struct ac_shard shards[MXG_AC_SHARDS];
+	/** byte budget of one shard */
+	size_t shard_max;
+	/** counters (atomic) */
+	uint64_t hits, misses, stores, evictions;
+};
+
+/** Hash of a lowercased key. */
+static uint32_t
+key_hash(const uint8_t* qname, size_t len, uint16_t qtype, uint16_t qclass,
+	uint16_t flags)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+	for(i = 0; i < len; i++) {
+		uint8_t c = qname[i];
+		if(c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		h = (h ^ c) * 16777619u;
+	}
+	h = (h ^ qtype) * 16777619u;
+	h = (h ^ qclass) * 16777619u;
+	h = (h ^ flags) * 16777619u;
+	return h;
+}
+
+struct mxg_anscache*
+mxg_anscache_new(size_t max_bytes)
+{
+	struct mxg_anscache* c = calloc(1, sizeof(*c));
+	int i;
+	if(!c)
+		return NULL;
+	for(i = 0; i < MXG_AC_SHARDS; i++)
+		pthread_mutex_init(&c->shards[i].lock, NULL);
+	c->shard_max = max_bytes / MXG_AC_SHARDS;
+	if(c->shard_max < 4096)
+		c->shard_max = 4096;
+	return c;
+}
+
+/** Unlink from LRU. */
+static void
+ac_lru_remove(struct ac_shard* s, struct ac_entry* e)
+{
+	if(e->lprev)
+		e->lprev->lnext = e->lnext;
+	else
+		s->lru_first = e->lnext;
+	if(e->lnext)
+		e->lnext->lprev = e->lprev;
+	else
+		s->lru_last = e->lprev;
+	e->lprev = e->lnext = NULL;
+}
+
+/** Put at the LRU head. */
+static void
+ac_lru_front(struct ac_shard* s, struct ac_entry* e)
+{
+	e->lprev = NULL;
+	e->lnext = s->lru_first;
+	if(s->lru_first)
+		s->lru_first->lprev = e;
+	s->lru_first = e;
+	if(!s->lru_last)
+		s->lru_last = e;
+}
+
+/** Remove an entry from its shard and free it. Shard locked. */
+static void
+entry_delete(struct ac_shard* s, struct ac_entry* e)
+{
+	struct ac_entry** p = &s->buckets[e->hash & (MXG_AC_BUCKETS - 1)];
+	while(*p && *p != e)
+		p = &(*p)->hnext;
+	if(*p)
+		*p = e->hnext;
+	ac_lru_remove(s, e);
+	s->bytes -= e->size;
+	regional_destroy(e->region);
+	free(e);
+}
+
+void
+mxg_anscache_free(struct mxg_anscache* c)
+{
+	int i;
+	if(!c)
+		return;
+	for(i = 0; i < MXG_AC_SHARDS; i++) {
+		struct ac_shard* s = &c->shards[i];
+		while(s->lru_first)
+			entry_delete(s, s->lru_first);
+		pthread_mutex_destroy(&s->lock);
+	}
+	free(c);
+}
+
+/** Find an entry. Shard locked. */
+static struct ac_entry*
+find(struct ac_shard* s, uint32_t h, const struct query_info* q,
+	uint16_t flags)
+{
+	struct ac_entry* e = s->buckets[h & (MXG_AC_BUCKETS - 1)];
+	for(; e; e = e->hnext) {
+		if(e->hash == h && e->qtype == q->qtype &&
+			e->qclass == q->qclass && e->flags == flags &&
+			e->qname_len == q->qname_len &&
+			query_dname_compare(e->qname, q->qname) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/** Bytes an answer needs in its own region (an upper bound). */
+static size_t
+answer_size(const struct reply_info* rep)
+{
+	size_t i, n = sizeof(struct reply_info) +
+		rep->rrset_count * (sizeof(struct ub_packed_rrset_key*) +
+		sizeof(struct rrset_ref)) + 256;
+	for(i = 0; i < rep->rrset_count; i++) {
+		struct ub_packed_rrset_key* k = rep->rrsets[i];
+		n += sizeof(*k) + k->rk.dname_len + 16 +
+			packed_rrset_sizeof((struct packed_rrset_data*)
+			k->entry.data) + 16;
+	}
+	return n;
+}
+
+int
+mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
+	uint16_t flags, const struct reply_info* rep, time_t now)
+{
+	uint32_t h;
+	struct ac_shard* s;
+	struct ac_entry* e, *old;
+	size_t need;
+	if(!c || !rep || rep->ttl <= 0 || q->qname_len > 255)
+		return 0;
+	need = answer_size(rep) + q->qname_len;
+	if(need > c->shard_max / 4)
+		return 0;
+	e = calloc(1, sizeof(*e));
+	if(!e)
+		return 0;
+	e->region = regional_create_custom(need);
+	if(!e->region) {
+		free(e);
+		return 0;
+	}
+	e->rep = reply_info_copy((struct reply_info*)rep, NULL, e->region);
+	e->qname = regional_alloc_init(e->region, q->qname, q->qname_len);
+	if(!e->rep || !e->qname) {
+		regional_destroy(e->region);
+		free(e);
+		return 0;
+	}
+	query_dname_tolower(e->qname);
+	e->qname_len = q->qname_len;
+	e->qtype = q->qtype;
+	e->qclass = q->qclass;
+	e->flags = flags;
+	e->hash = h = key_hash(e->qname, e->qname_len, q->qtype, q->qclass,
+		flags);
+	e->stored = now;
+	e->expire = now + rep->ttl;
+	e->size = need + sizeof(*e);
+	s = &c->shards[(h >> 24) & (MXG_AC_SHARDS - 1)];
+	pthread_mutex_lock(&s->lock);
+	if((old = find(s, h, q, flags)) != NULL)
+		entry_delete(s, old);
+	while(s->bytes + e->size > c->shard_max && s->lru_last) {
+		entry_delete(s, s->lru_last);
+		__atomic_add_fetch(&c->evictions, 1, __ATOMIC_RELAXED);
+	}
+	e->hnext = s->buckets[h & (MXG_AC_BUCKETS - 1)];
+	s->buckets[h & (MXG_AC_BUCKETS - 1)] = e;
+	ac_lru_front(s, e);
+	s->bytes += e->size;
+	pthread_mutex_unlock(&s->lock);
+	__atomic_add_fetch(&c->stores, 1, __ATOMIC_RELAXED);
+	return 1;
+}
+
+/** Lower a TTL by elapsed seconds, not below 0. */
+static time_t
+lower(time_t ttl, time_t elapsed)
+{
+	return ttl > elapsed ? ttl - elapsed : 0;
+}
+
+struct reply_info*
+mxg_anscache_lookup(struct mxg_anscache* c, const struct query_info* q,
+	uint16_t flags, time_t now, struct regional* region)
+{
+	uint32_t h;
+	struct ac_shard* s;
+	struct ac_entry* e;
+	struct reply_info* cp = NULL;
+	time_t elapsed = 0;
+	size_t i, j;
+	if(!c || q->qname_len > 255)
+		return NULL;
+	{
+		uint8_t low[256];
+		memcpy(low, q->qname, q->qname_len);
+		query_dname_tolower(low);
+		h = key_hash(low, q->qname_len, q->qtype, q->qclass, flags);
+	}
+	s = &c->shards[(h >> 24) & (MXG_AC_SHARDS - 1)];
+	pthread_mutex_lock(&s->lock);
+	e = find(s, h, q, flags);
+	if(e && now >= e->expire) {
+		entry_delete(s, e);
+		e = NULL;
+	}
+	if(e) {
+		cp = reply_info_copy(e->rep, NULL, region);
+		elapsed = now - e->stored;
+		ac_lru_remove(s, e);
+		ac_lru_front(s, e);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if(!cp) {
+		__atomic_add_fetch(&c->misses, 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	__atomic_add_fetch(&c->hits, 1, __ATOMIC_RELAXED);
+	if(elapsed > 0) {
+		cp->ttl = lower(cp->ttl, elapsed);
+		cp->prefetch_ttl = lower(cp->prefetch_ttl, elapsed);
+		cp->serve_expired_ttl = lower(cp->serve_expired_ttl, elapsed);
+		for(i = 0; i < cp->rrset_count; i++) {
+			struct packed_rrset_data* d = (struct packed_rrset_data*)
+				cp->rrsets[i]->entry.data;
+			d->ttl = lower(d->ttl, elapsed);
+			for(j = 0; j < d->count + d->rrsig_count; j++)
+				d->rr_ttl[j] = lower(d->rr_ttl[j], elapsed);
+		}
+	}
+	return cp;
+}
+
+size_t
+mxg_anscache_mem(const struct mxg_anscache* c)
+{
+	size_t n = 0;
+	int i;
+	if(!c)
+		return 0;
+	n = sizeof(*c);
+	for(i = 0; i < MXG_AC_SHARDS; i++)
+		n += __atomic_load_n(&c->shards[i].bytes, __ATOMIC_RELAXED);
+	return n;
+}
+
+void
+mxg_anscache_stats(const struct mxg_anscache* c, uint64_t* hits,
+	uint64_t* misses, uint64_t* stores, uint64_t* evictions)
+{
+	*hits = __atomic_load_n(&c->hits, __ATOMIC_RELAXED);
+	*misses = __atomic_load_n(&c->misses, __ATOMIC_RELAXED);
+	*stores = __atomic_load_n(&c->stores, __ATOMIC_RELAXED);
+	*evictions = __atomic_load_n(&c->evictions, __ATOMIC_RELAXED);
+}

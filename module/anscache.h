@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * module/anscache.h - the private MX answer cache used when enforcing.
+ */
+/** \file
+ * When a rule can refuse, MX answers are kept out of Unbound's message cache
+ * (a cache hit never reaches operate(), so it could not be refused). This
+ * cache gives allowed clients their fast answers back: answers are stored at
+ * moddone and served at the next query, TTLs counting down, bounded in bytes
+ * with least-recently-used eviction.
+ */
+#ifndef MXGUARD_ANSCACHE_H
+#define MXGUARD_ANSCACHE_H
+#include "config.h"
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct reply_info;
+struct regional;
+struct query_info;
+struct mxg_anscache;
+
+/** Create a cache holding at most max_bytes of answers. */
+struct mxg_anscache* mxg_anscache_new(size_t max_bytes);
+
+/** Free the cache and every answer. NULL is fine. */
+void mxg_anscache_free(struct mxg_anscache* c);
+
+/**
+ * Store a copy of an answer (NOERROR or NXDOMAIN, TTLs relative to now).
+ * @param flags: query flags that select the answer (the CD bit).
+ * @return 1 if stored, 0 if not (zero TTL, too big, no memory).
+ */
+int mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
+	uint16_t flags, const struct reply_info* rep, time_t now);
+
+/**
+ * Look up an answer and copy it into region with TTLs lowered by the time
+ * since it was stored. @return the copy, or NULL on a miss or expiry.
+ */
+struct reply_info* mxg_anscache_lookup(struct mxg_anscache* c,
+	const struct query_info* q, uint16_t flags, time_t now,
+	struct regional* region);
+
+/** Bytes in use. */
+size_t mxg_anscache_mem(const struct mxg_anscache* c);
+
+/** Counters: hits, misses, stores, evictions. */
+void mxg_anscache_stats(const struct mxg_anscache* c, uint64_t* hits,
+	uint64_t* misses, uint64_t* stores, uint64_t* evictions);
+
+#endif /* MXGUARD_ANSCACHE_H */

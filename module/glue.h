@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * module/glue.h - state shared by the files that touch Unbound's structs.
+ */
+/** \file
+ * The module's long-lived state (struct mxg_env, one per loaded config,
+ * reached through dynlibmod_env->dyn_env and as the callbacks' cb_arg) and the
+ * per-query state (struct mxg_qstate, in the query region). Only
+ * module/mxguard.c, module/hooks.c, module/anscache.c and module/log.c include
+ * Unbound headers; they include this file, which includes Unbound's config.h
+ * first because Unbound's struct layouts depend on it.
+ */
+#ifndef MXGUARD_GLUE_H
+#define MXGUARD_GLUE_H
+#include "config.h"
+#include <stdint.h>
+#include "util/module.h"
+#include "mxguard/mxguard.h"
+#include "mxguard/engine.h"
+#include "mxguard/event.h"
+#include "mxguard/jsonlog.h"
+
+struct mxg_conf;
+struct mxg_geo;
+struct mxg_category;
+struct mxg_sink;
+struct mxg_anscache;
+
+/**
+ * The module's state. Created in init, destroyed in deinit, when no worker
+ * runs. Shared by every worker thread: the pointers and flags are set in init
+ * and only read afterwards; the engine, answer cache, sink and rate limiter
+ * protect their own state (see their files); the counters are atomics.
+ */
+struct mxg_env {
+	/** Unbound's module id of the dynlib module */
+	int id;
+	/** config in force (owned), NULL in pass-through */
+	struct mxg_conf* cfg;
+	/** detection engine (owned) */
+	struct mxg_engine* engine;
+	/** GeoIP handle (owned), NULL when no database is configured */
+	struct mxg_geo* geo;
+	/** domain categories (owned) */
+	struct mxg_category* cat;
+	/** event queue and background thread (owned) */
+	struct mxg_sink* sink;
+	/** private MX answer cache (owned), only when enforcing */
+	struct mxg_anscache* cache;
+	/** JSON log line limiter (lock-free, see jsonlog.h) */
+	struct mxg_ratelimit logrl;
+	/** the config could not be loaded at reload: observe nothing, act on
+	 * nothing, and say so in the log */
+	int passthrough;
+	/** some rule can refuse: MX answers bypass Unbound's message cache and
+	 * are served from the private answer cache */
+	int enforce;
+	/** the country rule needs GeoIP on the query path */
+	int geo_inline;
+	/** MX lookups observed (atomic) */
+	uint64_t n_lookups;
+	/** lookups refused (atomic) */
+	uint64_t n_refused;
+	/** lookups tagged (atomic) */
+	uint64_t n_tagged;
+};
+
+/**
+ * Per-query state, allocated in the query region on the first operate() of a
+ * client MX query. Touched only by the worker that owns the mesh state.
+ */
+struct mxg_qstate {
+	/** verdict of the query stage */
+	struct mxg_verdict qv;
+	/** client address family and bytes */
+	int client_family;
+	/** client address */
+	uint8_t client_addr[16];
+	/** query came over TCP */
+	int tcp;
+	/** the answer was served from the private answer cache */
+	int from_cache;
+};
+
+/** Handle a client MX query entering the module (operate, new/pass).
+ * Sets qstate->ext_state[id]. */
+void mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate,
+	int id);
+
+/** Handle the answer coming back from the validator/iterator (moddone).
+ * Sets qstate->ext_state[id]. */
+void mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate,
+	int id);
+
+/** The inplace_cb_reply_cache callback: MX cache hits. cb_arg is the
+ * struct mxg_env. Always returns 1 (Unbound ignores the value). */
+int mxg_hooks_cache_hit(struct query_info* qinfo,
+	struct module_qstate* qstate, struct reply_info* rep, int rcode,
+	struct edns_data* edns, struct edns_option** opt_list_out,
+	struct comm_reply* repinfo, struct regional* region,
+	struct timeval* start_time, int id, void* cb_arg);
+
+#endif /* MXGUARD_GLUE_H */

@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * module/hooks.c - MX lookups out of Unbound's structs, verdicts back in.
+ */
+/** \file
+ * Where Unbound meets the engine. Every client MX lookup reaches one of two
+ * paths (unbound-module-api.md Q3, Q4):
+ * - a cache miss runs operate(): mxg_hooks_query() at module_event_new counts
+ *   the lookup and may refuse it before any upstream query; in enforce mode
+ *   it answers from the private answer cache; mxg_hooks_answer() at
+ *   module_event_moddone judges the answer (staging shape, country), refuses
+ *   or tags it, and stores it in the private cache;
+ * - a cache hit reaches only the inplace_cb_reply_cache callback,
+ *   mxg_hooks_cache_hit(), which counts, judges and tags (it cannot change the
+ *   rcode; in enforce mode MX answers never enter Unbound's cache).
+ * Each lookup becomes one struct mxg_obs for the engine and one struct
+ * mxg_event for the sink. Non-MX queries cost one type check. Internal
+ * queries (prefetch, validator sub-queries: no reply_list) are not counted.
+ */
+#include "config.h"
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include "util/module.h"
+#include "util/netevent.h"
+#include "util/regional.h"
+#include "util/data/msgreply.h"
+#include "util/net_help.h"
+#include "util/data/packed_rrset.h"
+#include "util/data/dname.h"
+#include "services/mesh.h"
+#include "services/cache/dns.h"
+#include "sldns/rrdef.h"
+#include "sldns/sbuffer.h"
+#include "module/glue.h"
+#include "module/anscache.h"
+#include "mxguard/conf.h"
+#include "mxguard/engine.h"
+#include "mxguard/geo.h"
+#include "mxguard/sink.h"
+#include "mxguard/log.h"
+
+/** The CD bit in query flags (util/net_help.h BIT_CD). */
+#define MXG_BIT_CD 0x0010
+
+/** The parts of an answer the engine looks at, on the stack. */
+struct answer_view {
+	/** MX records */
+	struct mxg_mx_rr mx[MXG_OBS_MAX_MX];
+	/** A/AAAA of the MX hosts */
+	struct mxg_addr_rr addrs[MXG_OBS_MAX_ADDR];
+	/** countries of addrs (when the country rule needs them) */
+	char countries[MXG_OBS_MAX_ADDR][3];
+};
+
+/** Copy a sockaddr into family + bytes. @return 0 if not IP. */
+static int
+addr_from_sa(const struct sockaddr_storage* ss, int* family, uint8_t* addr)
+{
+	if(ss->ss_family == AF_INET) {
+		*family = AF_INET;
+		memcpy(addr, &((const struct sockaddr_in*)ss)->sin_addr, 4);
+		return 1;
+	}
+	if(ss->ss_family == AF_INET6) {
+		*family = AF_INET6;
+		memcpy(addr, &((const struct sockaddr_in6*)ss)->sin6_addr, 16);
+		return 1;
+	}
+	return 0;
+}
+
+/** Fill obs with the MX records and MX host addresses of rep. */
+static void
+view_answer(struct mxg_env* env, const struct reply_info* rep,
+	struct mxg_obs* obs, struct answer_view* av)
+{
+	size_t i, j;
+	obs->mx = av->mx;
+	obs->addrs = av->addrs;
+	obs->n_mx = obs->n_addrs = 0;
+	if(!rep)
+		return;
+	obs->rcode = FLAGS_GET_RCODE(rep->flags);
+	for(i = 0; i < rep->an_numrrsets; i++) {
+		struct ub_packed_rrset_key* k = rep->rrsets[i];
+		struct packed_rrset_data* d;
+		if(ntohs(k->rk.type) != LDNS_RR_TYPE_MX)
+			continue;
+		d = (struct packed_rrset_data*)k->entry.data;
+		for(j = 0; j < d->count && obs->n_mx < MXG_OBS_MAX_MX; j++) {
+			/* rr_data: 2 bytes rdlength, 2 preference, name */
+			uint8_t* rd = d->rr_data[j];
+			size_t len = d->rr_len[j];
+			size_t nl;
+			if(len < 5)
+				continue;
+			nl = dname_valid(rd + 4, len - 4);
+			if(nl == 0)
+				continue;
+			av->mx[obs->n_mx].pref = sldns_read_uint16(rd + 2);
+			av->mx[obs->n_mx].exchange = rd + 4;
+			av->mx[obs->n_mx].exchange_len = nl;
+			obs->n_mx++;
+		}
+	}
+	for(i = rep->an_numrrsets + rep->ns_numrrsets; i < rep->rrset_count;
+		i++) {
+		struct ub_packed_rrset_key* k = rep->rrsets[i];
+		struct packed_rrset_data* d;
+		uint16_t t = ntohs(k->rk.type);
+		size_t alen = t == LDNS_RR_TYPE_A ? 4 :
+			(t == LDNS_RR_TYPE_AAAA ? 16 : 0);
+		if(alen == 0)
+			continue;
+		d = (struct packed_rrset_data*)k->entry.data;
+		for(j = 0; j < d->count && obs->n_addrs < MXG_OBS_MAX_ADDR;
+			j++) {
+			struct mxg_addr_rr* a = &av->addrs[obs->n_addrs];
+			if(d->rr_len[j] != 2 + alen)
+				continue;
+			a->owner = k->rk.dname;
+			a->owner_len = k->rk.dname_len;
+			a->family = alen == 4 ? AF_INET : AF_INET6;
+			memcpy(a->addr, d->rr_data[j] + 2, alen);
+			obs->n_addrs++;
+		}
+	}
+	if(env->geo_inline) {
+		for(i = 0; i < obs->n_addrs; i++) {
+			struct mxg_geo_result r;
+			mxg_geo_lookup(env->geo, av->addrs[i].family,
+				av->addrs[i].addr, &r);
+			memcpy(av->countries[i], r.country, 3);
+		}
+		obs->countries = (const char (*)[3])av->countries;
+		obs->n_countries = obs->n_addrs;
+	}
+}
+
+/** Make and queue the event of one lookup. */
+static void
+emit(struct mxg_env* env, const struct mxg_obs* obs,
+	const struct mxg_verdict* v, int rcode, int flags, uint64_t now_ms)
+{
+	struct mxg_event ev;
+	size_t i;
+	if(!env->sink)
+		return;
+	ev.time_ms = now_ms;
+	ev.client_family = (uint8_t)obs->client_family;
+	memcpy(ev.client_addr, obs->client_addr, 16);
+	ev.qname_len = (uint8_t)(obs->qname_len > 255 ? 255 : obs->qname_len);
+	memcpy(ev.qname, obs->qname, ev.qname_len);
+	ev.base_off = (uint8_t)(v->base_off < ev.qname_len ? v->base_off : 0);
+	ev.qtype = obs->qtype;
+	ev.rcode = (uint8_t)(rcode < 0 ? 255 : rcode);
+	ev.action = (uint8_t)v->action;
+	ev.rule = (uint8_t)v->rule;
+	ev.n_mx = (uint16_t)obs->n_mx;
+	ev.shape_score = (uint8_t)(v->shape_score > 255 ? 255 : v->shape_score);
+	ev.n_addr = 0;
+	for(i = 0; i < obs->n_addrs && ev.n_addr < MXG_EVENT_MAX_ADDR; i++) {
+		ev.mx_family[ev.n_addr] = (uint8_t)obs->addrs[i].family;
+		memcpy(ev.mx_addr[ev.n_addr], obs->addrs[i].addr, 16);
+		ev.n_addr++;
+	}
+	ev.upstream_family = (uint8_t)obs->upstream_family;
+	memcpy(ev.upstream_addr, obs->upstream_addr, 16);
+	if(v->is_relay)
+		flags |= MXG_EV_RELAY;
+	if(obs->tcp)
+		flags |= MXG_EV_TCP;
+	if(v->would_refuse)
+		flags |= MXG_EV_WOULD_REFUSE;
+	if((v->action != MXG_ACT_PASS || env->cfg->log_lookups) &&
+		mxg_ratelimit_allow(&env->logrl, now_ms))
+		flags |= MXG_EV_LOG;
+	ev.flags = (uint8_t)flags;
+	memcpy(ev.reason, v->reason, sizeof(ev.reason));
+	ev.reason[sizeof(ev.reason) - 1] = 0;
+	mxg_sink_push(env->sink, &ev);
+}
+
+/** Text for the EDE option of a verdict. */
+static void
+ede_text(const struct mxg_verdict* v, char* buf, size_t len)
+{
+	snprintf(buf, len, "mxguard %s: %s", mxg_rule_name(v->rule) ?
+		mxg_rule_name(v->rule) : "?", v->reason);
+}
+
+/** Merge an answer verdict into the query verdict: the stronger wins. */
+static void
+merge(struct mxg_verdict* into, const struct mxg_verdict* av)
+{
+	unsigned score = av->shape_score;
+	if(av->action > into->action ||
+		(into->rule == MXG_RULE_COUNT && av->rule != MXG_RULE_COUNT &&
+		av->action == into->action)) {
+		size_t base = into->base_off;
+		*into = *av;
+		if(!into->base_off)
+			into->base_off = base;
+	}
+	into->shape_score = score;
+}
+
+/** Time of the query in milliseconds. */
+static uint64_t
+qstate_ms(struct module_qstate* qstate)
+{
+	struct timeval* tv = qstate->env->now_tv;
+	return (uint64_t)tv->tv_sec * 1000 + (uint64_t)tv->tv_usec / 1000;
+}
+
+/** Refuse the query: REFUSED plus EDE 18 with the rule's text. */
+static void
+refuse(struct module_qstate* qstate, const struct mxg_verdict* v)
+{
+	char txt[MXG_REASON_MAX + 64];
+	ede_text(v, txt, sizeof(txt));
+	qstate->return_msg = NULL;
+	qstate->return_rcode = LDNS_RCODE_REFUSED;
+	edns_opt_list_append_ede(&qstate->edns_opts_front_out, qstate->region,
+		LDNS_EDE_PROHIBITED, txt);
+}
+
+/** Tag the answer: EDE 0 (Other) with the rule's text. */
+static void
+tag(struct edns_option** list, struct regional* region,
+	const struct mxg_verdict* v)
+{
+	char txt[MXG_REASON_MAX + 64];
+	ede_text(v, txt, sizeof(txt));
+	edns_opt_list_append_ede(list, region, LDNS_EDE_OTHER, txt);
+}
+
+/** Is this query a client MX lookup we judge? */
+static int
+is_client_mx(struct module_qstate* qstate)
+{
+	return qstate->qinfo.qtype == LDNS_RR_TYPE_MX &&
+		qstate->qinfo.qclass == LDNS_RR_CLASS_IN &&
+		!qstate->is_valrec && qstate->mesh_info &&
+		qstate->mesh_info->reply_list;
+}
+
+/** Build a dns_msg in the query region around a cached reply. */
+static struct dns_msg*
+make_msg(struct module_qstate* qstate, struct reply_info* rep)
+{
+	struct dns_msg* m = regional_alloc(qstate->region, sizeof(*m));
+	if(!m)
+		return NULL;
+	m->qinfo = qstate->qinfo;
+	m->rep = rep;
+	return m;
+}
+
+void
+mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
+{
+	struct mxg_qstate* mq;
+	struct mesh_reply* r;
+	struct mxg_obs obs;
+	struct reply_info* rep;
+	qstate->ext_state[id] = module_wait_module;
+	if(env->passthrough || qstate->minfo[id] || !is_client_mx(qstate))
+		return;
+	r = qstate->mesh_info->reply_list;
+	mq = regional_alloc_zero(qstate->region, sizeof(*mq));
+	if(!mq)
+		return;
+	if(!addr_from_sa(&r->query_reply.client_addr, &mq->client_family,
+		mq->client_addr))
+		return;
+	mq->tcp = r->query_reply.c && r->query_reply.c->type != comm_udp;
+	qstate->minfo[id] = mq;
+	if(env->enforce)
+		qstate->no_cache_store = 1;
+	__atomic_add_fetch(&env->n_lookups, 1, __ATOMIC_RELAXED);
+
+	memset(&obs, 0, sizeof(obs));
+	obs.stage = MXG_OBS_QUERY;
+	obs.now = *qstate->env->now;
+	obs.client_family = mq->client_family;
+	memcpy(obs.client_addr, mq->client_addr, 16);
+	obs.qname = qstate->qinfo.qname;
+	obs.qname_len = qstate->qinfo.qname_len;
+	obs.qtype = qstate->qinfo.qtype;
+	obs.qclass = qstate->qinfo.qclass;
+	obs.rcode = -1;
+	obs.tcp = mq->tcp;
+	mxg_engine_observe(env->engine, &obs, &mq->qv);
+	mxg_log_verbose(4, "query verdict %s rule %s",
+		mxg_action_name(mq->qv.action),
+		mq->qv.rule < MXG_RULE_COUNT ? mxg_rule_name(mq->qv.rule) : "-");
+
+	if(mq->qv.action == MXG_ACT_REFUSE) {
+		refuse(qstate, &mq->qv);
+		__atomic_add_fetch(&env->n_refused, 1, __ATOMIC_RELAXED);
+		emit(env, &obs, &mq->qv, LDNS_RCODE_REFUSED, 0,
+			qstate_ms(qstate));
+		qstate->ext_state[id] = module_finished;
+		return;
+	}
+	if(env->cache && (rep = mxg_anscache_lookup(env->cache,
+		&qstate->qinfo, qstate->query_flags & MXG_BIT_CD,
+		*qstate->env->now, qstate->region)) != NULL) {
+		struct dns_msg* m = make_msg(qstate, rep);
+		if(!m)
+			return;
+		qstate->return_msg = m;
+		qstate->return_rcode = LDNS_RCODE_NOERROR;
+		mq->from_cache = 1;
+		/* judge the cached answer as if it had just come back */
+		mxg_hooks_answer(env, qstate, id);
+		return;
+	}
+}
+
+void
+mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
+{
+	struct mxg_qstate* mq = (struct mxg_qstate*)qstate->minfo[id];
+	struct mxg_obs obs;
+	struct answer_view* av;
+	struct mxg_verdict v;
+	struct reply_info* rep;
+	int rcode, flags = 0;
+	qstate->ext_state[id] = module_finished;
+	if(!mq || env->passthrough)
+		return;
+	rep = qstate->return_msg ? qstate->return_msg->rep : NULL;
+	av = regional_alloc(qstate->region, sizeof(*av));
+	if(!av)
+		return;
+	memset(&obs, 0, sizeof(obs));
+	obs.stage = MXG_OBS_ANSWER;
+	obs.now = *qstate->env->now;
+	obs.client_family = mq->client_family;
+	memcpy(obs.client_addr, mq->client_addr, 16);
+	obs.qname = qstate->qinfo.qname;
+	obs.qname_len = qstate->qinfo.qname_len;
+	obs.qtype = qstate->qinfo.qtype;
+	obs.qclass = qstate->qinfo.qclass;
+	obs.rcode = rep ? FLAGS_GET_RCODE(rep->flags) : qstate->return_rcode;
+	obs.tcp = mq->tcp;
+	view_answer(env, rep, &obs, av);
+	if(qstate->reply_origin && qstate->reply_origin->len > 0)
+		addr_from_sa(&qstate->reply_origin->addr,
+			&obs.upstream_family, obs.upstream_addr);
+	mxg_engine_observe(env->engine, &obs, &v);
+	merge(&mq->qv, &v);
+	rcode = qstate->return_rcode ? qstate->return_rcode : obs.rcode;
+
+	/* keep the answer for the next client before acting on this one */
+	if(env->cache && !mq->from_cache && rep && qstate->return_rcode == 0 &&
+		(obs.rcode == LDNS_RCODE_NOERROR ||
+		obs.rcode == LDNS_RCODE_NXDOMAIN) &&
+		rep->security != sec_status_bogus)
+		mxg_anscache_store(env->cache, &qstate->qinfo,
+			qstate->query_flags & MXG_BIT_CD, rep, obs.now);
+
+	if(mq->qv.action == MXG_ACT_REFUSE) {
+		refuse(qstate, &mq->qv);
+		rcode = LDNS_RCODE_REFUSED;
+		__atomic_add_fetch(&env->n_refused, 1, __ATOMIC_RELAXED);
+	} else if(mq->qv.action == MXG_ACT_TAG) {
+		tag(&qstate->edns_opts_front_out, qstate->region, &mq->qv);
+		__atomic_add_fetch(&env->n_tagged, 1, __ATOMIC_RELAXED);
+	}
+	if(mq->from_cache)
+		flags |= MXG_EV_CACHED;
+	emit(env, &obs, &mq->qv, rcode, flags, qstate_ms(qstate));
+}
+
+int
+mxg_hooks_cache_hit(struct query_info* qinfo, struct module_qstate* qstate,
+	struct reply_info* rep, int rcode, struct edns_data* edns,
+	struct edns_option** opt_list_out, struct comm_reply* repinfo,
+	struct regional* region, struct timeval* start_time, int id,
+	void* cb_arg)
+{
+	struct mxg_env* env = (struct mxg_env*)cb_arg;
+	struct mxg_obs obs;
+	struct answer_view av;
+	struct mxg_verdict v;
+	uint64_t now_ms;
+	/* the one check every cached answer pays */
+	if(!qinfo || qinfo->qtype != LDNS_RR_TYPE_MX)
+		return 1;
+	if(!env || env->passthrough || !repinfo ||
+		qinfo->qclass != LDNS_RR_CLASS_IN)
+		return 1;
+	memset(&obs, 0, sizeof(obs));
+	if(!addr_from_sa(&repinfo->client_addr, &obs.client_family,
+		obs.client_addr))
+		return 1;
+	__atomic_add_fetch(&env->n_lookups, 1, __ATOMIC_RELAXED);
+	if(start_time && start_time->tv_sec) {
+		obs.now = start_time->tv_sec;
+		now_ms = (uint64_t)start_time->tv_sec * 1000 +
+			(uint64_t)start_time->tv_usec / 1000;
+	} else {
+		obs.now = time(NULL);
+		now_ms = (uint64_t)obs.now * 1000;
+	}
+	obs.stage = MXG_OBS_CACHED;
+	obs.qname = qinfo->qname;
+	obs.qname_len = qinfo->qname_len;
+	obs.qtype = qinfo->qtype;
+	obs.qclass = qinfo->qclass;
+	obs.rcode = rcode;
+	obs.tcp = repinfo->c && repinfo->c->type != comm_udp;
+	view_answer(env, rep, &obs, &av);
+	mxg_engine_observe(env->engine, &obs, &v);
+	if(v.action >= MXG_ACT_TAG && opt_list_out && region) {
+		/* a cache hit cannot be refused (the rcode is fixed):
+		 * REFUSE here only happens for answers cached before the
+		 * mode changed; say what would have happened */
+		tag(opt_list_out, region, &v);
+		__atomic_add_fetch(&env->n_tagged, 1, __ATOMIC_RELAXED);
+	}
+	emit(env, &obs, &v, obs.rcode, MXG_EV_CACHED, now_ms);
+	return 1;
+}

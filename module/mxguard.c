@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * module/mxguard.c - the six dynlib entry points of mxguard.
+ */
+/** \file
+ * What Unbound's dynlib module calls: init, deinit, operate, inform_super,
+ * clear and get_mem, the only symbols mxguard.so exports. init reads
+ * mxguard.conf (MXGUARD_CONF, else the configure-time default), builds the
+ * engine, opens GeoIP, starts the sink thread, sets env->unique_mesh so each
+ * client query gets its own decision, and registers the cache-hit callback
+ * through the dynlib wrapper. deinit undoes all of it, because the library is
+ * dlclosed after every reload.
+ *
+ * Reload safety: init failing during `unbound-control reload` kills Unbound
+ * (unbound-module-api.md Q8). So a config that cannot be loaded makes init
+ * fail only at the first start of the process (Unbound refuses to start, as
+ * it does for its own config errors); at a reload the module logs the errors
+ * loudly and runs in pass-through mode: it observes and blocks nothing until
+ * a good config is loaded. The environment variable MXGUARD_STARTED (set to
+ * the pid at the first successful init) tells a reload from a start, since
+ * the library's own statics do not survive the dlclose.
+ */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "util/module.h"
+#include "util/log.h"
+#include "dynlibmod/dynlibmod.h"
+#include "module/glue.h"
+#include "module/anscache.h"
+#include "mxguard/conf.h"
+#include "mxguard/allowlist.h"
+#include "mxguard/engine.h"
+#include "mxguard/geo.h"
+#include "mxguard/category.h"
+#include "mxguard/sink.h"
+#include "mxguard/log.h"
+
+#ifndef MXG_DEFAULT_CONF
+/** Where mxguard.conf is when MXGUARD_CONF is not set. */
+#define MXG_DEFAULT_CONF "/etc/unbound/mxguard.conf"
+#endif
+
+/** Environment variable that marks a process where init succeeded once. */
+#define MXG_STARTED_ENV "MXGUARD_STARTED"
+
+MXG_EXPORT int init(struct module_env* env, int id);
+MXG_EXPORT void deinit(struct module_env* env, int id);
+MXG_EXPORT void operate(struct module_qstate* qstate, enum module_ev event,
+	int id, struct outbound_entry* entry);
+MXG_EXPORT void inform_super(struct module_qstate* qstate, int id,
+	struct module_qstate* super);
+MXG_EXPORT void clear(struct module_qstate* qstate, int id);
+MXG_EXPORT size_t get_mem(struct module_env* env, int id);
+
+/** Has init succeeded before in this process (so this is a reload)? */
+static int
+is_reload(void)
+{
+	const char* s = getenv(MXG_STARTED_ENV);
+	return s && atol(s) == (long)getpid();
+}
+
+/** Remember that init succeeded in this process. */
+static void
+mark_started(void)
+{
+	char pid[32];
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	setenv(MXG_STARTED_ENV, pid, 1);
+}
+
+/** Free everything of an env, in the reverse order of setup. */
+static void
+env_free(struct mxg_env* e)
+{
+	if(!e)
+		return;
+	mxg_sink_stop(e->sink);
+	mxg_anscache_free(e->cache);
+	mxg_engine_free(e->engine);
+	mxg_category_free(e->cat);
+	mxg_geo_close(e->geo);
+	mxg_conf_free(e->cfg);
+	free(e);
+}
+
+/** Print each line of a multi-line error message to the log. */
+static void
+log_lines(const char* prefix, const char* msg)
+{
+	const char* p = msg;
+	while(p && *p) {
+		const char* nl = strchr(p, '\n');
+		int n = nl ? (int)(nl - p) : (int)strlen(p);
+		if(n > 0)
+			mxg_log_err("%s%.*s", prefix, n, p);
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+/** Load config and build the parts. @return 0 with errors logged. */
+static int
+env_setup(struct mxg_env* e, const char* file)
+{
+	char err[4096];
+	err[0] = 0;
+	e->cfg = mxg_conf_new();
+	if(!e->cfg) {
+		mxg_log_err("out of memory");
+		return 0;
+	}
+	if(!mxg_conf_read(e->cfg, file, err, sizeof(err))) {
+		log_lines("", err);
+		return 0;
+	}
+	e->engine = mxg_engine_new(e->cfg, err, sizeof(err));
+	if(!e->engine) {
+		mxg_log_err("%s: %s", file, err);
+		return 0;
+	}
+	if(e->cfg->geoip_country || e->cfg->geoip_asn) {
+		err[0] = 0;
+		e->geo = mxg_geo_open(e->cfg->geoip_country, e->cfg->geoip_asn,
+			err, sizeof(err));
+		if(err[0])
+			log_lines("geoip: ", err);
+	}
+	err[0] = 0;
+	e->cat = mxg_category_load(e->cfg->category_file, err, sizeof(err));
+	if(!e->cat) {
+		log_lines("category-file: ", err);
+		return 0;
+	}
+	e->geo_inline = e->geo && (mxg_geo_have(e->geo) & 1) &&
+		e->cfg->deny_country_count > 0 &&
+		e->cfg->rules[MXG_RULE_COUNTRY].enabled;
+	if(e->cfg->deny_country_count > 0 && !e->geo_inline)
+		mxg_log_err("deny-country is set but no country database is "
+			"open (geoip-country): the country rule is off");
+	e->enforce = mxg_engine_can_refuse(e->engine);
+	if(e->enforce) {
+		e->cache = mxg_anscache_new(e->cfg->mx_cache_size);
+		if(!e->cache) {
+			mxg_log_err("out of memory for the MX answer cache");
+			return 0;
+		}
+	}
+	mxg_ratelimit_init(&e->logrl, e->cfg->log_rate);
+	err[0] = 0;
+	e->sink = mxg_sink_start(e->cfg, e->geo, e->cat, err, sizeof(err));
+	if(!e->sink) {
+		mxg_log_err("cannot start the event thread: %s", err);
+		return 0;
+	}
+	return 1;
+}
+
+int
+init(struct module_env* env, int id)
+{
+	struct dynlibmod_env* de = (struct dynlibmod_env*)env->modinfo[id];
+	struct mxg_env* e;
+	const char* file = getenv("MXGUARD_CONF");
+	if(!file || !*file)
+		file = MXG_DEFAULT_CONF;
+	e = calloc(1, sizeof(*e));
+	if(!e) {
+		log_err("mxguard: out of memory");
+		return 0;
+	}
+	e->id = id;
+	if(!env_setup(e, file)) {
+		if(!is_reload()) {
+			mxg_log_err("not started: fix %s (check it with "
+				"mxguard-checkconf)", file);
+			env_free(e);
+			return 0;
+		}
+		/* a reload with a bad config must not take DNS down */
+		mxg_log_err("RELOAD WITH A BAD CONFIG: running in pass-through "
+			"mode, MX lookups are neither observed nor blocked "
+			"until %s is fixed and Unbound reloaded", file);
+		env_free(e);
+		e = calloc(1, sizeof(*e));
+		if(!e)
+			return 0;
+		e->id = id;
+		e->passthrough = 1;
+		de->dyn_env = e;
+		return 1;
+	}
+	/* one mesh state per client query, so each client gets its own
+	 * decision (unbound-module-api.md Q3) */
+	env->unique_mesh = 1;
+	if(!de->inplace_cb_register_wrapped((void*)&mxg_hooks_cache_hit,
+		inplace_cb_reply_cache, e, env, id)) {
+		mxg_log_err("cannot register the cache-hit callback");
+		env_free(e);
+		return 0;
+	}
+	de->dyn_env = e;
+	mark_started();
+	mxg_log_info("started: config %s, mode %s%s%s, %u relay netblocks, "
+		"MX answers %s", file, mxg_action_name(e->cfg->mode),
+		e->cfg->dry_run ? " (dry-run)" : "",
+		e->geo ? ", geoip on" : "",
+		(unsigned)mxg_allowlist_count(e->cfg->relays),
+		e->enforce ? "served from the mxguard cache (enforcing)" :
+		"cached by Unbound");
+	return 1;
+}
+
+void
+deinit(struct module_env* env, int id)
+{
+	struct dynlibmod_env* de = (struct dynlibmod_env*)env->modinfo[id];
+	struct mxg_env* e;
+	if(!de)
+		return;
+	e = (struct mxg_env*)de->dyn_env;
+	de->inplace_cb_delete_wrapped(env, inplace_cb_reply_cache, id);
+	de->dyn_env = NULL;
+	if(!e)
+		return;
+	if(!e->passthrough)
+		mxg_log_verbose(1, "stopping: %llu MX lookups seen, %llu "
+			"refused, %llu tagged",
+			(unsigned long long)e->n_lookups,
+			(unsigned long long)e->n_refused,
+			(unsigned long long)e->n_tagged);
+	env_free(e);
+}
+
+void
+operate(struct module_qstate* qstate, enum module_ev event, int id,
+	struct outbound_entry* entry)
+{
+	struct dynlibmod_env* de =
+		(struct dynlibmod_env*)qstate->env->modinfo[id];
+	struct mxg_env* e = (struct mxg_env*)de->dyn_env;
+	if(event == module_event_new || event == module_event_pass) {
+		if(!e) {
+			qstate->ext_state[id] = module_wait_module;
+			return;
+		}
+		mxg_hooks_query(e, qstate, id);
+		return;
+	}
+	if(event == module_event_moddone) {
+		if(!e) {
+			qstate->ext_state[id] = module_finished;
+			return;
+		}
+		mxg_hooks_answer(e, qstate, id);
+		return;
+	}
+	qstate->ext_state[id] = module_error;
+}
+
+void
+inform_super(struct module_qstate* qstate, int id,
+	struct module_qstate* super)
+{
+	/* mxguard starts no sub-queries */
+}
+
+void
+clear(struct module_qstate* qstate, int id)
+{
+	/* the per-query state lives in the query region */
+	qstate->minfo[id] = NULL;
+}
+
+size_t
+get_mem(struct module_env* env, int id)
+{
+	struct dynlibmod_env* de = (struct dynlibmod_env*)env->modinfo[id];
+	struct mxg_env* e = de ? (struct mxg_env*)de->dyn_env : NULL;
+	struct mxg_engine_stats st;
+	if(!e || e->passthrough)
+		return 0;
+	mxg_engine_get_stats(e->engine, &st);
+	return sizeof(*e) + (size_t)st.mem + mxg_anscache_mem(e->cache);
+}
