@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * include/mxguard/redis.h - Redis connection and the mxguard key schema.
+ */
+/** \file
+ * The one place that talks to Redis (module/redis.c is the only module file
+ * that includes hiredis.h). It connects over TCP ("host:port",
+ * "[v6addr]:port") or a Unix socket ("unix:/path") with a connect timeout and
+ * a command timeout, authenticates (password, or ACL user and password),
+ * selects the database, and reconnects with exponential backoff and jitter.
+ *
+ * It also owns the key schema of docs/redis-schema.md: the sink thread hands
+ * it a batch of records, it merges the counters of the batch (one INCRBY per
+ * key, not one per event), sends every command with redisAppendCommandArgv
+ * (binary-safe, no name is ever pasted into a format string) and then reads
+ * all the replies. Replies are checked defensively: error replies (MISCONF,
+ * OOM, NOAUTH, ...) are counted, a missing reply (timeout, connection lost)
+ * drops the connection and arms the backoff.
+ *
+ * Not thread-safe: one struct mxg_redis is used by one thread at a time.
+ */
+#ifndef MXGUARD_REDIS_H
+#define MXGUARD_REDIS_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct mxg_conf;
+struct mxg_redis;
+/** hiredis' context (only module/redis.c and the tools see its layout). */
+struct redisContext;
+
+/** Version of the key schema written by this code (MXG_SCHEMA_VERSION). */
+#define MXG_REDIS_SCHEMA_KEY "{meta}:schema"
+
+/** Seconds kept for the per-minute buckets (capped at redis-ttl). */
+#define MXG_REDIS_MINUTE_TTL 7200
+/** Seconds a heartbeat hash lives without a refresh. */
+#define MXG_REDIS_HEARTBEAT_TTL 30
+/** First reconnect delay, milliseconds (doubles up to the maximum). */
+#define MXG_REDIS_BACKOFF_MIN_MS 100
+/** Longest reconnect delay, milliseconds. */
+#define MXG_REDIS_BACKOFF_MAX_MS 10000
+
+/** How to reach Redis. Strings are borrowed by mxg_redis_new(), which copies
+ * them. */
+struct mxg_redis_opts {
+	/** "host:port", "[v6addr]:port", "host" (port 6379) or "unix:/path" */
+	const char* server;
+	/** ACL user, NULL for none (AUTH with the password only) */
+	const char* user;
+	/** password, NULL for none; never logged */
+	const char* password;
+	/** database number (SELECT when not 0) */
+	int db;
+	/** connect timeout, milliseconds (0: 500) */
+	uint32_t connect_timeout_ms;
+	/** command timeout, milliseconds (0: 1000) */
+	uint32_t timeout_ms;
+	/** key prefix, "" for none (never contains '{' or '}') */
+	const char* prefix;
+	/** TTL in seconds of the counters (0: 691200) */
+	uint32_t ttl;
+	/** approximate MAXLEN of the alert stream (0: 100000) */
+	uint32_t stream_maxlen;
+};
+
+/** Fill opts from a config (pointers into cfg, which must outlive them). */
+void mxg_redis_opts_from_conf(struct mxg_redis_opts* o,
+	const struct mxg_conf* cfg);
+
+/**
+ * Create a connection handle; it does not connect yet.
+ * @param o: options (copied).
+ * @param err: reason on failure.
+ * @param errlen: size of err.
+ * @return NULL on malloc failure or a server string that does not parse.
+ */
+struct mxg_redis* mxg_redis_new(const struct mxg_redis_opts* o, char* err,
+	size_t errlen);
+
+/** Close the connection and free the handle. NULL is fine. */
+void mxg_redis_free(struct mxg_redis* r);
+
+/**
+ * Connect, AUTH and SELECT now (blocking, bounded by the timeouts). On
+ * failure the reason (never the password) is in err, the error is counted
+ * and the backoff is armed.
+ * @param r: the handle.
+ * @param now_ms: current monotonic time in milliseconds (for the backoff).
+ * @param err: reason on failure.
+ * @param errlen: size of err.
+ * @return 1 if connected, 0 otherwise.
+ */
+int mxg_redis_connect(struct mxg_redis* r, uint64_t now_ms, char* err,
+	size_t errlen);
+
+/** Is the connection up? */
+int mxg_redis_connected(const struct mxg_redis* r);
+
+/** Has the backoff delay since the last failure passed (or was there no
+ * failure)? Always 1 while connected. */
+int mxg_redis_may_retry(const struct mxg_redis* r, uint64_t now_ms);
+
+/** Drop the connection (the next mxg_redis_connect starts a new one). */
+void mxg_redis_disconnect(struct mxg_redis* r);
+
+/** Redis errors so far: failed connects, error replies, timeouts. */
+uint64_t mxg_redis_errors(const struct mxg_redis* r);
+
+/** Reconnect delay that follows n consecutive failures (n >= 1), before
+ * jitter: 100 ms doubling up to 10 s. */
+uint32_t mxg_redis_backoff_ms(unsigned n);
+
+/** The hiredis context while connected, else NULL (for the report tool;
+ * owned by r). */
+struct redisContext* mxg_redis_context(struct mxg_redis* r);
+
+/**
+ * One event as the key schema needs it, prepared by the sink thread. Text
+ * fields are NUL-terminated; names are presentation format as made by
+ * mxg_jsonlog_name_text (escaped, so they never hold NUL).
+ */
+struct mxg_redis_rec {
+	/** time of the lookup, milliseconds since the epoch */
+	uint64_t time_ms;
+	/** client as written into keys: the address, or "addr/len" when the
+	 * client prefix length aggregates it */
+	char client[56];
+	/** base domain, lowercase, no trailing dot */
+	char base[1025];
+	/** client is an allowlisted relay */
+	int relay;
+	/** enum mxg_action of the verdict */
+	int action;
+	/** dry-run suppressed a refuse */
+	int would_refuse;
+	/** enum mxg_rule_id (MXG_RULE_COUNT: none) */
+	int rule;
+	/** country of the MX hosts, "" unknown */
+	char country[3];
+	/** ASN of the MX hosts, 0 unknown */
+	uint32_t asn;
+	/** AS organisation, "" unknown */
+	char as_org[64];
+	/** category of the base domain, "" none */
+	char category[32];
+	/** alert: number of field/value pairs in alert_argv (0: no alert) */
+	int alert_n;
+	/** alert: field, value, field, value, ... (borrowed, binary-safe) */
+	const char* const* alert_argv;
+	/** alert: lengths of alert_argv */
+	const size_t* alert_len;
+};
+
+/**
+ * Send the commands of a batch of records as one pipeline and read every
+ * reply. Needs a connection.
+ * @param r: the handle.
+ * @param recs: the records.
+ * @param n: number of records.
+ * @param now_ms: monotonic time, for the backoff when the connection fails.
+ * @return 1 if every reply arrived (error replies are counted, not fatal),
+ *	0 if the connection failed (it is then dropped and the backoff armed).
+ */
+int mxg_redis_write(struct mxg_redis* r, const struct mxg_redis_rec* recs,
+	size_t n, uint64_t now_ms);
+
+/** The fields of an instance heartbeat. */
+struct mxg_redis_heartbeat {
+	/** instance name */
+	const char* instance;
+	/** mode name ("log", "tag", "refuse", with " dry-run") */
+	const char* mode;
+	/** start time, seconds since the epoch */
+	uint64_t started;
+	/** now, seconds since the epoch */
+	uint64_t now;
+	/** sink counters */
+	uint64_t queued, dropped, sent, unsent, errors, logged;
+	/** queue capacity */
+	uint64_t queue_size;
+	/** fleet mode on */
+	int fleet;
+};
+
+/**
+ * Write the heartbeat hash, the instance index and the schema-version key.
+ * @return 1 if every reply arrived, 0 if the connection failed.
+ */
+int mxg_redis_heartbeat(struct mxg_redis* r,
+	const struct mxg_redis_heartbeat* hb, uint64_t now_ms);
+
+/**
+ * Read per-minute client buckets back (fleet mode): for each client, the
+ * counts of the minutes minute, minute-1, ..., minute-nmin+1, with one MGET
+ * per client (the keys share the client's hash tag), pipelined.
+ * @param r: the handle.
+ * @param clients: client strings as in struct mxg_redis_rec.client.
+ * @param nclients: number of clients.
+ * @param minute: current minute (epoch seconds / 60).
+ * @param nmin: number of minutes per client (at most 60).
+ * @param out: nclients * nmin counts; a missing key or a non-number is 0.
+ * @param now_ms: monotonic time, for the backoff.
+ * @return 1 on success, 0 if the connection failed.
+ */
+int mxg_redis_read_minutes(struct mxg_redis* r, const char* const* clients,
+	size_t nclients, uint64_t minute, unsigned nmin, uint64_t* out,
+	uint64_t now_ms);
+
+/**
+ * Build a key of the schema: prefix + "{" + tag + "}" + suffix, where tag and
+ * suffix are any bytes (binary-safe).
+ * @return length, or 0 if it does not fit in buflen (buf then "").
+ */
+size_t mxg_redis_key(char* buf, size_t buflen, const char* prefix,
+	const char* tag, size_t taglen, const char* suffix, size_t suffixlen);
+
+/** UTC day of a time as "YYYYMMDD" (buf of at least 9 bytes). */
+void mxg_redis_day(char* buf, uint64_t epoch_s);
+
+#endif /* MXGUARD_REDIS_H */
