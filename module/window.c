@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * module/window.c - bounded, sharded table of sliding windows.
+ */
+/** \file
+ * The table behind include/mxguard/window.h. MXG_WINDOW_SHARDS shards, picked
+ * by the top 6 bits of the key hash; each has a mutex, a fixed-size chained
+ * hash index (picked by the low bits), a doubly linked least-recently-seen
+ * list and a byte budget of max_memory / shards. Entries are malloc'd with a
+ * size fixed per kind (layout computed once in mxg_window_new); the optional
+ * extension is a second allocation. Every byte allocated is accounted to its
+ * shard (plus MALLOC_OVERHEAD per allocation) and inserting or extending
+ * evicts from the tail of the shard's list first, so the table never holds
+ * more than max_memory.
+ *
+ * Bytes per entry with the engine's default rules (64-bit build):
+ *   client (volume 60 s counter + fanout set of 21)        ~ 360
+ *   client + base domain (staging counter)                 ~ 232
+ *   ... plus its extension (numeric counter, prefix set,
+ *       15 samples in 480 bytes of text)                   ~ 840
+ * mxg_window_entry_bytes() gives the exact figures; bench_engine prints them.
+ *
+ * Counters: a ring of 16-bit sub-bucket counts plus the bucket number of
+ * the newest bucket and a running total; moving the window clears the
+ * buckets that fell out and subtracts them from the total, so a read or add
+ * in the same bucket costs a few instructions and never a loop over the ring.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mxguard/window.h"
+
+/** Bytes counted for malloc's own header per allocation. */
+#define MALLOC_OVERHEAD 16
+
+/** Round up to a multiple of 8. */
+#define ALIGN8(x) (((x) + 7) & ~(size_t)7)
+
+/** A counter's header; nb 16-bit buckets follow. */
+struct wctr {
+	/** bucket number (time / width) of the newest bucket */
+	uint32_t head;
+	/** sum of the buckets */
+	uint32_t total;
+	/** the buckets, ring indexed by bucket number % nb */
+	uint16_t b[];
+};
+
+/** One member of a distinct set. */
+struct wmember {
+	/** hash of the value, never 0 for a used member */
+	uint32_t h;
+	/** last seen, seconds (low 32 bits of time_t) */
+	uint32_t t;
+};
+
+/** A distinct set; cap members follow. */
+struct wdset {
+	/** members used, in m[0..n) */
+	uint32_t n;
+	/** pad to 8 */
+	uint32_t pad;
+	/** the members */
+	struct wmember m[];
+};
+
+/** Sample names of an extension. */
+struct wsamples {
+	/** names kept */
+	uint16_t n;
+	/** bytes of text used */
+	uint16_t used;
+	/** hashes of the names kept (for make_set's dedup) */
+	uint32_t h[MXG_WINDOW_SAMPLES];
+	/** the names, each NUL-terminated, one after the other */
+	char text[MXG_WINDOW_SAMPLE_BYTES];
+};
+
+/** Private entry: the public part first. */
+struct wentry {
+	/** what the caller sees */
+	struct mxg_window_entry pub;
+	/** key hash */
+	uint64_t key;
+	/** next in the hash chain */
+	struct wentry* hnext;
+	/** towards the most recently seen end of the LRU list */
+	struct wentry* prev;
+	/** towards the least recently seen end */
+	struct wentry* next;
+	/** extension, NULL if none */
+	uint8_t* ext;
+	/** enum mxg_window_kind */
+	uint8_t kind;
+	/** the counters and the distinct set follow, 8-aligned */
+	uint64_t data[];
+};
+
+/** Where things are in the entries of one kind. */
+struct klayout {
+	/** the config */
+	struct mxg_window_kind_conf c;
+	/** sub-buckets per counter */
+	uint32_t nb;
+	/** seconds per sub-bucket */
+	uint32_t width;
+	/** bytes of one counter */
+	size_t ctr_size;
+	/** bytes of the entry allocation */
+	size_t size;
+	/** offset of the inline distinct set in data */
+	size_t dist_off;
+	/** bytes of the extension allocation, 0 if none */
+	size_t ext_size;
+	/** offset of the extension's distinct set */
+	size_t ext_dist_off;
+	/** offset of the samples in the extension */
+	size_t ext_samp_off;
+};
+
+/** One shard. */
+struct wshard {
+	/** protects everything below */
+	pthread_mutex_t lock;
+	/** hash index, mask + 1 chains */
+	struct wentry** index;
+	/** number of chains - 1 */
+	size_t mask;
+	/** most recently seen */
+	struct wentry* head;
+	/** least recently seen, evicted first */
+	struct wentry* tail;
+	/** bytes of entries and extensions (with overhead) */
+	size_t bytes;
+	/** most bytes entries and extensions may use */
+	size_t budget;
+	/** live entries per kind */
+	uint64_t count[MXG_WK_COUNT];
+	/** entries with an extension */
+	uint64_t extended;
+	/** evictions */
+	uint64_t evictions;
+	/** refused inserts and extensions */
+	uint64_t refused;
+} __attribute__((aligned(64)));
+
+/** The table. */
+struct mxg_window {
+	/** the shards */
+	struct wshard shards[MXG_WINDOW_SHARDS];
+	/** layout per kind */
+	struct klayout k[MXG_WK_COUNT];
+	/** bytes of the fixed part: this struct and the indexes */
+	size_t fixed;
+	/** max_memory given at creation */
+	size_t max_memory;
+};
+
+/** Shard of a key. */
+static inline struct wshard*
+key_shard(struct mxg_window* w, uint64_t key)
+{
+	return &w->shards[key >> 58];
+}
+
+/** Counter number ctr of an entry, NULL if it does not exist. */
+static inline struct wctr*
+get_ctr(struct mxg_window* w, struct wentry* e, int ctr)
+{
+	const struct klayout* l = &w->k[e->kind];
+	if(ctr < 0)
+		return NULL;
+	if(ctr < l->c.counters)
+		return (struct wctr*)((uint8_t*)e->data + ctr * l->ctr_size);
+	ctr -= l->c.counters;
+	if(ctr < l->c.ext_counters && e->ext)
+		return (struct wctr*)(e->ext + ctr * l->ctr_size);
+	return NULL;
+}
+
+/** Compute the layout of a kind. @return 1 ok, 0 bad config. */
+static int
+layout_kind(struct klayout* l, const struct mxg_window_kind_conf* c,
+	char* err, size_t errlen, int kind)
+{
+	memset(l, 0, sizeof(*l));
+	l->c = *c;
+	if(c->counters < 0 || c->ext_counters < 0 || c->counters +
+		c->ext_counters > MXG_WINDOW_MAX_COUNTERS ||
+		c->distinct > MXG_WINDOW_DISTINCT_MAX ||
+		c->ext_distinct > MXG_WINDOW_DISTINCT_MAX) {
+		snprintf(err, errlen, "window kind %d: too many counters or "
+			"distinct values", kind);
+		return 0;
+	}
+	if((c->counters || c->ext_counters || c->ext_distinct) &&
+		c->period == 0) {
+		snprintf(err, errlen, "window kind %d: period is 0", kind);
+		return 0;
+	}
+	if(c->distinct && c->distinct_period == 0) {
+		snprintf(err, errlen, "window kind %d: distinct period is 0",
+			kind);
+		return 0;
+	}
+	if(c->period) {
+		l->nb = c->period < MXG_WINDOW_BUCKETS ? c->period :
+			MXG_WINDOW_BUCKETS;
+		l->width = (c->period + l->nb - 1) / l->nb;
+	}
+	l->ctr_size = ALIGN8(sizeof(struct wctr) + 2 * (size_t)l->nb);
+	l->dist_off = c->counters * l->ctr_size;
+	l->size = sizeof(struct wentry) + l->dist_off;
+	if(c->distinct)
+		l->size += sizeof(struct wdset) + c->distinct *
+			sizeof(struct wmember);
+	l->size = ALIGN8(l->size);
+	if(c->ext_counters || c->ext_distinct || c->ext_samples) {
+		l->ext_dist_off = c->ext_counters * l->ctr_size;
+		l->ext_samp_off = l->ext_dist_off;
+		if(c->ext_distinct)
+			l->ext_samp_off += ALIGN8(sizeof(struct wdset) +
+				c->ext_distinct * sizeof(struct wmember));
+		l->ext_size = l->ext_samp_off;
+		if(c->ext_samples)
+			l->ext_size += sizeof(struct wsamples);
+		l->ext_size = ALIGN8(l->ext_size);
+	}
+	return 1;
+}
+
+struct mxg_window*
+mxg_window_new(size_t max_memory,
+	const struct mxg_window_kind_conf kinds[MXG_WK_COUNT], char* err,
+	size_t errlen)
+{
+	struct mxg_window* w;
+	size_t i, min_size = 0, max_size = 0, per, est, chains;
+	if(max_memory < 65536) {
+		snprintf(err, errlen, "max-memory %zu is below 64k", max_memory);
+		return NULL;
+	}
+	/* sizeof is a multiple of 64: the shards are cache-line aligned */
+	w = aligned_alloc(64, sizeof(*w));
+	if(!w) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	memset(w, 0, sizeof(*w));
+	w->max_memory = max_memory;
+	for(i = 0; i < MXG_WK_COUNT; i++) {
+		size_t s;
+		if(!layout_kind(&w->k[i], &kinds[i], err, errlen, (int)i)) {
+			free(w);
+			return NULL;
+		}
+		if(!kinds[i].counters && !kinds[i].distinct)
+			continue;
+		s = w->k[i].size + MALLOC_OVERHEAD;
+		if(!min_size || s < min_size)
+			min_size = s;
+		s += w->k[i].ext_size ? w->k[i].ext_size + MALLOC_OVERHEAD : 0;
+		if(s > max_size)
+			max_size = s;
+	}
+	if(!min_size)
+		min_size = max_size = sizeof(struct wentry) + MALLOC_OVERHEAD;
+	w->fixed = sizeof(*w);
+	if(w->fixed >= max_memory) {
+		snprintf(err, errlen, "max-memory %zu is too small", max_memory);
+		free(w);
+		return NULL;
+	}
+	per = (max_memory - w->fixed) / MXG_WINDOW_SHARDS;
+	/* chains: about one per two entries of the smallest kind, a power of
+	 * two, and at most an eighth of the shard's bytes */
+	est = per / min_size;
+	chains = 16;
+	while(chains * 2 <= est / 2 && chains * 2 * sizeof(void*) <= per / 8)
+		chains *= 2;
+	if(per < chains * sizeof(void*) + MALLOC_OVERHEAD + max_size) {
+		snprintf(err, errlen, "max-memory %zu is too small for %d "
+			"shards of %zu-byte entries", max_memory,
+			MXG_WINDOW_SHARDS, max_size);
+		free(w);
+		return NULL;
+	}
+	for(i = 0; i < MXG_WINDOW_SHARDS; i++) {
+		struct wshard* sh = &w->shards[i];
+		sh->index = calloc(chains, sizeof(struct wentry*));
+		if(!sh->index) {
+			snprintf(err, errlen, "out of memory");
+			mxg_window_free(w);
+			return NULL;
+		}
+		sh->mask = chains - 1;
+		sh->budget = per - chains * sizeof(void*) - MALLOC_OVERHEAD;
+		pthread_mutex_init(&sh->lock, NULL);
+		w->fixed += chains * sizeof(void*) + MALLOC_OVERHEAD;
+	}
+	return w;
+}
+
+/** Free one entry and its extension. */
+static void
+entry_free(struct wentry* e)
+{
+	free(e->ext);
+	free(e);
+}
+
+void
+mxg_window_free(struct mxg_window* w)
+{
+	size_t i;
+	if(!w)
+		return;
+	for(i = 0; i < MXG_WINDOW_SHARDS; i++) {
+		struct wshard* sh = &w->shards[i];
+		struct wentry* e = sh->head, *n;
+		if(!sh->index)
+			continue;
+		while(e) {
+			n = e->next;
+			entry_free(e);
+			e = n;
+		}
+		free(sh->index);
+		pthread_mutex_destroy(&sh->lock);
+	}
+	free(w);
+}
+
+/** Bytes an entry holds now. */
+static inline size_t
+entry_bytes(const struct mxg_window* w, const struct wentry* e)
+{
+	const struct klayout* l = &w->k[e->kind];
+	return l->size + MALLOC_OVERHEAD + (e->ext ? l->ext_size +
+		MALLOC_OVERHEAD : 0);
+}
+
+/** Take an entry off the LRU list. */
+static inline void
+lru_unlink(struct wshard* sh, struct wentry* e)
+{
+	if(e->prev)
+		e->prev->next = e->next;
+	else	sh->head = e->next;
+	if(e->next)
+		e->next->prev = e->prev;
+	else	sh->tail = e->prev;
+}
+
+/** Put an entry at the front of the LRU list. */
+static inline void
+lru_front(struct wshard* sh, struct wentry* e)
+{
+	e->prev = NULL;
+	e->next = sh->head;
+	if(sh->head)
+		sh->head->prev = e;
+	else	sh->tail = e;
+	sh->head = e;
+}
+
+/** Evict the least recently seen entry (not keep). @return 1 if one was. */
+static int
+evict_one(struct mxg_window* w, struct wshard* sh, struct wentry* keep)
+{
+	struct wentry* e = sh->tail, **p;
+	if(!e || e == keep)
+		return 0;
+	for(p = &sh->index[e->key & sh->mask]; *p; p = &(*p)->hnext) {
+		if(*p == e) {
+			*p = e->hnext;
+			break;
+		}
+	}
+	lru_unlink(sh, e);
+	sh->bytes -= entry_bytes(w, e);
+	sh->count[e->kind]--;
+	if(e->ext)
+		sh->extended--;
+	sh->evictions++;
+	entry_free(e);
+	return 1;
+}
+
+/** Make room for need more bytes. @return 1 if they fit now. */
+static int
+make_room(struct mxg_window* w, struct wshard* sh, size_t need,
+	struct wentry* keep)
+{
+	if(need > sh->budget)
+		return 0;
+	while(sh->bytes + need > sh->budget) {
+		if(!evict_one(w, sh, keep))
+			return 0;
+	}
+	return 1;
+}
+
+/** Find an entry in its shard's index. */
+static inline struct wentry*
+find(struct wshard* sh, enum mxg_window_kind kind, uint64_t key)
+{
+	struct wentry* e;
+	for(e = sh->index[key & sh->mask]; e; e = e->hnext)
+		if(e->key == key && e->kind == kind)
+			return e;
+	return NULL;
+}
+
+struct mxg_window_entry*
+mxg_window_lock(struct mxg_window* w, enum mxg_window_kind kind,
+	uint64_t key, time_t now, int create)
+{
+	struct wshard* sh = key_shard(w, key);
+	struct wentry* e;
+	size_t need;
+	pthread_mutex_lock(&sh->lock);
+	e = find(sh, kind, key);
+	if(e) {
+		if(sh->head != e) {
+			lru_unlink(sh, e);
+			lru_front(sh, e);
+		}
+		e->pub.last_seen = now;
+		return &e->pub;
+	}
+	if(!create || (unsigned)kind >= MXG_WK_COUNT)
+		goto fail;
+	need = w->k[kind].size + MALLOC_OVERHEAD;
+	if(!make_room(w, sh, need, NULL)) {
+		sh->refused++;
+		goto fail;
+	}
+	e = calloc(1, w->k[kind].size);
+	if(!e) {
+		sh->refused++;
+		goto fail;
+	}
+	e->key = key;
+	e->kind = (uint8_t)kind;
+	e->pub.first_seen = now;
+	e->pub.last_seen = now;
+	e->hnext = sh->index[key & sh->mask];
+	sh->index[key & sh->mask] = e;
+	lru_front(sh, e);
+	sh->bytes += need;
+	sh->count[kind]++;
+	return &e->pub;
+fail:
+	pthread_mutex_unlock(&sh->lock);
+	return NULL;
+}
+
+struct mxg_window_entry*
+mxg_window_peek(struct mxg_window* w, enum mxg_window_kind kind,
+	uint64_t key)
+{
+	struct wshard* sh = key_shard(w, key);
+	struct wentry* e;
+	pthread_mutex_lock(&sh->lock);
+	e = find(sh, kind, key);
+	if(e)
+		return &e->pub;
+	pthread_mutex_unlock(&sh->lock);
+	return NULL;
+}
+
+void
+mxg_window_unlock(struct mxg_window* w, struct mxg_window_entry* pub)
+{
+	struct wentry* e = (struct wentry*)pub;
+	pthread_mutex_unlock(&key_shard(w, e->key)->lock);
+}
+
+uint32_t
+mxg_window_count(struct mxg_window* w, struct mxg_window_entry* pub,
+	int ctr, time_t now, uint32_t n)
+{
+	struct wentry* e = (struct wentry*)pub;
+	const struct klayout* l = &w->k[e->kind];
+	struct wctr* c = get_ctr(w, e, ctr);
+	uint32_t cur, i, steps, slot, room;
+	if(!c)
+		return 0;
+	cur = (uint32_t)((uint64_t)now / l->width);
+	if(cur > c->head) {
+		steps = cur - c->head;
+		if(c->total == 0) {
+			/* every bucket is 0 already */
+		} else if(steps >= l->nb) {
+			memset(c->b, 0, l->nb * sizeof(uint16_t));
+			c->total = 0;
+		} else {
+			for(i = 1; i <= steps; i++) {
+				slot = (c->head + i) % l->nb;
+				c->total -= c->b[slot];
+				c->b[slot] = 0;
+			}
+		}
+		c->head = cur;
+	}
+	/* a time before head (clock stepped back) counts in the head bucket */
+	if(n) {
+		slot = c->head % l->nb;
+		room = 65535u - c->b[slot];
+		if(n > room)
+			n = room;
+		c->b[slot] += (uint16_t)n;
+		c->total += n;
+	}
+	return c->total;
+}
+
+/** The distinct set number set of an entry, with its capacity and period. */
+static inline struct wdset*
+get_dset(struct mxg_window* w, struct wentry* e, int set, uint32_t* cap,
+	uint32_t* period)
+{
+	const struct klayout* l = &w->k[e->kind];
+	if(set == 0 && l->c.distinct) {
+		*cap = l->c.distinct;
+		*period = l->c.distinct_period;
+		return (struct wdset*)((uint8_t*)e->data + l->dist_off);
+	}
+	if(set == 1 && l->c.ext_distinct && e->ext) {
+		*cap = l->c.ext_distinct;
+		*period = l->c.period;
+		return (struct wdset*)(e->ext + l->ext_dist_off);
+	}
+	return NULL;
+}
+
+uint32_t
+mxg_window_distinct(struct mxg_window* w, struct mxg_window_entry* pub,
+	int set, uint32_t h, time_t now)
+{
+	struct wentry* e = (struct wentry*)pub;
+	uint32_t cap, period, i, live = 0, oldest = 0, now32 = (uint32_t)now;
+	int found = 0, oldest_live = 1;
+	struct wdset* d = get_dset(w, e, set, &cap, &period);
+	if(!d)
+		return 0;
+	for(i = 0; i < d->n; i++) {
+		struct wmember* m = &d->m[i];
+		int32_t age = (int32_t)(now32 - m->t);
+		if(h && m->h == h) {
+			if(age > 0)
+				m->t = now32;
+			found = 1;
+			live++;
+			continue;
+		}
+		if(age < (int32_t)period)
+			live++;
+		if(i == 0 || (int32_t)(m->t - d->m[oldest].t) < 0)
+			oldest = i;
+	}
+	if(!h || found)
+		return live;
+	if(d->n < cap) {
+		d->m[d->n].h = h;
+		d->m[d->n].t = now32;
+		d->n++;
+		return live + 1;
+	}
+	/* full: replace the least recently seen member */
+	if((int32_t)(now32 - d->m[oldest].t) >= (int32_t)period)
+		oldest_live = 0;
+	d->m[oldest].h = h;
+	d->m[oldest].t = now32;
+	return oldest_live ? live : live + 1;
+}
+
+int
+mxg_window_extend(struct mxg_window* w, struct mxg_window_entry* pub)
+{
+	struct wentry* e = (struct wentry*)pub;
+	struct wshard* sh = key_shard(w, e->key);
+	const struct klayout* l = &w->k[e->kind];
+	size_t need;
+	uint32_t i;
+	if(e->ext)
+		return 1;
+	if(!l->ext_size)
+		return 0;
+	need = l->ext_size + MALLOC_OVERHEAD;
+	if(!make_room(w, sh, need, e)) {
+		sh->refused++;
+		return 0;
+	}
+	e->ext = calloc(1, l->ext_size);
+	if(!e->ext) {
+		sh->refused++;
+		return 0;
+	}
+	/* new counters start at the current bucket of the inline ones so
+	 * they do not see a jump from bucket 0 */
+	for(i = 0; i < (uint32_t)l->c.ext_counters; i++)
+		((struct wctr*)(e->ext + i * l->ctr_size))->head =
+			(uint32_t)((uint64_t)pub->last_seen / l->width);
+	sh->bytes += need;
+	sh->extended++;
+	return 1;
+}
+
+int
+mxg_window_extended(const struct mxg_window_entry* pub)
+{
+	return ((const struct wentry*)pub)->ext != NULL;
+}
+
+/** The samples of an entry, NULL if it keeps none. */
+static inline struct wsamples*
+get_samples(const struct mxg_window* w, const struct wentry* e)
+{
+	const struct klayout* l = &w->k[e->kind];
+	if(!e->ext || !l->c.ext_samples)
+		return NULL;
+	return (struct wsamples*)(e->ext + l->ext_samp_off);
+}
+
+int
+mxg_window_sample(struct mxg_window* w, struct mxg_window_entry* pub,
+	uint64_t h, const char* name, size_t len)
+{
+	struct wsamples* s = get_samples(w, (struct wentry*)pub);
+	uint32_t h32 = (uint32_t)(h ^ (h >> 32)), i;
+	if(!s)
+		return 0;
+	for(i = 0; i < s->n; i++)
+		if(s->h[i] == h32)
+			return 1;
+	if(s->n >= MXG_WINDOW_SAMPLES || (size_t)s->used + len + 1 >
+		MXG_WINDOW_SAMPLE_BYTES)
+		return 0;
+	s->h[s->n++] = h32;
+	memcpy(s->text + s->used, name, len);
+	s->text[s->used + len] = 0;
+	s->used += (uint16_t)(len + 1);
+	return 1;
+}
+
+int
+mxg_window_sample_count(const struct mxg_window* w,
+	const struct mxg_window_entry* pub)
+{
+	const struct wsamples* s = get_samples(w, (const struct wentry*)pub);
+	return s ? s->n : 0;
+}
+
+int
+mxg_window_samples(const struct mxg_window* w,
+	const struct mxg_window_entry* pub, const char* sep, char* buf,
+	size_t len)
+{
+	const struct wsamples* s = get_samples(w, (const struct wentry*)pub);
+	size_t off = 0, seplen = strlen(sep), nl;
+	const char* p;
+	int i, done = 0;
+	if(!len)
+		return 0;
+	buf[0] = 0;
+	if(!s)
+		return 0;
+	p = s->text;
+	for(i = 0; i < s->n; i++) {
+		nl = strlen(p);
+		if(i && off + seplen < len) {
+			memcpy(buf + off, sep, seplen);
+			off += seplen;
+		} else if(i) {
+			break;
+		}
+		if(off + nl < len) {
+			memcpy(buf + off, p, nl);
+			off += nl;
+			done++;
+		} else {
+			memcpy(buf + off, p, len - 1 - off);
+			off = len - 1;
+			break;
+		}
+		p += nl + 1;
+	}
+	buf[off] = 0;
+	return done;
+}
+
+size_t
+mxg_window_entry_bytes(const struct mxg_window* w,
+	enum mxg_window_kind kind, int with_ext)
+{
+	const struct klayout* l;
+	if((unsigned)kind >= MXG_WK_COUNT)
+		return 0;
+	l = &w->k[kind];
+	if(!l->c.counters && !l->c.distinct)
+		return 0;
+	return l->size + MALLOC_OVERHEAD + (with_ext && l->ext_size ?
+		l->ext_size + MALLOC_OVERHEAD : 0);
+}
+
+void
+mxg_window_get_stats(struct mxg_window* w, struct mxg_window_stats* st)
+{
+	size_t i, k;
+	memset(st, 0, sizeof(*st));
+	st->mem = w->fixed;
+	st->max_mem = w->max_memory;
+	for(i = 0; i < MXG_WINDOW_SHARDS; i++) {
+		struct wshard* sh = &w->shards[i];
+		pthread_mutex_lock(&sh->lock);
+		for(k = 0; k < MXG_WK_COUNT; k++) {
+			st->per_kind[k] += sh->count[k];
+			st->entries += sh->count[k];
+		}
+		st->extended += sh->extended;
+		st->evictions += sh->evictions;
+		st->refused += sh->refused;
+		st->mem += sh->bytes;
+		pthread_mutex_unlock(&sh->lock);
+	}
+}

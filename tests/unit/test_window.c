@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * tests/unit/test_window.c - the bounded table of sliding windows.
+ */
+/** \file
+ * Sliding-window counters at their edges (with a fake clock passed in),
+ * distinct sets at their capacity, extensions and sample names, least
+ * recently seen eviction under a flood of a million keys within max-memory,
+ * and exact totals from concurrent threads.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mxguard/window.h"
+#include "tap.h"
+
+/** A well-spread 64-bit key for number i (splitmix64). */
+static uint64_t
+key_of(uint64_t i)
+{
+	uint64_t z = i + 0x9e3779b97f4a7c15ULL;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/** Layouts like the engine's defaults. */
+static void
+kinds_default(struct mxg_window_kind_conf k[MXG_WK_COUNT])
+{
+	memset(k, 0, sizeof(struct mxg_window_kind_conf) * MXG_WK_COUNT);
+	/* client: volume over 60 s, fanout set of 21 over 10 min */
+	k[MXG_WK_CLIENT].period = 60;
+	k[MXG_WK_CLIENT].counters = 1;
+	k[MXG_WK_CLIENT].distinct = 21;
+	k[MXG_WK_CLIENT].distinct_period = 600;
+	/* pair: lookups over 1 h; extension numeric counter, prefixes,
+	 * samples */
+	k[MXG_WK_PAIR].period = 3600;
+	k[MXG_WK_PAIR].counters = 1;
+	k[MXG_WK_PAIR].ext_counters = 1;
+	k[MXG_WK_PAIR].ext_distinct = 16;
+	k[MXG_WK_PAIR].ext_samples = 1;
+	/* domain: lookups over a day */
+	k[MXG_WK_DOMAIN].period = 86400;
+	k[MXG_WK_DOMAIN].counters = 1;
+}
+
+/** Count n events for a key at time now; return the total. */
+static uint32_t
+add(struct mxg_window* w, enum mxg_window_kind kind, uint64_t key,
+	time_t now, uint32_t n)
+{
+	struct mxg_window_entry* e = mxg_window_lock(w, kind, key, now, 1);
+	uint32_t t;
+	if(!e)
+		return 0xffffffff;
+	t = mxg_window_count(w, e, 0, now, n);
+	mxg_window_unlock(w, e);
+	return t;
+}
+
+static void
+test_create(void)
+{
+	struct mxg_window_kind_conf k[MXG_WK_COUNT];
+	struct mxg_window* w;
+	char err[256];
+	kinds_default(k);
+	w = mxg_window_new(1000, k, err, sizeof(err));
+	ok(w == NULL, "a table below 64k is refused: %s", err);
+	k[MXG_WK_CLIENT].counters = MXG_WINDOW_MAX_COUNTERS + 1;
+	w = mxg_window_new(1 << 20, k, err, sizeof(err));
+	ok(w == NULL, "too many counters are refused: %s", err);
+	kinds_default(k);
+	k[MXG_WK_PAIR].period = 0;
+	w = mxg_window_new(1 << 20, k, err, sizeof(err));
+	ok(w == NULL, "counters without a period are refused: %s", err);
+	kinds_default(k);
+	w = mxg_window_new(1 << 20, k, err, sizeof(err));
+	ok(w != NULL, "a 1 MiB table is made");
+	ok(mxg_window_entry_bytes(w, MXG_WK_CLIENT, 0) > 0 &&
+		mxg_window_entry_bytes(w, MXG_WK_PAIR, 1) >
+		mxg_window_entry_bytes(w, MXG_WK_PAIR, 0),
+		"entry sizes are known and the extension costs extra");
+	diag("bytes per entry: client %zu, pair %zu (%zu extended), "
+		"domain %zu", mxg_window_entry_bytes(w, MXG_WK_CLIENT, 0),
+		mxg_window_entry_bytes(w, MXG_WK_PAIR, 0),
+		mxg_window_entry_bytes(w, MXG_WK_PAIR, 1),
+		mxg_window_entry_bytes(w, MXG_WK_DOMAIN, 0));
+	mxg_window_free(w);
+	mxg_window_free(NULL);
+	ok(1, "freeing NULL is fine");
+}
+
+static void
+test_counter_edges(void)
+{
+	struct mxg_window_kind_conf k[MXG_WK_COUNT];
+	struct mxg_window* w;
+	struct mxg_window_entry* e;
+	char err[256];
+	time_t t0 = 1699999980; /* a multiple of 60 */
+	int i;
+	uint32_t tot = 0;
+	kinds_default(k);
+	w = mxg_window_new(1 << 20, k, err, sizeof(err));
+
+	/* 60 s window, 1 s buckets: exact */
+	for(i = 0; i < 30; i++)
+		tot = add(w, MXG_WK_CLIENT, key_of(1), t0 + i, 1);
+	is_int(tot, 30, "30 lookups in 30 s count 30");
+	is_int(add(w, MXG_WK_CLIENT, key_of(1), t0 + 30, 1), 31,
+		"the 31st lookup counts 31");
+	is_int(add(w, MXG_WK_CLIENT, key_of(1), t0 + 59, 0), 31,
+		"at t0+59 the lookup of t0 is still in the 60 s window");
+	is_int(add(w, MXG_WK_CLIENT, key_of(1), t0 + 60, 0), 30,
+		"at t0+60 the lookup of t0 has slid out");
+	is_int(add(w, MXG_WK_CLIENT, key_of(1), t0 + 75, 0), 15,
+		"at t0+75 the lookups of t0..t0+15 have slid out");
+	is_int(add(w, MXG_WK_CLIENT, key_of(1), t0 + 90, 0), 0,
+		"at t0+90 every lookup has slid out");
+	is_int(add(w, MXG_WK_CLIENT, key_of(1), t0 + 5000, 2), 2,
+		"after a long pause the window starts again");
+	is_int(add(w, MXG_WK_CLIENT, key_of(1), t0 + 4990, 1), 3,
+		"a time before the newest bucket (clock stepped back) is "
+		"counted in the newest bucket");
+
+	/* 1 h window, 60 s buckets: slides by at most 1/60 */
+	add(w, MXG_WK_PAIR, key_of(2), t0, 1);
+	add(w, MXG_WK_PAIR, key_of(2), t0 + 59, 1);
+	add(w, MXG_WK_PAIR, key_of(2), t0 + 60, 1);
+	is_int(add(w, MXG_WK_PAIR, key_of(2), t0 + 3599, 0), 3,
+		"1 h window: all three lookups count at t0+3599");
+	is_int(add(w, MXG_WK_PAIR, key_of(2), t0 + 3600, 0), 1,
+		"1 h window: at t0+3600 the 60 s bucket of t0 and t0+59 is gone");
+	is_int(add(w, MXG_WK_PAIR, key_of(2), t0 + 3660, 0), 0,
+		"1 h window: at t0+3660 the lookup of t0+60 is gone");
+
+	/* saturation of a bucket */
+	e = mxg_window_lock(w, MXG_WK_DOMAIN, key_of(3), t0, 1);
+	is_int(mxg_window_count(w, e, 0, t0, 70000), 65535,
+		"a sub-bucket saturates at 65535");
+	is_int(mxg_window_count(w, e, 0, t0 + 86400 / 60, 5), 65540,
+		"the next bucket adds to the total");
+	is_int(mxg_window_count(w, e, 5, t0, 1), 0,
+		"a counter that does not exist reads 0");
+	is_int(mxg_window_distinct(w, e, 0, 7, t0), 0,
+		"a distinct set that does not exist reads 0");
+	ok(!mxg_window_extend(w, e), "a kind without extension is not extended");
+	mxg_window_unlock(w, e);
+
+	/* the period below 60 s: one bucket per second */
+	kinds_default(k);
+	mxg_window_free(w);
+	k[MXG_WK_DOMAIN].period = 10;
+	w = mxg_window_new(1 << 20, k, err, sizeof(err));
+	add(w, MXG_WK_DOMAIN, key_of(4), t0, 1);
+	is_int(add(w, MXG_WK_DOMAIN, key_of(4), t0 + 9, 1), 2,
+		"10 s window: the lookup of t0 counts at t0+9");
+	is_int(add(w, MXG_WK_DOMAIN, key_of(4), t0 + 10, 0), 1,
+		"10 s window: and is gone at t0+10");
+	mxg_window_free(w);
+}
+
+static void
+test_distinct(void)
+{
+	struct mxg_window_kind_conf k[MXG_WK_COUNT];
+	struct mxg_window* w;
+	struct mxg_window_entry* e;
+	char err[256];
+	time_t t0 = 1700000000;
+	uint32_t i, n = 0;
+	kinds_default(k);
+	w = mxg_window_new(1 << 20, k, err, sizeof(err));
+	e = mxg_window_lock(w, MXG_WK_CLIENT, key_of(10), t0, 1);
+	for(i = 1; i <= 20; i++)
+		n = mxg_window_distinct(w, e, 0, 100 + i, t0 + i);
+	is_int(n, 20, "20 distinct values count 20");
+	is_int(mxg_window_distinct(w, e, 0, 105, t0 + 21), 20,
+		"a value seen before does not count again");
+	is_int(mxg_window_distinct(w, e, 0, 200, t0 + 22), 21,
+		"the 21st distinct value counts 21 (exact up to capacity)");
+	is_int(mxg_window_distinct(w, e, 0, 201, t0 + 23), 21,
+		"beyond the capacity the count stays at 21");
+	is_int(mxg_window_distinct(w, e, 0, 0, t0 + 23), 21,
+		"hash 0 only reads");
+	/* member 101 was seen at t0+1, and replaced by 201 (least recent);
+	 * 102 at t0+2 expires at t0+602 */
+	is_int(mxg_window_distinct(w, e, 0, 0, t0 + 601), 21,
+		"at t0+601 every value of t0+2.. is still live");
+	is_int(mxg_window_distinct(w, e, 0, 0, t0 + 602), 20,
+		"at t0+602 the value of t0+2 has expired");
+	is_int(mxg_window_distinct(w, e, 0, 0, t0 + 620), 3,
+		"at t0+620 only the values seen at t0+21.. are live");
+	is_int(mxg_window_distinct(w, e, 0, 300, t0 + 620), 4,
+		"a new value takes an expired slot and counts");
+	is_int(mxg_window_distinct(w, e, 0, 0, t0 + 5000), 0,
+		"much later nothing is live");
+	is_int(mxg_window_distinct(w, e, 1, 5, t0), 0,
+		"the extension set of a client does not exist");
+	mxg_window_unlock(w, e);
+	mxg_window_free(w);
+}
+
+static void
+test_extension(void)
+{
+	struct mxg_window_kind_conf k[MXG_WK_COUNT];
+	struct mxg_window* w;
+	struct mxg_window_entry* e;
+	struct mxg_window_stats st;
+	char err[256], buf[1024], name[64];
+	time_t t0 = 1700000000;
+	int i, kept = 0;
+	kinds_default(k);
+	w = mxg_window_new(1 << 20, k, err, sizeof(err));
+	e = mxg_window_lock(w, MXG_WK_PAIR, key_of(20), t0, 1);
+	ok(!mxg_window_extended(e), "a new pair has no extension");
+	is_int(mxg_window_count(w, e, 1, t0, 1), 0,
+		"its extension counter does not exist yet");
+	is_int(mxg_window_sample(w, e, 1, "a", 1), 0,
+		"and it keeps no samples");
+	ok(mxg_window_extend(w, e) && mxg_window_extended(e),
+		"the pair is extended");
+	ok(mxg_window_extend(w, e), "extending twice is fine");
+	is_int(mxg_window_count(w, e, 1, t0, 1), 1,
+		"the extension counter counts");
+	is_int(mxg_window_count(w, e, 0, t0, 1), 1,
+		"the inline counter is separate");
+	is_int(mxg_window_distinct(w, e, 1, 42, t0), 1,
+		"the extension distinct set counts");
+	for(i = 1; i <= 20; i++) {
+		snprintf(name, sizeof(name), "%d.evil.example", i);
+		kept += mxg_window_sample(w, e, key_of(1000 + i), name,
+			strlen(name));
+	}
+	is_int(kept, 15, "at most 15 sample names are kept");
+	is_int(mxg_window_sample(w, e, key_of(1001), "1.evil.example", 14), 1,
+		"a name already kept is recognised");
+	is_int(mxg_window_sample_count(w, e), 15, "15 samples");
+	is_int(mxg_window_samples(w, e, ",", buf, sizeof(buf)), 15,
+		"all 15 names are written");
+	ok(strncmp(buf, "1.evil.example,2.evil.example,", 30) == 0,
+		"samples are in first-seen order: %.40s", buf);
+	is_int(mxg_window_samples(w, e, ", ", buf, 20), 1,
+		"a short buffer gets the names that fit");
+	is_int((int)strlen(buf), 19, "and is filled and terminated");
+	mxg_window_unlock(w, e);
+
+	/* long names: the text budget limits what is kept */
+	e = mxg_window_lock(w, MXG_WK_PAIR, key_of(21), t0, 1);
+	mxg_window_extend(w, e);
+	memset(buf, 'x', 250);
+	kept = 0;
+	for(i = 0; i < 5; i++) {
+		buf[0] = (char)('a' + i);
+		kept += mxg_window_sample(w, e, key_of(2000 + i), buf, 250);
+	}
+	is_int(kept, MXG_WINDOW_SAMPLE_BYTES / 251,
+		"long names are kept while they fit the sample bytes");
+	mxg_window_unlock(w, e);
+	mxg_window_get_stats(w, &st);
+	is_int(st.extended, 2, "two extended entries are counted");
+	is_int(st.per_kind[MXG_WK_PAIR], 2, "two pair entries");
+	ok(!mxg_window_peek(w, MXG_WK_CLIENT, key_of(20)),
+		"the same key of another kind is another entry");
+	e = mxg_window_peek(w, MXG_WK_PAIR, key_of(20));
+	ok(e && e->first_seen == t0, "peek finds an entry without creating");
+	if(e)
+		mxg_window_unlock(w, e);
+	mxg_window_free(w);
+}
+
+static void
+test_eviction(void)
+{
+	struct mxg_window_kind_conf k[MXG_WK_COUNT];
+	struct mxg_window* w;
+	struct mxg_window_entry* e;
+	struct mxg_window_stats st;
+	char err[256];
+	size_t maxmem = 8 << 20;
+	time_t t0 = 1700000000;
+	uint64_t i, over = 0;
+	int found;
+	kinds_default(k);
+	w = mxg_window_new(maxmem, k, err, sizeof(err));
+	/* a "hot" client looked up often must survive the flood */
+	for(i = 0; i < 1000000; i++) {
+		time_t now = t0 + (time_t)(i / 10000);
+		e = mxg_window_lock(w, (i & 1) ? MXG_WK_PAIR : MXG_WK_DOMAIN,
+			key_of(100000000 + i), now, 1);
+		if(!e)
+			continue;
+		mxg_window_count(w, e, 0, now, 1);
+		if((i % 7) == 0)
+			mxg_window_extend(w, e);
+		mxg_window_unlock(w, e);
+		if((i % 1000) == 0) {
+			e = mxg_window_lock(w, MXG_WK_CLIENT, key_of(5), now, 1);
+			if(e) {
+				mxg_window_count(w, e, 0, now, 1);
+				mxg_window_unlock(w, e);
+			}
+			mxg_window_get_stats(w, &st);
+			if(st.mem > maxmem)
+				over++;
+		}
+	}
+	mxg_window_get_stats(w, &st);
+	is_int(over, 0, "memory never went over max-memory during the flood");
+	ok(st.mem <= maxmem, "after 1M distinct keys memory %llu <= %zu",
+		(unsigned long long)st.mem, maxmem);
+	ok(st.mem > maxmem / 2, "the table is used (%llu bytes)",
+		(unsigned long long)st.mem);
+	ok(st.evictions > 900000, "keys were evicted (%llu), %llu live",
+		(unsigned long long)st.evictions,
+		(unsigned long long)st.entries);
+	is_int(st.entries + st.evictions, 1000001,
+		"every key is live or counted as evicted");
+	is_int(st.refused, 0, "no insert was refused");
+	ok(!mxg_window_peek(w, MXG_WK_DOMAIN, key_of(100000000)),
+		"the first key of the flood is evicted");
+	e = mxg_window_peek(w, MXG_WK_PAIR, key_of(100000000 + 999999));
+	ok(e != NULL, "the last key of the flood is live");
+	if(e)
+		mxg_window_unlock(w, e);
+	e = mxg_window_peek(w, MXG_WK_CLIENT, key_of(5));
+	found = e != NULL;
+	if(e)
+		mxg_window_unlock(w, e);
+	ok(found, "a key seen regularly during the flood survives it");
+	mxg_window_free(w);
+}
+
+/** Shared by the threads of test_threads. */
+static struct mxg_window* thr_w;
+/** Lookups per thread. */
+#define THR_N 200000
+/** Keys the threads share. */
+#define THR_KEYS 100
+
+static void*
+thr_main(void* arg)
+{
+	uint64_t id = (uint64_t)(uintptr_t)arg, i;
+	for(i = 0; i < THR_N; i++) {
+		uint64_t k = (i + id) % THR_KEYS;
+		struct mxg_window_entry* e = mxg_window_lock(thr_w,
+			(k & 1) ? MXG_WK_PAIR : MXG_WK_CLIENT, key_of(k),
+			1700000000, 1);
+		if(!e)
+			continue;
+		mxg_window_count(thr_w, e, 0, 1700000000, 1);
+		e->user[0]++;
+		mxg_window_unlock(thr_w, e);
+	}
+	return NULL;
+}
+
+static void
+test_threads(void)
+{
+	struct mxg_window_kind_conf k[MXG_WK_COUNT];
+	pthread_t th[8];
+	char err[256];
+	uint64_t i, total = 0, users = 0;
+	int bad = 0;
+	kinds_default(k);
+	thr_w = mxg_window_new(4 << 20, k, err, sizeof(err));
+	for(i = 0; i < 8; i++)
+		pthread_create(&th[i], NULL, thr_main, (void*)(uintptr_t)i);
+	for(i = 0; i < 8; i++)
+		pthread_join(th[i], NULL);
+	for(i = 0; i < THR_KEYS; i++) {
+		struct mxg_window_entry* e = mxg_window_lock(thr_w,
+			(i & 1) ? MXG_WK_PAIR : MXG_WK_CLIENT, key_of(i),
+			1700000000, 0);
+		uint32_t c;
+		if(!e) {
+			bad++;
+			continue;
+		}
+		c = mxg_window_count(thr_w, e, 0, 1700000000, 0);
+		if(c != 8 * THR_N / THR_KEYS)
+			bad++;
+		total += c;
+		users += e->user[0];
+		mxg_window_unlock(thr_w, e);
+	}
+	is_int(bad, 0, "every key has exactly its share of the lookups");
+	is_int(total, 8 * THR_N, "8 threads x %d lookups give the exact total",
+		THR_N);
+	is_int(users, 8 * THR_N, "caller words updated under the lock are "
+		"exact too");
+	mxg_window_free(thr_w);
+}
+
+int
+main(void)
+{
+	test_create();
+	test_counter_edges();
+	test_distinct();
+	test_extension();
+	test_eviction();
+	test_threads();
+	return done_testing();
+}
