@@ -22,7 +22,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include "util/module.h"
+#include "util/log.h"
 #include "util/netevent.h"
 #include "util/regional.h"
 #include "util/data/msgreply.h"
@@ -139,6 +141,26 @@ view_answer(struct mxg_env* env, const struct reply_info* rep,
 	}
 }
 
+/** Log one lookup at verbosity 3 (query): what the module observed. */
+static void
+log_lookup(const struct mxg_event* ev)
+{
+	char name[MXG_NAME_TEXT_MAX], client[INET6_ADDRSTRLEN];
+	if(!mxg_jsonlog_name_text(name, sizeof(name), ev->qname,
+		ev->qname_len, 0))
+		snprintf(name, sizeof(name), "?");
+	if(!inet_ntop(ev->client_family, ev->client_addr, client,
+		sizeof(client)))
+		snprintf(client, sizeof(client), "?");
+	verbose(VERB_QUERY, "mxguard: MX lookup client=%s qname=%s %s%s "
+		"rcode=%d action=%s rule=%s", client, name,
+		(ev->flags & MXG_EV_CACHED) ? "cache-hit" : "cache-miss",
+		(ev->flags & MXG_EV_TCP) ? " tcp" : "", ev->rcode == 255 ? -1 :
+		(int)ev->rcode, mxg_action_name((enum mxg_action)ev->action),
+		ev->rule < MXG_RULE_COUNT ?
+		mxg_rule_name((enum mxg_rule_id)ev->rule) : "-");
+}
+
 /** Make and queue the event of one lookup. */
 static void
 emit(struct mxg_env* env, const struct mxg_obs* obs,
@@ -146,8 +168,6 @@ emit(struct mxg_env* env, const struct mxg_obs* obs,
 {
 	struct mxg_event ev;
 	size_t i;
-	if(!env->sink)
-		return;
 	ev.time_ms = now_ms;
 	ev.client_family = (uint8_t)obs->client_family;
 	memcpy(ev.client_addr, obs->client_addr, 16);
@@ -178,6 +198,8 @@ emit(struct mxg_env* env, const struct mxg_obs* obs,
 		mxg_ratelimit_allow(&env->logrl, now_ms))
 		flags |= MXG_EV_LOG;
 	ev.flags = (uint8_t)flags;
+	if(verbosity >= VERB_QUERY)
+		log_lookup(&ev);
 	memcpy(ev.reason, v->reason, sizeof(ev.reason));
 	ev.reason[sizeof(ev.reason) - 1] = 0;
 	mxg_sink_push(env->sink, &ev);

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# contrib/run-tests.sh - build everything and run every test (README, CI).
+#
+# On a fresh Debian 12 machine, as root: installs what is missing, builds
+# Debian's Unbound with dynlib (cached under /var/cache/mxguard), builds
+# mxguard against it, runs `make check` (unit tests, integration tests with
+# real Unbound, NSD and Redis on loopback) and ends with one line
+# `N passed, N failed` (`, N skipped`). Exit status 0 only if nothing failed.
+#
+# Environment: MXGUARD_CACHE (Unbound build cache), MXG_JOBS (make -j).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=${MXG_JOBS:-$(nproc)}
+
+step() { echo "== $*" >&2; }
+die() { echo "run-tests: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+step "Unbound with dynlib (contrib/build-unbound.sh)"
+udir=$(bash contrib/build-unbound.sh | tail -n 1) || die "building Unbound failed"
+[ -f "$udir/config.h" ] || die "no Unbound tree at '$udir'"
+
+step "mxguard: autoreconf, configure, make"
+if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
+	autoreconf -fi >&2 || die "autoreconf failed"
+fi
+if [ ! -f Makefile ] || ! grep -q "^UNBOUND_DIR = $udir\$" Makefile; then
+	./configure --with-unbound="$udir" >&2 || die "configure failed"
+fi
+make -j"$jobs" >&2 || die "make failed"
+
+step "make check"
+rm -f tests/unit/*.trs tests/integration/*.trs
+make -j1 check >&2
+rc=$?
+
+pass=0; fail=0; skip=0
+for t in $(find tests -name '*.trs' | sort); do
+	p=$(grep -c '^:test-result: PASS' "$t"); f=$(grep -Ec '^:test-result: (FAIL|ERROR|XPASS)' "$t")
+	s=$(grep -c '^:test-result: SKIP' "$t")
+	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+	if [ "$f" -gt 0 ]; then
+		echo "FAILED in ${t%.trs}:" >&2
+		grep -E '^not ok|^#' "${t%.trs}.log" | head -30 | sed 's/^/    /' >&2
+	fi
+	if [ "$s" -gt 0 ]; then
+		grep -E '# SKIP' "${t%.trs}.log" | sed "s|^|    ${t%.trs}: |" >&2
+	fi
+done
+[ $rc -ne 0 ] && [ $fail -eq 0 ] && fail=1	# make check failed before any test
+line="$pass passed, $fail failed"
+[ $skip -gt 0 ] && line="$line, $skip skipped"
+echo "$line"
+[ $fail -eq 0 ]
