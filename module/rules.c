@@ -8,6 +8,7 @@
  * Redis, the MITRE ATT&CK technique and the ASIM ThreatCategory. Kept apart so
  * the config parser, the engine, the JSON log and the report tool agree.
  */
+#include <stddef.h>
 #include "mxguard/mxguard.h"
 
 /** A row of the rule table. */
