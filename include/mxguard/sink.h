@@ -58,9 +58,37 @@ struct mxg_sink_stats {
 	uint64_t connected;
 	/** fleet-wide counts read back (fleet mode) */
 	uint64_t fleet_reads;
+	/** events taken from the queue but not sent to Redis (Redis down,
+	 * connection lost during the batch) */
+	uint64_t unsent;
 };
 
 /** Read the counters. */
 void mxg_sink_get_stats(const struct mxg_sink* s, struct mxg_sink_stats* st);
+
+/**
+ * Fleet mode: the fleet-wide number of MX lookups of a client, summed over
+ * every resolver writing to the same Redis, as last read back by the sink
+ * thread (about once a second, FLEET_MS in module/sink.c).
+ *
+ * The thread tracks the clients this resolver saw in the last 10 minutes
+ * (at most 1024; when full, idle ones and then the oldest half are dropped)
+ * and MGETs their per-minute buckets. The table is protected by a mutex
+ * held only for a hash probe here and briefly by the thread, so the query
+ * path may call this. Granularity is one minute: the window covers the
+ * ceil(window_s / 60) most recent minute buckets, the current partial minute
+ * included, at most 10.
+ * @param s: the sink (NULL: not found).
+ * @param family: AF_INET or AF_INET6.
+ * @param addr: 4 or 16 bytes; masked to client-prefix-v4/v6 like the keys.
+ * @param window_s: window in seconds.
+ * @param now_s: current time, epoch seconds.
+ * @param count: set to the sum (0 when not found).
+ * @return 1 if the client has fleet counts, 0 if not (not fleet mode,
+ *	client not tracked yet, or not read back yet).
+ */
+int mxg_sink_fleet_count(struct mxg_sink* s, int family,
+	const uint8_t* addr, uint32_t window_s, uint64_t now_s,
+	uint64_t* count);
 
 #endif /* MXGUARD_SINK_H */

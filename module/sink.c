@@ -1,0 +1,1103 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * module/sink.c - bounded event queue and the background thread.
+ */
+/** \file
+ * The queue is a bounded multi-producer single-consumer ring of fixed slots
+ * (Dmitry Vyukov's bounded queue: one sequence number per slot, producers
+ * claim a slot with a compare-and-swap on the tail). A worker pushing an
+ * event does a CAS and a copy of about 600 bytes; it never takes a lock that
+ * the consumer holds for long and never waits: a full queue drops the event
+ * and counts it. To wake a sleeping consumer the worker only *tries* the
+ * mutex (pthread_mutex_trylock); a wake-up lost that way costs at most the
+ * consumer's idle poll interval (IDLE_WAIT_MS), never a blocked worker.
+ *
+ * One thread, started by mxg_sink_start() and joined by mxg_sink_stop(),
+ * drains the queue in batches: it looks up GeoIP and categories
+ * (mxg_jsonlog_ctx_fill), writes the JSON log lines (log-file, reopened when
+ * rotated, or Unbound's log), and hands the batch to module/redis.c as one
+ * pipeline. It also writes a heartbeat every HEARTBEAT_MS and, in fleet
+ * mode, reads back the fleet-wide per-minute counts of recently active
+ * clients every FLEET_MS into a small table (see mxg_sink_fleet_count).
+ *
+ * Because Unbound dlcloses the module after deinit, mxg_sink_stop() must
+ * leave nothing behind: it joins the thread, whose every blocking call
+ * (connect, command) is bounded by the Redis timeouts.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include "mxguard/sink.h"
+#include "mxguard/conf.h"
+#include "mxguard/jsonlog.h"
+#include "mxguard/log.h"
+#include "mxguard/redis.h"
+
+/** Most events taken from the queue and sent as one pipeline. */
+#define BATCH 1024
+/** Longest idle sleep of the consumer, milliseconds. */
+#define IDLE_WAIT_MS 50
+/** Interval between two heartbeats, milliseconds. */
+#define HEARTBEAT_MS 5000
+/** Interval between two checks that the log file was rotated. */
+#define LOGCHECK_MS 3000
+/** Interval between two fleet read-backs, milliseconds. */
+#define FLEET_MS 1000
+/** Slots of the fleet table (a power of two). */
+#define FLEET_SLOTS 2048
+/** Most clients tracked in the fleet table. */
+#define FLEET_MAX 1024
+/** Minutes of fleet counts read per client (longest window: 10 min). */
+#define FLEET_MIN 10
+/** A client stays in the fleet table this long after its last lookup. */
+#define FLEET_ACTIVE_S 600
+/** Bytes of log lines collected before a write(). */
+#define LOGBUF 65536
+
+/** One slot of the ring. */
+struct slot {
+	/** sequence number: pos when free for the producer of pos, pos + 1
+	 * when it holds the event of pos */
+	_Atomic size_t seq;
+	/** the event */
+	struct mxg_event ev;
+};
+
+/** One client of the fleet table. */
+struct fleet_ent {
+	/** slot in use */
+	uint8_t used;
+	/** address family */
+	uint8_t family;
+	/** masked address */
+	uint8_t addr[16];
+	/** the client as written in keys */
+	char client[56];
+	/** last local lookup, epoch seconds */
+	uint64_t last_s;
+	/** minute of counts[0] (epoch s / 60); 0: never read */
+	uint64_t minute;
+	/** fleet-wide lookups per minute: counts[i] is minute - i */
+	uint64_t counts[FLEET_MIN];
+};
+
+/** The sink. */
+struct mxg_sink {
+	/** configuration (borrowed) */
+	const struct mxg_conf* cfg;
+	/** GeoIP (borrowed), may be NULL */
+	const struct mxg_geo* geo;
+	/** categories (borrowed), may be NULL */
+	const struct mxg_category* cat;
+	/** instance name (malloc'd) */
+	char* instance;
+	/** ring of slots; capacity is mask + 1 (a power of two) */
+	struct slot* ring;
+	/** capacity - 1 */
+	size_t mask;
+	/** next position producers claim */
+	_Atomic size_t tail;
+	/** next position the consumer reads (consumer only) */
+	size_t head;
+	/** the consumer is (about to be) asleep */
+	_Atomic int sleeping;
+	/** stop requested */
+	_Atomic int stop;
+	/** protects the condition variable only */
+	pthread_mutex_t mu;
+	/** wakes the consumer */
+	pthread_cond_t cv;
+	/** the thread */
+	pthread_t thr;
+	/** counters */
+	_Atomic uint64_t queued, dropped, sent, unsent, errors, logged,
+		connected, fleet_reads;
+	/** Redis handle (thread only), NULL when no redis-server */
+	struct mxg_redis* redis;
+	/** log file descriptor (thread only), -1 none */
+	int logfd;
+	/** start time, epoch seconds */
+	uint64_t started;
+	/** protects the fleet table */
+	pthread_mutex_t fleet_mu;
+	/** fleet table (FLEET_SLOTS), NULL unless fleet mode */
+	struct fleet_ent* fleet;
+	/** live entries of the fleet table */
+	size_t fleet_n;
+};
+
+/** Monotonic milliseconds. */
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------------ */
+/* The queue.                                                          */
+
+int
+mxg_sink_push(struct mxg_sink* s, const struct mxg_event* ev)
+{
+	size_t pos;
+	struct slot* sl;
+	if(!s)
+		return 0;
+	pos = atomic_load_explicit(&s->tail, memory_order_relaxed);
+	for(;;) {
+		size_t seq;
+		intptr_t dif;
+		sl = &s->ring[pos & s->mask];
+		seq = atomic_load_explicit(&sl->seq, memory_order_acquire);
+		dif = (intptr_t)seq - (intptr_t)pos;
+		if(dif == 0) {
+			if(atomic_compare_exchange_weak_explicit(&s->tail,
+				&pos, pos + 1, memory_order_relaxed,
+				memory_order_relaxed))
+				break;
+		} else if(dif < 0) {
+			/* the slot still holds an unread event: full */
+			atomic_fetch_add_explicit(&s->dropped, 1,
+				memory_order_relaxed);
+			return 0;
+		} else {
+			pos = atomic_load_explicit(&s->tail,
+				memory_order_relaxed);
+		}
+	}
+	memcpy(&sl->ev, ev, sizeof(*ev));
+	atomic_store_explicit(&sl->seq, pos + 1, memory_order_release);
+	atomic_fetch_add_explicit(&s->queued, 1, memory_order_relaxed);
+	/* wake the consumer if it sleeps; never wait for it */
+	if(atomic_load(&s->sleeping) && pthread_mutex_trylock(&s->mu) == 0) {
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+	}
+	return 1;
+}
+
+/** Take up to max events from the queue (consumer only). */
+static size_t
+pop_batch(struct mxg_sink* s, struct mxg_event* out, size_t max)
+{
+	size_t n = 0;
+	while(n < max) {
+		struct slot* sl = &s->ring[s->head & s->mask];
+		size_t seq = atomic_load_explicit(&sl->seq,
+			memory_order_acquire);
+		if(seq != s->head + 1)
+			break;
+		memcpy(&out[n++], &sl->ev, sizeof(*out));
+		atomic_store_explicit(&sl->seq, s->head + s->mask + 1,
+			memory_order_release);
+		s->head++;
+	}
+	return n;
+}
+
+/** Is an event waiting (consumer only)? */
+static int
+queue_ready(struct mxg_sink* s)
+{
+	struct slot* sl = &s->ring[s->head & s->mask];
+	return atomic_load_explicit(&sl->seq, memory_order_acquire) ==
+		s->head + 1;
+}
+
+/** Sleep until woken, an event arrives, stop, or ms pass. */
+static void
+idle_wait(struct mxg_sink* s, uint64_t ms)
+{
+	struct timespec ts;
+	if(ms > IDLE_WAIT_MS)
+		ms = IDLE_WAIT_MS;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	ts.tv_sec += (time_t)(ms / 1000) + ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&s->mu);
+	atomic_store(&s->sleeping, 1);
+	if(!queue_ready(s) && !atomic_load(&s->stop))
+		(void)pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+	atomic_store(&s->sleeping, 0);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* ------------------------------------------------------------------ */
+/* Clients.                                                            */
+
+/** Mask an address to the configured client prefix length.
+ * @return the prefix length used. */
+static int
+mask_client(const struct mxg_conf* cfg, int family, const uint8_t* in,
+	uint8_t* out)
+{
+	int bytes = family == AF_INET ? 4 : 16;
+	int bits = family == AF_INET ? cfg->client_prefix_v4
+		: cfg->client_prefix_v6;
+	int i;
+	if(bits <= 0 || bits > bytes * 8)
+		bits = bytes * 8;
+	memset(out, 0, 16);
+	memcpy(out, in, (size_t)bytes);
+	for(i = 0; i < bytes; i++) {
+		int keep = bits - i * 8;
+		if(keep >= 8)
+			continue;
+		out[i] &= keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
+	}
+	return bits;
+}
+
+/** The client as written in keys: "addr" or "addr/len". */
+static void
+client_text(const struct mxg_conf* cfg, int family, const uint8_t* addr,
+	char* buf, size_t len)
+{
+	uint8_t m[16];
+	char a[INET6_ADDRSTRLEN];
+	int bits = mask_client(cfg, family, addr, m);
+	if(!inet_ntop(family == AF_INET ? AF_INET : AF_INET6, m, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	if(bits < (family == AF_INET ? 32 : 128))
+		snprintf(buf, len, "%s/%d", a, bits);
+	else	snprintf(buf, len, "%s", a);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fleet table.                                                        */
+
+/** Hash of a family and masked address. */
+static size_t
+fleet_hash(int family, const uint8_t* addr)
+{
+	uint64_t h = 14695981039346656037ULL ^ (uint64_t)family;
+	int i;
+	for(i = 0; i < 16; i++) {
+		h ^= addr[i];
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+/** Find the slot of a client, or the free slot where it would go
+ * (fleet_mu held). */
+static struct fleet_ent*
+fleet_find(struct fleet_ent* t, int family, const uint8_t* addr)
+{
+	size_t i = fleet_hash(family, addr) & (FLEET_SLOTS - 1);
+	for(;;) {
+		struct fleet_ent* e = &t[i];
+		if(!e->used || (e->family == family &&
+			memcmp(e->addr, addr, 16) == 0))
+			return e;
+		i = (i + 1) & (FLEET_SLOTS - 1);
+	}
+}
+
+/** Order fleet entries by last lookup, newest first. */
+static int
+fleet_cmp(const void* a, const void* b)
+{
+	const struct fleet_ent* x = a;
+	const struct fleet_ent* y = b;
+	return x->last_s < y->last_s ? 1 : x->last_s > y->last_s ? -1 : 0;
+}
+
+/** Make room: drop clients idle for FLEET_ACTIVE_S, and if that is not
+ * enough keep the newest half (fleet_mu held). */
+static void
+fleet_purge(struct mxg_sink* s, uint64_t now_s)
+{
+	struct fleet_ent* tmp = malloc(sizeof(*tmp) * FLEET_MAX);
+	size_t n = 0, i, keep;
+	if(!tmp)
+		return;
+	for(i = 0; i < FLEET_SLOTS; i++) {
+		if(s->fleet[i].used && n < FLEET_MAX &&
+			s->fleet[i].last_s + FLEET_ACTIVE_S >= now_s)
+			tmp[n++] = s->fleet[i];
+	}
+	keep = n;
+	if(keep >= FLEET_MAX * 3 / 4) {
+		qsort(tmp, n, sizeof(*tmp), fleet_cmp);
+		keep = FLEET_MAX / 2;
+	}
+	memset(s->fleet, 0, sizeof(*s->fleet) * FLEET_SLOTS);
+	for(i = 0; i < keep; i++)
+		*fleet_find(s->fleet, tmp[i].family, tmp[i].addr) = tmp[i];
+	s->fleet_n = keep;
+	free(tmp);
+}
+
+/** Note local lookups of a batch in the fleet table. */
+static void
+fleet_note(struct mxg_sink* s, const struct mxg_event* ev, size_t n)
+{
+	size_t i;
+	pthread_mutex_lock(&s->fleet_mu);
+	for(i = 0; i < n; i++) {
+		uint8_t m[16];
+		struct fleet_ent* e;
+		int fam = ev[i].client_family;
+		mask_client(s->cfg, fam, ev[i].client_addr, m);
+		e = fleet_find(s->fleet, fam, m);
+		if(!e->used) {
+			if(s->fleet_n >= FLEET_MAX) {
+				fleet_purge(s, ev[i].time_ms / 1000);
+				e = fleet_find(s->fleet, fam, m);
+			}
+			memset(e, 0, sizeof(*e));
+			e->used = 1;
+			e->family = (uint8_t)fam;
+			memcpy(e->addr, m, 16);
+			client_text(s->cfg, fam, ev[i].client_addr, e->client,
+				sizeof(e->client));
+			s->fleet_n++;
+		}
+		if(ev[i].time_ms / 1000 > e->last_s)
+			e->last_s = ev[i].time_ms / 1000;
+	}
+	pthread_mutex_unlock(&s->fleet_mu);
+}
+
+/** Read fleet-wide counts of the active clients back from Redis. */
+static void
+fleet_read(struct mxg_sink* s, uint64_t now_ms)
+{
+	static const size_t max = FLEET_MAX;
+	char (*names)[56] = malloc(max * sizeof(*names));
+	const char** ptr = malloc(max * sizeof(*ptr));
+	uint64_t* out = malloc(max * FLEET_MIN * sizeof(*out));
+	uint64_t now_s = (uint64_t)time(NULL), minute = now_s / 60;
+	size_t n = 0, i;
+	if(!names || !ptr || !out)
+		goto done;
+	pthread_mutex_lock(&s->fleet_mu);
+	for(i = 0; i < FLEET_SLOTS && n < max; i++) {
+		struct fleet_ent* e = &s->fleet[i];
+		if(e->used && e->last_s + FLEET_ACTIVE_S >= now_s) {
+			memcpy(names[n], e->client, sizeof(names[n]));
+			ptr[n] = names[n];
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&s->fleet_mu);
+	if(n == 0 || !mxg_redis_read_minutes(s->redis, ptr, n, minute,
+		FLEET_MIN, out, now_ms))
+		goto done;
+	pthread_mutex_lock(&s->fleet_mu);
+	for(i = 0; i < FLEET_SLOTS; i++) {
+		struct fleet_ent* e = &s->fleet[i];
+		size_t j;
+		if(!e->used)
+			continue;
+		/* match by name: n is small and this runs once a second */
+		for(j = 0; j < n; j++) {
+			if(strcmp(e->client, names[j]) == 0) {
+				e->minute = minute;
+				memcpy(e->counts, out + j * FLEET_MIN,
+					sizeof(e->counts));
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&s->fleet_mu);
+	atomic_fetch_add(&s->fleet_reads, 1);
+done:
+	free(names);
+	free(ptr);
+	free(out);
+}
+
+int
+mxg_sink_fleet_count(struct mxg_sink* s, int family, const uint8_t* addr,
+	uint32_t window_s, uint64_t now_s, uint64_t* count)
+{
+	uint8_t m[16];
+	struct fleet_ent* e;
+	uint64_t k, now_min = now_s / 60, sum = 0;
+	unsigned j;
+	int found = 0;
+	*count = 0;
+	if(!s || !s->fleet || (family != AF_INET && family != AF_INET6))
+		return 0;
+	k = (window_s + 59) / 60;
+	if(k < 1)
+		k = 1;
+	if(k > FLEET_MIN)
+		k = FLEET_MIN;
+	mask_client(s->cfg, family, addr, m);
+	pthread_mutex_lock(&s->fleet_mu);
+	e = fleet_find(s->fleet, family, m);
+	if(e->used && e->minute) {
+		found = 1;
+		for(j = 0; j < FLEET_MIN; j++) {
+			uint64_t mi = e->minute - j;
+			if(mi <= now_min && mi + k > now_min)
+				sum += e->counts[j];
+		}
+	}
+	pthread_mutex_unlock(&s->fleet_mu);
+	*count = sum;
+	return found;
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON log lines.                                                     */
+
+/** Open (or reopen) the log file. */
+static void
+log_open(struct mxg_sink* s)
+{
+	if(s->logfd >= 0)
+		close(s->logfd);
+	s->logfd = open(s->cfg->log_file, O_WRONLY | O_APPEND | O_CREAT |
+		O_CLOEXEC | O_NOCTTY, 0640);
+	if(s->logfd < 0)
+		mxg_log_err("log-file %s: cannot open: %s", s->cfg->log_file,
+			strerror(errno));
+}
+
+/** Reopen the log file if it was moved away (rotated) or deleted. */
+static void
+log_check(struct mxg_sink* s)
+{
+	struct stat a, b;
+	if(!s->cfg->log_file)
+		return;
+	if(s->logfd < 0 || stat(s->cfg->log_file, &a) != 0 ||
+		fstat(s->logfd, &b) != 0 || a.st_ino != b.st_ino ||
+		a.st_dev != b.st_dev)
+		log_open(s);
+}
+
+/** Write collected log lines. */
+static void
+log_flush(struct mxg_sink* s, char* buf, size_t* len)
+{
+	size_t off = 0;
+	if(*len == 0)
+		return;
+	if(s->logfd < 0)
+		log_open(s);
+	while(s->logfd >= 0 && off < *len) {
+		ssize_t w = write(s->logfd, buf + off, *len - off);
+		if(w < 0) {
+			if(errno == EINTR)
+				continue;
+			mxg_log_err("log-file %s: write: %s", s->cfg->log_file,
+				strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	*len = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Alert fields: the JSON line split into field/value pairs.           */
+
+/** Growable buffer of alert field texts for one batch. */
+struct abuf {
+	/** bytes */
+	char* b;
+	/** used, allocated */
+	size_t len, cap;
+	/** offsets and lengths: field, value, field, value, ... */
+	size_t* off;
+	/** lengths */
+	size_t* ln;
+	/** entries used, allocated */
+	size_t n, ncap;
+};
+
+/** Append bytes to the alert buffer. 1 ok, 0 OOM. */
+static int
+abuf_put(struct abuf* a, const char* p, size_t n)
+{
+	if(a->len + n > a->cap) {
+		size_t nc = a->cap ? a->cap : 65536;
+		char* nb;
+		while(nc < a->len + n)
+			nc *= 2;
+		if(!(nb = realloc(a->b, nc)))
+			return 0;
+		a->b = nb;
+		a->cap = nc;
+	}
+	memcpy(a->b + a->len, p, n);
+	a->len += n;
+	return 1;
+}
+
+/** Start a new text entry. 1 ok, 0 OOM. */
+static int
+abuf_begin(struct abuf* a)
+{
+	if(a->n == a->ncap) {
+		size_t nc = a->ncap ? a->ncap * 2 : 4096;
+		size_t* no = realloc(a->off, nc * sizeof(*no));
+		size_t* nl;
+		if(!no)
+			return 0;
+		a->off = no;
+		if(!(nl = realloc(a->ln, nc * sizeof(*nl))))
+			return 0;
+		a->ln = nl;
+		a->ncap = nc;
+	}
+	a->off[a->n] = a->len;
+	a->ln[a->n] = 0;
+	a->n++;
+	return 1;
+}
+
+/** Append UTF-8 of a code point. */
+static int
+put_utf8(struct abuf* a, unsigned long c)
+{
+	char u[4];
+	size_t n;
+	if(c < 0x80) {
+		u[0] = (char)c; n = 1;
+	} else if(c < 0x800) {
+		u[0] = (char)(0xc0 | (c >> 6));
+		u[1] = (char)(0x80 | (c & 0x3f)); n = 2;
+	} else if(c < 0x10000) {
+		u[0] = (char)(0xe0 | (c >> 12));
+		u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (c & 0x3f)); n = 3;
+	} else {
+		u[0] = (char)(0xf0 | (c >> 18));
+		u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (c & 0x3f)); n = 4;
+	}
+	return abuf_put(a, u, n);
+}
+
+/** Read 4 hex digits. */
+static int
+hex4(const char* p, unsigned long* v)
+{
+	int i;
+	*v = 0;
+	for(i = 0; i < 4; i++) {
+		char c = p[i];
+		*v <<= 4;
+		if(c >= '0' && c <= '9') *v |= (unsigned long)(c - '0');
+		else if(c >= 'a' && c <= 'f') *v |= (unsigned long)(c - 'a' + 10);
+		else if(c >= 'A' && c <= 'F') *v |= (unsigned long)(c - 'A' + 10);
+		else return 0;
+	}
+	return 1;
+}
+
+/** Parse a JSON string at *pp (after the opening quote) into a new entry.
+ * @return 1 ok, 0 malformed or OOM. */
+static int
+parse_jstr(struct abuf* a, const char** pp)
+{
+	const char* p = *pp;
+	size_t start;
+	if(!abuf_begin(a))
+		return 0;
+	start = a->len;
+	while(*p && *p != '"') {
+		if(*p != '\\') {
+			const char* q = p;
+			while(*q && *q != '"' && *q != '\\')
+				q++;
+			if(!abuf_put(a, p, (size_t)(q - p)))
+				return 0;
+			p = q;
+			continue;
+		}
+		p++;
+		switch(*p) {
+		case '"': case '\\': case '/':
+			if(!abuf_put(a, p, 1)) return 0;
+			break;
+		case 'b': if(!abuf_put(a, "\b", 1)) return 0; break;
+		case 'f': if(!abuf_put(a, "\f", 1)) return 0; break;
+		case 'n': if(!abuf_put(a, "\n", 1)) return 0; break;
+		case 'r': if(!abuf_put(a, "\r", 1)) return 0; break;
+		case 't': if(!abuf_put(a, "\t", 1)) return 0; break;
+		case 'u': {
+			unsigned long c, lo;
+			if(!hex4(p + 1, &c))
+				return 0;
+			p += 4;
+			if(c >= 0xd800 && c < 0xdc00 && p[1] == '\\' &&
+				p[2] == 'u' && hex4(p + 3, &lo) &&
+				lo >= 0xdc00 && lo < 0xe000) {
+				c = 0x10000 + ((c - 0xd800) << 10) +
+					(lo - 0xdc00);
+				p += 6;
+			}
+			if(!put_utf8(a, c))
+				return 0;
+			break;
+		}
+		default:
+			return 0;
+		}
+		p++;
+	}
+	if(*p != '"')
+		return 0;
+	a->ln[a->n - 1] = a->len - start;
+	*pp = p + 1;
+	return 1;
+}
+
+/**
+ * Split a flat JSON object (as made by mxg_jsonlog_format) into field/value
+ * entries: strings unescaped, numbers and true/false/null as written.
+ * @return number of pairs, or -1 if malformed (entries then rolled back).
+ */
+static int
+json_fields(struct abuf* a, const char* line)
+{
+	const char* p = line;
+	size_t n0 = a->n, l0 = a->len;
+	int pairs = 0;
+	while(*p == ' ') p++;
+	if(*p++ != '{')
+		goto bad;
+	for(;;) {
+		while(*p == ' ' || *p == ',') p++;
+		if(*p == '}')
+			break;
+		if(*p++ != '"' || !parse_jstr(a, &p))
+			goto bad;
+		while(*p == ' ') p++;
+		if(*p++ != ':')
+			goto bad;
+		while(*p == ' ') p++;
+		if(*p == '"') {
+			p++;
+			if(!parse_jstr(a, &p))
+				goto bad;
+		} else {
+			const char* q = p;
+			while(*q && *q != ',' && *q != '}' && *q != ' ')
+				q++;
+			if(q == p || !abuf_begin(a) ||
+				!abuf_put(a, p, (size_t)(q - p)))
+				goto bad;
+			a->ln[a->n - 1] = (size_t)(q - p);
+			p = q;
+		}
+		pairs++;
+	}
+	return pairs;
+bad:
+	a->n = n0;
+	a->len = l0;
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The thread.                                                         */
+
+/** Working memory of the thread. */
+struct work {
+	/** events of the batch */
+	struct mxg_event* ev;
+	/** records for Redis */
+	struct mxg_redis_rec* rec;
+	/** first alert entry of each record, (size_t)-1 none */
+	size_t* afirst;
+	/** alert field texts */
+	struct abuf ab;
+	/** pointers built from ab */
+	const char** aptr;
+	/** log lines waiting for write() */
+	char* logbuf;
+	/** bytes in logbuf */
+	size_t loglen;
+	/** one formatted line */
+	char line[MXG_JSONLOG_MAX];
+};
+
+/** Does this event get a JSON log line? */
+static int
+wants_log(const struct mxg_conf* cfg, const struct mxg_event* ev)
+{
+	if(!(ev->flags & MXG_EV_LOG))
+		return 0;
+	return ev->action != MXG_ACT_PASS || (ev->flags & MXG_EV_WOULD_REFUSE)
+		|| cfg->log_lookups;
+}
+
+/** Is this event an alert? */
+static int
+is_alert(const struct mxg_event* ev)
+{
+	return ev->action != MXG_ACT_PASS ||
+		(ev->flags & MXG_EV_WOULD_REFUSE);
+}
+
+/** Fill the Redis record of an event. */
+static void
+fill_rec(struct mxg_sink* s, const struct mxg_event* ev,
+	const struct mxg_jsonlog_ctx* ctx, struct mxg_redis_rec* r)
+{
+	size_t off = ev->base_off < ev->qname_len ? ev->base_off : 0;
+	int i;
+	r->time_ms = ev->time_ms;
+	client_text(s->cfg, ev->client_family, ev->client_addr, r->client,
+		sizeof(r->client));
+	if(!mxg_jsonlog_name_text(r->base, sizeof(r->base), ev->qname + off,
+		ev->qname_len - off, 1) && r->base[0] == 0)
+		snprintf(r->base, sizeof(r->base), "(invalid)");
+	r->relay = (ev->flags & MXG_EV_RELAY) != 0;
+	r->action = ev->action;
+	r->would_refuse = (ev->flags & MXG_EV_WOULD_REFUSE) != 0;
+	r->rule = ev->rule;
+	r->country[0] = 0;
+	r->asn = 0;
+	r->as_org[0] = 0;
+	r->category[0] = 0;
+	r->alert_n = 0;
+	r->alert_argv = NULL;
+	r->alert_len = NULL;
+	if(!ctx)
+		return;
+	for(i = 0; i < ev->n_addr && i < MXG_EVENT_MAX_ADDR; i++) {
+		const struct mxg_geo_result* g = &ctx->mx_geo[i];
+		if(!r->country[0] && g->country[0])
+			memcpy(r->country, g->country, sizeof(r->country));
+		if(!r->asn && g->asn) {
+			r->asn = g->asn;
+			snprintf(r->as_org, sizeof(r->as_org), "%s", g->as_org);
+		}
+	}
+	if(ctx->category)
+		snprintf(r->category, sizeof(r->category), "%s", ctx->category);
+}
+
+/** Process one batch: log lines, then one Redis pipeline. */
+static void
+process(struct mxg_sink* s, struct work* w, size_t n, uint64_t now_ms)
+{
+	const struct mxg_conf* cfg = s->cfg;
+	int redis_up = s->redis && mxg_redis_connected(s->redis);
+	size_t i;
+	w->ab.n = 0;
+	w->ab.len = 0;
+	for(i = 0; i < n; i++) {
+		const struct mxg_event* ev = &w->ev[i];
+		struct mxg_jsonlog_ctx ctx;
+		int log = wants_log(cfg, ev), alert = redis_up && is_alert(ev);
+		size_t len = 0;
+		w->afirst[i] = (size_t)-1;
+		if(!log && !redis_up)
+			continue;
+		mxg_jsonlog_ctx_fill(&ctx, ev, s->geo, s->cat, s->instance);
+		if(log || alert)
+			len = mxg_jsonlog_format(w->line, sizeof(w->line), ev,
+				&ctx);
+		if(log && len) {
+			if(!cfg->log_file) {
+				mxg_log_info("%.*s", (int)(len - 1), w->line);
+			} else {
+				if(w->loglen + len > LOGBUF)
+					log_flush(s, w->logbuf, &w->loglen);
+				memcpy(w->logbuf + w->loglen, w->line, len);
+				w->loglen += len;
+			}
+			atomic_fetch_add_explicit(&s->logged, 1,
+				memory_order_relaxed);
+		}
+		if(!redis_up)
+			continue;
+		fill_rec(s, ev, &ctx, &w->rec[i]);
+		if(alert && len) {
+			size_t first = w->ab.n;
+			int pairs = json_fields(&w->ab, w->line);
+			if(pairs > 0) {
+				w->afirst[i] = first;
+				w->rec[i].alert_n = pairs;
+			}
+		}
+	}
+	if(cfg->log_file)
+		log_flush(s, w->logbuf, &w->loglen);
+	if(!s->redis)
+		return;
+	if(!redis_up) {
+		atomic_fetch_add_explicit(&s->unsent, n, memory_order_relaxed);
+		return;
+	}
+	/* the alert texts are complete: point the records at them */
+	if(w->ab.n) {
+		const char** np = realloc(w->aptr, w->ab.n * sizeof(*np));
+		if(!np) {
+			for(i = 0; i < n; i++)
+				w->rec[i].alert_n = 0;
+		} else {
+			w->aptr = np;
+			for(i = 0; i < w->ab.n; i++)
+				w->aptr[i] = w->ab.b + w->ab.off[i];
+			for(i = 0; i < n; i++) {
+				if(w->afirst[i] == (size_t)-1)
+					continue;
+				w->rec[i].alert_argv = w->aptr + w->afirst[i];
+				w->rec[i].alert_len = w->ab.ln + w->afirst[i];
+			}
+		}
+	}
+	if(mxg_redis_write(s->redis, w->rec, n, now_ms))
+		atomic_fetch_add_explicit(&s->sent, n, memory_order_relaxed);
+	else	atomic_fetch_add_explicit(&s->unsent, n, memory_order_relaxed);
+}
+
+/** Write the heartbeat. */
+static void
+heartbeat(struct mxg_sink* s, uint64_t now_ms)
+{
+	struct mxg_redis_heartbeat hb;
+	char mode[32];
+	snprintf(mode, sizeof(mode), "%s%s", mxg_action_name(s->cfg->mode),
+		s->cfg->dry_run ? " dry-run" : "");
+	memset(&hb, 0, sizeof(hb));
+	hb.instance = s->instance;
+	hb.mode = mode;
+	hb.started = s->started;
+	hb.now = (uint64_t)time(NULL);
+	hb.queued = atomic_load(&s->queued);
+	hb.dropped = atomic_load(&s->dropped);
+	hb.sent = atomic_load(&s->sent);
+	hb.unsent = atomic_load(&s->unsent);
+	hb.errors = atomic_load(&s->errors);
+	hb.logged = atomic_load(&s->logged);
+	hb.queue_size = s->mask + 1;
+	hb.fleet = s->cfg->fleet;
+	(void)mxg_redis_heartbeat(s->redis, &hb, now_ms);
+}
+
+/** Free the thread's working memory. */
+static void
+work_free(struct work* w)
+{
+	free(w->ev);
+	free(w->rec);
+	free(w->afirst);
+	free(w->ab.b);
+	free(w->ab.off);
+	free(w->ab.ln);
+	free(w->aptr);
+	free(w->logbuf);
+	free(w);
+}
+
+/** The background thread. */
+static void*
+run(void* arg)
+{
+	struct mxg_sink* s = arg;
+	struct work* w = calloc(1, sizeof(*w));
+	uint64_t next_hb = 0, next_fleet = 0, next_logcheck = 0;
+	char err[512];
+	if(!w || !(w->ev = malloc(BATCH * sizeof(*w->ev))) ||
+		!(w->rec = malloc(BATCH * sizeof(*w->rec))) ||
+		!(w->afirst = malloc(BATCH * sizeof(*w->afirst))) ||
+		!(w->logbuf = malloc(LOGBUF))) {
+		mxg_log_err("sink: out of memory, events are not sent");
+		if(w)
+			work_free(w);
+		/* keep draining so that the counters stay right */
+		while(!atomic_load(&s->stop)) {
+			struct mxg_event ev;
+			while(pop_batch(s, &ev, 1))
+				atomic_fetch_add(&s->unsent, 1);
+			idle_wait(s, IDLE_WAIT_MS);
+		}
+		return NULL;
+	}
+	for(;;) {
+		int stopping = atomic_load(&s->stop);
+		uint64_t now = mono_ms();
+		size_t n;
+		if(s->redis && !mxg_redis_connected(s->redis) && !stopping &&
+			mxg_redis_may_retry(s->redis, now)) {
+			if(mxg_redis_connect(s->redis, now, err, sizeof(err)))
+				next_hb = 0;
+			now = mono_ms();
+		}
+		n = pop_batch(s, w->ev, BATCH);
+		if(n)
+			process(s, w, n, now);
+		if(n && s->fleet)
+			fleet_note(s, w->ev, n);
+		if(s->redis) {
+			atomic_store(&s->errors, mxg_redis_errors(s->redis));
+			atomic_store(&s->connected,
+				mxg_redis_connected(s->redis) ? 1 : 0);
+		}
+		now = mono_ms();
+		if(s->redis && mxg_redis_connected(s->redis) &&
+			(now >= next_hb || (stopping && n == 0))) {
+			heartbeat(s, now);
+			next_hb = now + HEARTBEAT_MS;
+		}
+		if(s->fleet && mxg_redis_connected(s->redis) &&
+			now >= next_fleet && !stopping) {
+			fleet_read(s, now);
+			next_fleet = now + FLEET_MS;
+		}
+		if(s->cfg->log_file && now >= next_logcheck) {
+			log_check(s);
+			next_logcheck = now + LOGCHECK_MS;
+		}
+		if(stopping && n == 0)
+			break;
+		if(n < BATCH && !stopping)
+			idle_wait(s, IDLE_WAIT_MS);
+	}
+	if(s->redis) {
+		atomic_store(&s->errors, mxg_redis_errors(s->redis));
+		atomic_store(&s->connected, 0);
+	}
+	work_free(w);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Start and stop.                                                     */
+
+/** Free a sink whose thread is not running. */
+static void
+sink_free(struct mxg_sink* s)
+{
+	if(!s)
+		return;
+	mxg_redis_free(s->redis);
+	if(s->logfd >= 0)
+		close(s->logfd);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->fleet_mu);
+	free(s->fleet);
+	free(s->ring);
+	free(s->instance);
+	free(s);
+}
+
+struct mxg_sink*
+mxg_sink_start(const struct mxg_conf* cfg, const struct mxg_geo* geo,
+	const struct mxg_category* cat, char* err, size_t errlen)
+{
+	struct mxg_sink* s;
+	size_t cap = 64, i;
+	char host[256];
+	int rc;
+	if(!cfg) {
+		snprintf(err, errlen, "sink: no config");
+		return NULL;
+	}
+	if(!(s = calloc(1, sizeof(*s)))) {
+		snprintf(err, errlen, "sink: out of memory");
+		return NULL;
+	}
+	s->cfg = cfg;
+	s->geo = geo;
+	s->cat = cat;
+	s->logfd = -1;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	pthread_mutex_init(&s->fleet_mu, NULL);
+	s->started = (uint64_t)time(NULL);
+	if(cfg->instance && cfg->instance[0])
+		s->instance = strdup(cfg->instance);
+	else {
+		if(gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "unknown");
+		host[sizeof(host) - 1] = 0;
+		s->instance = strdup(host);
+	}
+	while(cap < cfg->redis_queue && cap < ((size_t)1 << 24))
+		cap <<= 1;
+	s->ring = malloc(cap * sizeof(*s->ring));
+	if(!s->instance || !s->ring) {
+		snprintf(err, errlen, "sink: out of memory (queue of %zu "
+			"events)", cap);
+		goto fail;
+	}
+	for(i = 0; i < cap; i++)
+		atomic_init(&s->ring[i].seq, i);
+	s->mask = cap - 1;
+	if(cfg->redis_server) {
+		struct mxg_redis_opts o;
+		char e[256];
+		mxg_redis_opts_from_conf(&o, cfg);
+		if(!(s->redis = mxg_redis_new(&o, e, sizeof(e)))) {
+			snprintf(err, errlen, "sink: %s", e);
+			goto fail;
+		}
+		if(cfg->fleet && !(s->fleet = calloc(FLEET_SLOTS,
+			sizeof(*s->fleet)))) {
+			snprintf(err, errlen, "sink: out of memory");
+			goto fail;
+		}
+	}
+	/* a log file that cannot be opened is logged and retried every
+	 * LOGCHECK_MS; it must not fail init (that would kill a reload) */
+	if(cfg->log_file)
+		log_open(s);
+	if((rc = pthread_create(&s->thr, NULL, run, s)) != 0) {
+		snprintf(err, errlen, "sink: cannot start thread: %s",
+			strerror(rc));
+		goto fail;
+	}
+	return s;
+fail:
+	sink_free(s);
+	return NULL;
+}
+
+void
+mxg_sink_stop(struct mxg_sink* s)
+{
+	if(!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	atomic_store(&s->stop, 1);
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->thr, NULL);
+	sink_free(s);
+}
+
+void
+mxg_sink_get_stats(const struct mxg_sink* s, struct mxg_sink_stats* st)
+{
+	struct mxg_sink* m = (struct mxg_sink*)s;
+	memset(st, 0, sizeof(*st));
+	if(!s)
+		return;
+	st->queued = atomic_load(&m->queued);
+	st->dropped = atomic_load(&m->dropped);
+	st->sent = atomic_load(&m->sent);
+	st->unsent = atomic_load(&m->unsent);
+	st->errors = atomic_load(&m->errors);
+	st->logged = atomic_load(&m->logged);
+	st->connected = atomic_load(&m->connected);
+	st->fleet_reads = atomic_load(&m->fleet_reads);
+}
