@@ -11,23 +11,12 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-jobs=${MXG_JOBS:-$(nproc)}
 
 step() { echo "== $*" >&2; }
 die() { echo "run-tests: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 
-step "Unbound with dynlib (contrib/build-unbound.sh)"
-udir=$(bash contrib/build-unbound.sh | tail -n 1) || die "building Unbound failed"
-[ -f "$udir/config.h" ] || die "no Unbound tree at '$udir'"
-
-step "mxguard: autoreconf, configure, make"
-if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
-	autoreconf -fi >&2 || die "autoreconf failed"
-fi
-if [ ! -f Makefile ] || ! grep -q "^UNBOUND_DIR = $udir\$" Makefile; then
-	./configure --with-unbound="$udir" >&2 || die "configure failed"
-fi
-make -j"$jobs" >&2 || die "make failed"
+step "build (contrib/build.sh)"
+bash contrib/build.sh >/dev/null || die "build failed"
 
 step "make check"
 rm -f tests/unit/*.trs tests/integration/*.trs
