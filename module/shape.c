@@ -63,6 +63,20 @@ enum enc_kind {
 	ENC_B64
 };
 
+/** Number of vowels (a e i o u, either case) in a label. */
+static unsigned
+vowels(const uint8_t* p, size_t l)
+{
+	unsigned v = 0;
+	size_t i;
+	for(i = 0; i < l; i++) {
+		uint8_t c = p[i] | 0x20;
+		if(c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u')
+			v++;
+	}
+	return v;
+}
+
 /** Classify one label (no length byte). */
 static enum enc_kind
 classify(const uint8_t* p, size_t l)
@@ -79,7 +93,8 @@ classify(const uint8_t* p, size_t l)
 	if((st.b32 == st.len || st.b32hex == st.len ||
 		st.digits + letters == st.len) &&
 		(st.lower == 0 || st.upper == 0) &&
-		st.digits >= tenth && letters >= tenth &&
+		st.digits > 0 && letters >= tenth &&
+		(st.digits >= tenth || vowels(p, l) * 5 < letters) &&
 		st.entropy_mbits >= B32_ENTROPY)
 		return ENC_B32;
 	if(st.b64 == st.len && st.upper > 0 && st.lower > 0 &&
