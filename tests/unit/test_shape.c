@@ -85,9 +85,10 @@ add(uint16_t pref, const char* exchange)
 static void
 add_raw(uint16_t pref, const uint8_t* wire, size_t len)
 {
-	memcpy(A.x[A.n], wire, len);
+	if(wire)
+		memcpy(A.x[A.n], wire, len);
 	A.rr[A.n].pref = pref;
-	A.rr[A.n].exchange = A.x[A.n];
+	A.rr[A.n].exchange = wire ? A.x[A.n] : NULL;
 	A.rr[A.n].exchange_len = len;
 	A.n++;
 }
