@@ -662,13 +662,13 @@ fmt_range(char* buf, size_t len, const struct opt* o)
 	snprintf(buf, len, "%s..%s", a, b);
 }
 
-static int parse_file(struct pctx* p, const char* path, const char* inc_file,
-	int inc_line);
+static int parse_file(struct pctx* p, const char* path, const char* shown,
+	const char* inc_file, int inc_line);
 
 /** Read a relay-file into the allowlist. */
 static void
 read_relay_file(struct pctx* p, const char* file, int line,
-	const char* path)
+	const char* path, const char* shown)
 {
 	FILE* in = fopen(path, "r");
 	char* buf = NULL;
@@ -676,8 +676,12 @@ read_relay_file(struct pctx* p, const char* file, int line,
 	ssize_t n;
 	int ln = 0;
 	if(!in) {
-		add_err(p, "%s:%d: relay-file: %s: cannot open: %s", file,
-			line, path, strerror(errno));
+		if(strcmp(path, shown) != 0)
+			add_err(p, "%s:%d: relay-file: %s: cannot open %s: %s",
+				file, line, shown, path, strerror(errno));
+		else
+			add_err(p, "%s:%d: relay-file: %s: cannot open: %s",
+				file, line, shown, strerror(errno));
 		return;
 	}
 	while((n = getline(&buf, &cap, in)) >= 0) {
@@ -703,29 +707,30 @@ read_relay_file(struct pctx* p, const char* file, int line,
 
 /** Handle include: (with glob patterns). */
 static void
-do_include(struct pctx* p, const char* file, int line, const char* path)
+do_include(struct pctx* p, const char* file, int line, const char* path,
+	const char* shown)
 {
 	glob_t g;
 	size_t i;
 	int r;
 	if(!strpbrk(path, "*?[")) {
-		parse_file(p, path, file, line);
+		parse_file(p, path, shown, file, line);
 		return;
 	}
 	memset(&g, 0, sizeof(g));
-	r = glob(path, GLOB_ERR, NULL, &g);
+	r = glob(path, 0, NULL, &g);
 	if(r == GLOB_NOMATCH) {
 		globfree(&g);
 		return;
 	}
 	if(r != 0) {
 		add_err(p, "%s:%d: include: %s: cannot read the pattern",
-			file, line, path);
+			file, line, shown);
 		globfree(&g);
 		return;
 	}
 	for(i = 0; i < g.gl_pathc; i++)
-		parse_file(p, g.gl_pathv[i], file, line);
+		parse_file(p, g.gl_pathv[i], g.gl_pathv[i], file, line);
 	globfree(&g);
 }
 
@@ -752,7 +757,7 @@ set_option(struct pctx* p, const char* file, int line, const char* name,
 	if(!*v && !quoted && o->type != T_STR && o->type != T_PATH &&
 		o->type != T_NAME && o->type != T_REDIS &&
 		o->type != T_COUNTRY) {
-		add_err(p, "%s:%d: %s: : missing value", file, line, o->name);
+		add_err(p, "%s:%d: %s: missing value", file, line, o->name);
 		return;
 	}
 	switch(o->type) {
@@ -871,7 +876,7 @@ set_option(struct pctx* p, const char* file, int line, const char* name,
 			reason = "out of memory";
 			break;
 		}
-		read_relay_file(p, file, line, r);
+		read_relay_file(p, file, line, r, v);
 		if(!list_add(&p->cfg->relay_files,
 			&p->cfg->relay_files_count, r))
 			reason = "out of memory";
@@ -884,7 +889,7 @@ set_option(struct pctx* p, const char* file, int line, const char* name,
 			reason = "out of memory";
 			break;
 		}
-		do_include(p, file, line, r);
+		do_include(p, file, line, r, v);
 		free(r);
 		break;
 	}
@@ -967,7 +972,7 @@ parse_text(struct pctx* p, const char* file, char* text)
 			e = s + strlen(s);
 			while(e > s && isspace((unsigned char)e[-1]))
 				*--e = 0;
-			add_err(p, "%s:%d: %s: : expected 'name: value'", file,
+			add_err(p, "%s:%d: %s: expected 'name: value'", file,
 				ln, name);
 			continue;
 		}
@@ -1048,12 +1053,13 @@ slurp(FILE* in)
 
 /**
  * Parse a file, keeping track of the include stack.
+ * @param shown: the path as written in the include: line (for messages).
  * @param inc_file: file with the include: line, NULL for the top file.
  * @return 1 if the file could be read (errors in it are counted apart).
  */
 static int
-parse_file(struct pctx* p, const char* path, const char* inc_file,
-	int inc_line)
+parse_file(struct pctx* p, const char* path, const char* shown,
+	const char* inc_file, int inc_line)
 {
 	char real[PATH_MAX];
 	char* text;
@@ -1061,15 +1067,19 @@ parse_file(struct pctx* p, const char* path, const char* inc_file,
 	int i;
 	if(p->depth >= MAX_INCLUDE_DEPTH) {
 		add_err(p, "%s:%d: include: %s: includes nested too deeply "
-			"(max %d)", inc_file, inc_line, path,
+			"(max %d)", inc_file, inc_line, shown,
 			MAX_INCLUDE_DEPTH);
 		return 0;
 	}
 	in = fopen(path, "r");
 	if(!in) {
-		if(inc_file)
+		if(inc_file && strcmp(path, shown) != 0)
+			add_err(p, "%s:%d: include: %s: cannot open %s: %s",
+				inc_file, inc_line, shown, path,
+				strerror(errno));
+		else if(inc_file)
 			add_err(p, "%s:%d: include: %s: cannot open: %s",
-				inc_file, inc_line, path, strerror(errno));
+				inc_file, inc_line, shown, strerror(errno));
 		else
 			add_err(p, "%s: cannot open: %s", path,
 				strerror(errno));
@@ -1080,7 +1090,7 @@ parse_file(struct pctx* p, const char* path, const char* inc_file,
 	for(i = 0; i < p->depth; i++) {
 		if(strcmp(p->stack[i], real) == 0) {
 			add_err(p, "%s:%d: include: %s: include loop (%s is "
-				"already being read)", inc_file, inc_line, path,
+				"already being read)", inc_file, inc_line, shown,
 				path);
 			fclose(in);
 			return 0;
@@ -1153,7 +1163,7 @@ mxg_conf_read(struct mxg_conf* cfg, const char* file, char* err,
 		add_err(&p, "%s: out of memory", file);
 		return 0;
 	}
-	parse_file(&p, file, NULL, 0);
+	parse_file(&p, file, file, NULL, 0);
 	if(p.nerr == 0)
 		check_cross(&p);
 	return p.nerr == 0;
