@@ -276,16 +276,14 @@ mxg_names_hash(const uint8_t* wire, size_t len)
 		h ^= h >> 32;
 	}
 	if(i < len) {
-		size_t r = len - i;
-		w = 0;
-		switch(r) {
-		case 7: w |= (uint64_t)wire[i + 6] << 48; /* fallthrough */
-		case 6: w |= (uint64_t)wire[i + 5] << 40; /* fallthrough */
-		case 5: w |= (uint64_t)wire[i + 4] << 32; /* fallthrough */
-		case 4: w |= (uint64_t)wire[i + 3] << 24; /* fallthrough */
-		case 3: w |= (uint64_t)wire[i + 2] << 16; /* fallthrough */
-		case 2: w |= (uint64_t)wire[i + 1] << 8; /* fallthrough */
-		default: w |= (uint64_t)wire[i];
+		if(len >= 8) {
+			/* the last 8 bytes, overlapping the previous word */
+			memcpy(&w, wire + len - 8, 8);
+		} else {
+			size_t r;
+			w = 0;
+			for(r = 0; r < len; r++)
+				w |= (uint64_t)wire[r] << (8 * r);
 		}
 		h = (h ^ lower8(w)) * k;
 	}
