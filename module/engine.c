@@ -1,0 +1,793 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * module/engine.c - the detection engine: observation in, verdict out.
+ */
+/** \file
+ * Implements include/mxguard/engine.h. Per observation:
+ *
+ * 1. Features, outside any lock: relay or not (mxg_allowlist_match), the
+ *    client key (IPv4-mapped IPv6 is treated as IPv4, then the address is
+ *    masked to client-prefix-v4/v6 bits), the hash of the query name, its
+ *    base domain through the memo of mxg_names_memo_lookup_hash (libpsl is
+ *    called only on a memo miss), whether the leftmost label left of the base
+ *    domain is numeric, and for answers the shape score and deny-country.
+ * 2. The client + base domain entry ("pair") of the window table, then the
+ *    client entry, each locked in turn (never both at once): count, evaluate
+ *    the rules of that key, check and set blocks.
+ * 3. The strongest candidate becomes the verdict (ties: the first rule in
+ *    enum order); only then is its reason text written.
+ *
+ * Keys of the window table are 64-bit hashes keyed with a random seed, so
+ * clients cannot aim collisions at someone else's counters.
+ *
+ * Decisions (docs/detection.md repeats them for operators):
+ * - Relays are counted like every client but never blocked: the non-relay,
+ *   volume and fanout rules do not apply to them (looking up many MX is their
+ *   job), the other rules are capped at LOG (without would_refuse), no block
+ *   is ever started for a relay, and a block left from before a reload that
+ *   made the client a relay is ignored.
+ * - A verdict fires when its threshold is crossed and again at most once per
+ *   rule period for the same key, except when the rule's action is REFUSE
+ *   (or would be, in dry-run): then every lookup over the threshold gets it.
+ *   Only the winning rule is marked as fired, so a rule that lost the tie
+ *   reports on the next lookup.
+ * - A refusing verdict (or a would-refuse one in dry-run) of volume or fanout
+ *   blocks the client, of staging-window, staging-shape or country the
+ *   client + base domain, for block-duration seconds, restarted by each
+ *   refusing verdict. A blocked key gets rule "blocked", action REFUSE (LOG +
+ *   would_refuse in dry-run) on every lookup, whatever mode says, because
+ *   only a refusing rule can start a block.
+ * - non-relay: any lookup of a base domain by a non-relay when
+ *   non-relay-limit is 0 (the default), reported once per client + base
+ *   domain per non-relay-period; with a limit, the count compared is the
+ *   pair's lookups over the staging-window period (one counter serves both).
+ * - staging-window follows seed 000: lookups > limit and numeric-prefixed
+ *   lookups (countif, not distinct) > limit2 per client + base domain in the
+ *   period. A numeric prefix is an all-digit leftmost label left of the base
+ *   domain ("1.evil.example"; "123.com" itself has none). The reason gives
+ *   the distinct prefixes (dcount), first seen and up to 15 sample names.
+ * - No per-domain entries are kept in process: no rule reads them, and a
+ *   third table operation per lookup would cost about a fifth of the
+ *   instruction budget. Per-domain counts, first and last seen live in Redis
+ *   (docs/redis-schema.md), where the dashboards read them.
+ * - The memo of base domains is sized from max-memory (1/64 of it, 4k to 1M
+ *   entries of 8 bytes) and taken out of the window table's share, so
+ *   max-memory bounds both.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include "mxguard/allowlist.h"
+#include "mxguard/conf.h"
+#include "mxguard/engine.h"
+#include "mxguard/names.h"
+#include "mxguard/shape.h"
+#include "mxguard/window.h"
+
+/** Stripes of the statistics counters (cache-line apart). */
+#define STAT_STRIPES 16
+
+/** Caller words of a window entry. Pair: fired time per rule slot. */
+enum {
+	/** pair: non-relay reported; client: volume reported */
+	U_FIRED0 = 0,
+	/** pair: staging-window; client: fanout */
+	U_FIRED1 = 1,
+	/** pair: staging-shape */
+	U_FIRED2 = 2,
+	/** pair: country */
+	U_FIRED3 = 3,
+	/** block ends (seconds, low 32 bits), 0 none */
+	U_BLOCK_UNTIL = 4,
+	/** rule that started the block */
+	U_BLOCK_RULE = 5
+};
+
+/** Counters of one stripe. */
+struct stat_stripe {
+	/** observations */
+	uint64_t observed;
+	/** verdicts per action */
+	uint64_t verdicts[MXG_ACT_REFUSE + 1];
+} __attribute__((aligned(64)));
+
+/** The engine. */
+struct mxg_engine {
+	/** the config (borrowed) */
+	const struct mxg_conf* cfg;
+	/** the table of windows */
+	struct mxg_window* win;
+	/** memo of base domains */
+	struct mxg_basememo* memo;
+	/** keys of the hashes */
+	uint64_t seed[3];
+	/** per rule: enabled */
+	int on[MXG_RULE_COUNT];
+	/** per rule: action after mode and dry-run */
+	enum mxg_action act[MXG_RULE_COUNT];
+	/** per rule: the action with dry-run off (REFUSE means refusing or
+	 * would-refuse) */
+	enum mxg_action act_real[MXG_RULE_COUNT];
+	/** bytes of memory of the memo */
+	size_t memo_mem;
+	/** counters */
+	struct stat_stripe stats[STAT_STRIPES];
+};
+
+/** A rule that fired, before it becomes the verdict. */
+struct cand {
+	/** the rule, MXG_RULE_COUNT for none */
+	enum mxg_rule_id rule;
+	/** action */
+	enum mxg_action act;
+	/** dry-run turned a refuse into this log */
+	int would;
+	/** kind of the key it belongs to */
+	enum mxg_window_kind kind;
+	/** fired slot in that key (-1: none) */
+	int slot;
+	/** numbers for the reason */
+	uint32_t n1, n2, n3;
+	/** first seen of the key */
+	time_t first;
+	/** blocked: the rule that started the block */
+	enum mxg_rule_id orig;
+	/** blocked: seconds left */
+	uint32_t left;
+	/** country: index in obs->countries */
+	size_t ci;
+};
+
+/** Everything computed about one observation. */
+struct feat {
+	/** the client is a relay */
+	int relay;
+	/** normalised family (AF_INET for IPv4-mapped) */
+	int fam;
+	/** masked address */
+	uint8_t addr[16];
+	/** prefix length kept */
+	int plen;
+	/** client key */
+	uint64_t ckey;
+	/** client + base key */
+	uint64_t pkey;
+	/** base domain hash folded for the fanout set */
+	uint32_t b32;
+	/** offset of the base domain */
+	size_t base_off;
+	/** numeric prefix left of the base */
+	int numeric;
+	/** shape detail, valid when shape_on */
+	struct mxg_shape shape;
+	/** the shape score was computed */
+	int shape_on;
+	/** index of a denied country, or (size_t)-1 */
+	size_t deny;
+};
+
+/** 64x64 -> 128 multiply, folded (wyhash's mum). */
+static inline uint64_t
+mix(uint64_t a, uint64_t b)
+{
+	__uint128_t m = (__uint128_t)a * b;
+	return (uint64_t)m ^ (uint64_t)(m >> 64);
+}
+
+/** Fold a hash to 32 nonzero bits. */
+static inline uint32_t
+fold32(uint64_t h)
+{
+	uint32_t r = (uint32_t)(h ^ (h >> 32));
+	return r ? r : 1;
+}
+
+/** snprintf that may truncate on purpose (reasons are bounded lines). */
+static void
+textf(char* buf, size_t len, const char* fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+textf(char* buf, size_t len, const char* fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+/** Duration as the seed writes it: "60s", "10m", "1h". */
+static void
+dur_text(uint32_t s, char* buf, size_t len)
+{
+	if(s >= 3600 && s % 3600 == 0)
+		snprintf(buf, len, "%uh", s / 3600);
+	else if(s > 60 && s % 60 == 0)
+		snprintf(buf, len, "%um", s / 60);
+	else	snprintf(buf, len, "%us", s);
+}
+
+/** Client as text: the address, with /len when aggregated. */
+static void
+client_text(const struct feat* f, char* buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	if(!inet_ntop(f->fam, f->addr, a, sizeof(a)))
+		textf(a, sizeof(a), "?");
+	if(f->plen < (f->fam == AF_INET ? 32 : 128))
+		textf(buf, len, "%s/%d", a, f->plen);
+	else	textf(buf, len, "%s", a);
+}
+
+/** Fill a random seed. */
+static void
+make_seed(uint64_t* s, size_t n)
+{
+	size_t i;
+	if(getrandom(s, n * sizeof(*s), GRND_NONBLOCK) ==
+		(ssize_t)(n * sizeof(*s)))
+		return;
+	/* no entropy yet (early boot): time and address, still unknown to a
+	 * client */
+	for(i = 0; i < n; i++)
+		s[i] = mix((uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)s,
+			0x9e3779b97f4a7c15ULL * (i + 1)) | 1;
+}
+
+struct mxg_engine*
+mxg_engine_new(const struct mxg_conf* cfg, char* err, size_t errlen)
+{
+	struct mxg_engine* e;
+	struct mxg_conf nodry;
+	struct mxg_window_kind_conf k[MXG_WK_COUNT];
+	size_t memo_entries, winmem;
+	uint32_t cap;
+	int r;
+	if(!cfg) {
+		snprintf(err, errlen, "no config");
+		return NULL;
+	}
+	e = aligned_alloc(64, (sizeof(*e) + 63) & ~(size_t)63);
+	if(!e) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	memset(e, 0, sizeof(*e));
+	e->cfg = cfg;
+	make_seed(e->seed, 3);
+	nodry = *cfg;
+	nodry.dry_run = 0;
+	for(r = 0; r < MXG_RULE_COUNT; r++) {
+		e->on[r] = cfg->rules[r].enabled;
+		e->act[r] = mxg_conf_rule_action(cfg, (enum mxg_rule_id)r);
+		e->act_real[r] = mxg_conf_rule_action(&nodry,
+			(enum mxg_rule_id)r);
+		if(e->act[r] == MXG_ACT_PASS)
+			e->on[r] = 0;
+	}
+	/* blocked follows the rule that started the block: always refuse */
+	e->on[MXG_RULE_BLOCKED] = 1;
+	e->act_real[MXG_RULE_BLOCKED] = MXG_ACT_REFUSE;
+	e->act[MXG_RULE_BLOCKED] = cfg->dry_run ? MXG_ACT_LOG : MXG_ACT_REFUSE;
+
+	memo_entries = cfg->max_memory / 64 / 8;
+	if(memo_entries < 4096)
+		memo_entries = 4096;
+	if(memo_entries > (1 << 20))
+		memo_entries = 1 << 20;
+	e->memo = mxg_names_memo_new(memo_entries);
+	if(!e->memo) {
+		snprintf(err, errlen, "out of memory for the base domain memo");
+		mxg_engine_free(e);
+		return NULL;
+	}
+	e->memo_mem = mxg_names_memo_mem(e->memo);
+	winmem = cfg->max_memory > e->memo_mem + sizeof(*e) ?
+		cfg->max_memory - e->memo_mem - sizeof(*e) : 0;
+
+	memset(k, 0, sizeof(k));
+	k[MXG_WK_CLIENT].period = cfg->rules[MXG_RULE_VOLUME].period ?
+		cfg->rules[MXG_RULE_VOLUME].period : 60;
+	k[MXG_WK_CLIENT].counters = 1;
+	if(cfg->rules[MXG_RULE_FANOUT].enabled) {
+		cap = cfg->rules[MXG_RULE_FANOUT].limit + 1;
+		k[MXG_WK_CLIENT].distinct = cap > MXG_WINDOW_DISTINCT_MAX ?
+			MXG_WINDOW_DISTINCT_MAX : cap;
+		k[MXG_WK_CLIENT].distinct_period =
+			cfg->rules[MXG_RULE_FANOUT].period ?
+			cfg->rules[MXG_RULE_FANOUT].period : 600;
+	}
+	k[MXG_WK_PAIR].period = cfg->rules[MXG_RULE_STAGING_WINDOW].period ?
+		cfg->rules[MXG_RULE_STAGING_WINDOW].period : 3600;
+	k[MXG_WK_PAIR].counters = 1;
+	k[MXG_WK_PAIR].ext_counters = 1;
+	cap = cfg->rules[MXG_RULE_STAGING_WINDOW].limit2 + 1;
+	k[MXG_WK_PAIR].ext_distinct = cap < 16 ? 16 : cap > 64 ? 64 : cap;
+	k[MXG_WK_PAIR].ext_samples = 1;
+	e->win = mxg_window_new(winmem, k, err, errlen);
+	if(!e->win) {
+		mxg_engine_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void
+mxg_engine_free(struct mxg_engine* e)
+{
+	if(!e)
+		return;
+	mxg_window_free(e->win);
+	mxg_names_memo_free(e->memo);
+	free(e);
+}
+
+int
+mxg_engine_can_refuse(const struct mxg_engine* e)
+{
+	int r;
+	if(!e)
+		return 0;
+	for(r = 0; r < MXG_RULE_BLOCKED; r++)
+		if(e->on[r] && e->act[r] == MXG_ACT_REFUSE)
+			return 1;
+	return 0;
+}
+
+/** Client key: normalise and mask the address, hash it with the seed. */
+static void
+client_key(const struct mxg_engine* e, const struct mxg_obs* obs,
+	struct feat* f)
+{
+	static const uint8_t mapped[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
+	uint64_t lo = 0, hi = 0;
+	int bits, i;
+	memset(f->addr, 0, sizeof(f->addr));
+	if(obs->client_family == AF_INET6 &&
+		memcmp(obs->client_addr, mapped, 12) != 0) {
+		f->fam = AF_INET6;
+		f->plen = e->cfg->client_prefix_v6;
+		memcpy(f->addr, obs->client_addr, 16);
+	} else {
+		f->fam = AF_INET;
+		f->plen = e->cfg->client_prefix_v4;
+		memcpy(f->addr, obs->client_family == AF_INET6 ?
+			obs->client_addr + 12 : obs->client_addr, 4);
+	}
+	bits = f->plen;
+	for(i = 0; i < 16; i++) {
+		if(bits >= 8)
+			bits -= 8;
+		else if(bits > 0) {
+			f->addr[i] &= (uint8_t)(0xff << (8 - bits));
+			bits = 0;
+		} else	f->addr[i] = 0;
+	}
+	memcpy(&lo, f->addr, 8);
+	memcpy(&hi, f->addr + 8, 8);
+	f->ckey = mix(lo ^ e->seed[0], hi ^ e->seed[1] ^
+		((uint64_t)f->fam << 56));
+}
+
+/** Offer a candidate: the stronger action wins, ties keep the first. */
+static inline void
+offer(struct cand* best, const struct cand* c)
+{
+	if(c->act > best->act || (best->rule == MXG_RULE_COUNT &&
+		c->act == best->act)) {
+		*best = *c;
+	} else if(c->act == best->act && c->rule < best->rule) {
+		*best = *c;
+	}
+}
+
+/** Should a rule fire now: refuse always, else once per period. */
+static inline int
+due(const struct mxg_engine* e, const struct mxg_window_entry* we, int slot,
+	enum mxg_rule_id r, time_t now)
+{
+	uint32_t last = we->user[slot];
+	if(e->act_real[r] == MXG_ACT_REFUSE)
+		return 1;
+	return last == 0 || (uint32_t)now - last >= e->cfg->rules[r].period;
+}
+
+/** Fill a candidate for rule r of a key. */
+static void
+cand_set(const struct mxg_engine* e, const struct feat* f, struct cand* c,
+	enum mxg_rule_id r, enum mxg_window_kind kind, int slot)
+{
+	memset(c, 0, sizeof(*c));
+	c->rule = r;
+	c->kind = kind;
+	c->slot = slot;
+	c->act = e->act[r];
+	c->would = e->act_real[r] == MXG_ACT_REFUSE &&
+		e->act[r] != MXG_ACT_REFUSE;
+	if(f->relay) {
+		/* relays are never blocked */
+		if(c->act > MXG_ACT_LOG)
+			c->act = MXG_ACT_LOG;
+		c->would = 0;
+	}
+	c->orig = MXG_RULE_COUNT;
+}
+
+/** Start a block of a key if rule r refuses (or would). */
+static inline void
+maybe_block(const struct mxg_engine* e, const struct feat* f,
+	struct mxg_window_entry* we, enum mxg_rule_id r, time_t now)
+{
+	if(f->relay || e->act_real[r] != MXG_ACT_REFUSE ||
+		e->cfg->block_duration == 0)
+		return;
+	we->user[U_BLOCK_UNTIL] = (uint32_t)now + e->cfg->block_duration;
+	we->user[U_BLOCK_RULE] = (uint32_t)r;
+}
+
+/** Is the key blocked? Fills a "blocked" candidate. */
+static inline int
+blocked(const struct mxg_engine* e, const struct feat* f,
+	const struct mxg_window_entry* we, enum mxg_window_kind kind,
+	time_t now, struct cand* c)
+{
+	uint32_t until = we->user[U_BLOCK_UNTIL];
+	if(!until || f->relay || (int32_t)(until - (uint32_t)now) <= 0)
+		return 0;
+	cand_set(e, f, c, MXG_RULE_BLOCKED, kind, -1);
+	c->orig = (enum mxg_rule_id)we->user[U_BLOCK_RULE];
+	c->left = until - (uint32_t)now;
+	return 1;
+}
+
+/** Copy samples and the distinct prefix count of a pair into a candidate's
+ * buffer. */
+static void
+staging_details(struct mxg_engine* e, struct mxg_window_entry* we,
+	time_t now, struct cand* c, char* samples, size_t len)
+{
+	c->n3 = mxg_window_distinct(e->win, we, 1, 0, now);
+	c->first = we->first_seen;
+	mxg_window_samples(e->win, we, ",", samples, len);
+}
+
+/** The pair's part: count, staging-window, non-relay, answer rules,
+ * blocks. */
+static void
+judge_pair(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
+	int counting, struct cand* best, char* samples, size_t slen)
+{
+	const struct mxg_conf* cfg = e->cfg;
+	struct mxg_window_entry* we;
+	struct cand c;
+	uint32_t cnt = 0, num = 0;
+	time_t now = obs->now;
+	int answer_hit = (f->shape_on && e->on[MXG_RULE_STAGING_SHAPE] &&
+		f->shape.score >= cfg->rules[MXG_RULE_STAGING_SHAPE].limit) ||
+		f->deny != (size_t)-1;
+	if(counting || answer_hit)
+		we = mxg_window_lock(e->win, MXG_WK_PAIR, f->pkey, now, 1);
+	else	we = mxg_window_peek(e->win, MXG_WK_PAIR, f->pkey);
+	if(!we)
+		return;
+	if(counting) {
+		cnt = mxg_window_count(e->win, we, 0, now, 1);
+		if(cnt == 1)
+			/* the window was empty: first seen of this window */
+			we->first_seen = now;
+		if(f->numeric && mxg_window_extend(e->win, we)) {
+			const uint8_t* lab;
+			size_t ll = mxg_names_first_label(obs->qname,
+				obs->qname_len, &lab);
+			num = mxg_window_count(e->win, we, 1, now, 1);
+			mxg_window_distinct(e->win, we, 1, fold32(mix(
+				mxg_names_hash(lab - 1, ll + 1), e->seed[2])),
+				now);
+		} else {
+			num = mxg_window_count(e->win, we, 1, now, 0);
+		}
+		if(mxg_window_extended(we) &&
+			mxg_window_sample_count(e->win, we) <
+			MXG_WINDOW_SAMPLES) {
+			char name[MXG_NAME_TEXT_MAX];
+			if(mxg_names_to_str(obs->qname, obs->qname_len, name,
+				sizeof(name)) == MXG_NAME_OK)
+				mxg_window_sample(e->win, we, mix(f->pkey,
+					mxg_names_hash(obs->qname,
+					obs->qname_len)), name, strlen(name));
+		}
+		/* non-relay */
+		if(!f->relay && e->on[MXG_RULE_NON_RELAY] &&
+			cnt > cfg->rules[MXG_RULE_NON_RELAY].limit &&
+			due(e, we, U_FIRED0, MXG_RULE_NON_RELAY, now)) {
+			cand_set(e, f, &c, MXG_RULE_NON_RELAY, MXG_WK_PAIR,
+				U_FIRED0);
+			c.n1 = cnt;
+			offer(best, &c);
+		}
+		/* staging-window (seed 000) */
+		if(e->on[MXG_RULE_STAGING_WINDOW] &&
+			cnt > cfg->rules[MXG_RULE_STAGING_WINDOW].limit &&
+			num > cfg->rules[MXG_RULE_STAGING_WINDOW].limit2 &&
+			due(e, we, U_FIRED1, MXG_RULE_STAGING_WINDOW, now)) {
+			cand_set(e, f, &c, MXG_RULE_STAGING_WINDOW,
+				MXG_WK_PAIR, U_FIRED1);
+			c.n1 = cnt;
+			c.n2 = num;
+			maybe_block(e, f, we, MXG_RULE_STAGING_WINDOW, now);
+			if(c.act > best->act || best->rule ==
+				MXG_RULE_COUNT || (c.act == best->act &&
+				c.rule < best->rule))
+				staging_details(e, we, now, &c, samples, slen);
+			offer(best, &c);
+		}
+	}
+	if(f->shape_on && e->on[MXG_RULE_STAGING_SHAPE] &&
+		f->shape.score >= cfg->rules[MXG_RULE_STAGING_SHAPE].limit &&
+		due(e, we, U_FIRED2, MXG_RULE_STAGING_SHAPE, now)) {
+		cand_set(e, f, &c, MXG_RULE_STAGING_SHAPE, MXG_WK_PAIR,
+			U_FIRED2);
+		c.n1 = f->shape.score;
+		maybe_block(e, f, we, MXG_RULE_STAGING_SHAPE, now);
+		offer(best, &c);
+	}
+	if(f->deny != (size_t)-1 && due(e, we, U_FIRED3, MXG_RULE_COUNTRY,
+		now)) {
+		cand_set(e, f, &c, MXG_RULE_COUNTRY, MXG_WK_PAIR, U_FIRED3);
+		c.ci = f->deny;
+		maybe_block(e, f, we, MXG_RULE_COUNTRY, now);
+		offer(best, &c);
+	}
+	if(blocked(e, f, we, MXG_WK_PAIR, now, &c))
+		offer(best, &c);
+	/* mark the winner fired while the entry is locked */
+	if(best->kind == MXG_WK_PAIR && best->slot >= 0 &&
+		best->rule != MXG_RULE_COUNT)
+		we->user[best->slot] = (uint32_t)now ? (uint32_t)now : 1;
+	mxg_window_unlock(e->win, we);
+}
+
+/** The client's part: volume, fanout, blocks. */
+static void
+judge_client(struct mxg_engine* e, const struct mxg_obs* obs,
+	struct feat* f, int counting, struct cand* best)
+{
+	const struct mxg_conf* cfg = e->cfg;
+	struct mxg_window_entry* we;
+	struct cand c, before = *best;
+	uint32_t vol, fan;
+	time_t now = obs->now;
+	if(counting)
+		we = mxg_window_lock(e->win, MXG_WK_CLIENT, f->ckey, now, 1);
+	else	we = mxg_window_peek(e->win, MXG_WK_CLIENT, f->ckey);
+	if(!we)
+		return;
+	if(counting) {
+		vol = mxg_window_count(e->win, we, 0, now, 1);
+		fan = mxg_window_distinct(e->win, we, 0, f->b32, now);
+		if(!f->relay && e->on[MXG_RULE_VOLUME] &&
+			vol > cfg->rules[MXG_RULE_VOLUME].limit &&
+			due(e, we, U_FIRED0, MXG_RULE_VOLUME, now)) {
+			cand_set(e, f, &c, MXG_RULE_VOLUME, MXG_WK_CLIENT,
+				U_FIRED0);
+			c.n1 = vol;
+			maybe_block(e, f, we, MXG_RULE_VOLUME, now);
+			offer(best, &c);
+		}
+		if(!f->relay && e->on[MXG_RULE_FANOUT] &&
+			fan > cfg->rules[MXG_RULE_FANOUT].limit &&
+			due(e, we, U_FIRED1, MXG_RULE_FANOUT, now)) {
+			cand_set(e, f, &c, MXG_RULE_FANOUT, MXG_WK_CLIENT,
+				U_FIRED1);
+			c.n1 = fan;
+			maybe_block(e, f, we, MXG_RULE_FANOUT, now);
+			offer(best, &c);
+		}
+	}
+	if(blocked(e, f, we, MXG_WK_CLIENT, now, &c))
+		offer(best, &c);
+	if(best->kind == MXG_WK_CLIENT && best->slot >= 0 &&
+		best->rule != MXG_RULE_COUNT && best->rule != before.rule)
+		we->user[best->slot] = (uint32_t)now ? (uint32_t)now : 1;
+	mxg_window_unlock(e->win, we);
+	if(best->rule != before.rule && before.kind == MXG_WK_PAIR &&
+		before.slot >= 0 && before.rule != MXG_RULE_COUNT) {
+		/* a pair rule was marked fired but lost: unmark it so it
+		 * reports on the next lookup (rare: only when both fire) */
+		we = mxg_window_peek(e->win, MXG_WK_PAIR, f->pkey);
+		if(we) {
+			if(we->user[before.slot] == ((uint32_t)now ?
+				(uint32_t)now : 1) &&
+				e->act_real[before.rule] != MXG_ACT_REFUSE)
+				we->user[before.slot] = 0;
+			mxg_window_unlock(e->win, we);
+		}
+	}
+}
+
+/** Write the reason of the winning candidate. */
+static void
+reason(const struct mxg_engine* e, const struct mxg_obs* obs,
+	const struct feat* f, const struct cand* c, const char* samples,
+	struct mxg_verdict* v)
+{
+	char cl[INET6_ADDRSTRLEN + 8], base[MXG_NAME_TEXT_MAX], per[16];
+	const struct mxg_conf* cfg = e->cfg;
+	size_t n;
+	client_text(f, cl, sizeof(cl));
+	if(mxg_names_to_str(obs->qname + f->base_off, obs->qname_len -
+		f->base_off, base, sizeof(base)) != MXG_NAME_OK)
+		snprintf(base, sizeof(base), "?");
+	if(c->rule < MXG_RULE_BLOCKED)
+		dur_text(cfg->rules[c->rule].period, per, sizeof(per));
+	switch(c->rule) {
+	case MXG_RULE_NON_RELAY:
+		textf(v->reason, sizeof(v->reason), "client %s, not a mail "
+			"relay, looked up MX of %s (%u lookups in %s)", cl,
+			base, c->n1, per);
+		break;
+	case MXG_RULE_VOLUME:
+		textf(v->reason, sizeof(v->reason), "client %s made %u MX "
+			"lookups in %s", cl, c->n1, per);
+		break;
+	case MXG_RULE_FANOUT:
+		textf(v->reason, sizeof(v->reason), "client %s looked up "
+			"MX of %u base domains in %s", cl, c->n1, per);
+		break;
+	case MXG_RULE_STAGING_WINDOW:
+		textf(v->reason, sizeof(v->reason), "client %s made %u MX "
+			"lookups (%u numeric prefixes) for %s in %s; %u "
+			"distinct prefixes, first seen %llds ago: %s", cl,
+			c->n1, c->n2, base, per, c->n3,
+			(long long)(obs->now - c->first), samples);
+		break;
+	case MXG_RULE_STAGING_SHAPE:
+		textf(v->reason, sizeof(v->reason), "client %s got ", cl);
+		n = strlen(v->reason);
+		if(n < sizeof(v->reason))
+			mxg_shape_explain(&f->shape, obs->qname,
+				obs->qname_len, v->reason + n,
+				sizeof(v->reason) - n);
+		break;
+	case MXG_RULE_COUNTRY:
+		textf(v->reason, sizeof(v->reason), "client %s looked up "
+			"MX of %s hosted in %s (deny-country)", cl, base,
+			obs->countries[c->ci]);
+		break;
+	case MXG_RULE_BLOCKED:
+		if(c->kind == MXG_WK_CLIENT)
+			textf(v->reason, sizeof(v->reason), "client %s "
+				"blocked by rule %s for %us more", cl,
+				mxg_rule_name(c->orig) ?
+				mxg_rule_name(c->orig) : "?", c->left);
+		else	textf(v->reason, sizeof(v->reason), "client %s "
+				"blocked for %s by rule %s for %us more", cl,
+				base, mxg_rule_name(c->orig) ?
+				mxg_rule_name(c->orig) : "?", c->left);
+		break;
+	default:
+		v->reason[0] = 0;
+	}
+}
+
+/** Index of the first denied country among the MX hosts, or -1. */
+static size_t
+deny_country(const struct mxg_engine* e, const struct mxg_obs* obs)
+{
+	const struct mxg_conf* cfg = e->cfg;
+	size_t i;
+	int k;
+	if(!e->on[MXG_RULE_COUNTRY] || !cfg->deny_country_count ||
+		!obs->countries)
+		return (size_t)-1;
+	for(i = 0; i < obs->n_countries; i++) {
+		if(!obs->countries[i][0])
+			continue;
+		for(k = 0; k < cfg->deny_country_count; k++)
+			if(obs->countries[i][0] == cfg->deny_country[k][0] &&
+				obs->countries[i][1] ==
+				cfg->deny_country[k][1])
+				return i;
+	}
+	return (size_t)-1;
+}
+
+void
+mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
+	struct mxg_verdict* v)
+{
+	struct feat f;
+	struct cand best;
+	char samples[MXG_REASON_MAX];
+	uint64_t qh, bh;
+	struct stat_stripe* ss;
+	int counting, answer;
+	v->action = MXG_ACT_PASS;
+	v->would_refuse = 0;
+	v->rule = MXG_RULE_COUNT;
+	v->reason[0] = 0;
+	v->is_relay = 0;
+	v->base_off = 0;
+	v->shape_score = 0;
+	if(!e || !obs || !obs->qname)
+		return;
+	counting = obs->stage != MXG_OBS_ANSWER;
+	answer = obs->stage != MXG_OBS_QUERY;
+
+	/* features, no lock */
+	f.relay = mxg_allowlist_match(e->cfg->relays, obs->client_family,
+		obs->client_addr);
+	v->is_relay = f.relay;
+	client_key(e, obs, &f);
+	ss = &e->stats[f.ckey & (STAT_STRIPES - 1)];
+	__atomic_add_fetch(&ss->observed, 1, __ATOMIC_RELAXED);
+	qh = mxg_names_hash(obs->qname, obs->qname_len);
+	if(mxg_names_memo_lookup_hash(e->memo, obs->qname, obs->qname_len,
+		qh, &f.base_off) != MXG_NAME_OK) {
+		/* malformed name: nothing to count it under */
+		__atomic_add_fetch(&ss->verdicts[MXG_ACT_PASS], 1,
+			__ATOMIC_RELAXED);
+		return;
+	}
+	v->base_off = f.base_off;
+	bh = f.base_off ? mxg_names_hash(obs->qname + f.base_off,
+		obs->qname_len - f.base_off) : qh;
+	f.pkey = mix(f.ckey ^ e->seed[2], bh ^ e->seed[0]);
+	f.b32 = fold32(mix(bh, e->seed[1]));
+	f.numeric = f.base_off > 0 && mxg_names_numeric_prefix(obs->qname,
+		obs->qname_len);
+	f.shape_on = 0;
+	f.deny = (size_t)-1;
+	if(answer) {
+		if(e->on[MXG_RULE_STAGING_SHAPE] && obs->n_mx && obs->mx) {
+			mxg_shape_score(obs->qname, obs->qname_len, f.base_off,
+				obs->mx, obs->n_mx, &f.shape);
+			f.shape_on = 1;
+			v->shape_score = f.shape.score;
+		}
+		f.deny = deny_country(e, obs);
+	}
+
+	memset(&best, 0, sizeof(best));
+	best.rule = MXG_RULE_COUNT;
+	best.act = MXG_ACT_PASS;
+	best.slot = -1;
+	samples[0] = 0;
+	judge_pair(e, obs, &f, counting, &best, samples, sizeof(samples));
+	judge_client(e, obs, &f, counting, &best);
+
+	if(best.rule != MXG_RULE_COUNT && best.act != MXG_ACT_PASS) {
+		v->action = best.act;
+		v->would_refuse = best.would;
+		v->rule = best.rule;
+		reason(e, obs, &f, &best, samples, v);
+	}
+	__atomic_add_fetch(&ss->verdicts[v->action], 1, __ATOMIC_RELAXED);
+}
+
+void
+mxg_engine_get_stats(const struct mxg_engine* e, struct mxg_engine_stats* st)
+{
+	struct mxg_window_stats ws;
+	int i, a;
+	memset(st, 0, sizeof(*st));
+	if(!e)
+		return;
+	for(i = 0; i < STAT_STRIPES; i++) {
+		st->observed += __atomic_load_n(&e->stats[i].observed,
+			__ATOMIC_RELAXED);
+		for(a = 0; a <= MXG_ACT_REFUSE; a++)
+			st->verdicts[a] += __atomic_load_n(
+				&e->stats[i].verdicts[a], __ATOMIC_RELAXED);
+	}
+	mxg_window_get_stats(e->win, &ws);
+	st->keys = ws.entries;
+	st->evictions = ws.evictions;
+	st->mem = ws.mem + e->memo_mem + sizeof(*e);
+}
