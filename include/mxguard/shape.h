@@ -55,11 +55,11 @@ struct mxg_shape {
 	size_t n_rr_encoded;
 	/** records whose best label is only half-weight (20..31 characters) */
 	size_t n_rr_half;
-	/** encoded labels of >= 32 characters in all exchanges, per kind */
+	/** hex labels of >= 20 characters in all exchanges */
 	size_t n_hex_labels;
-	/** base32 / base32hex-like labels of >= 32 characters */
+	/** base32 / base32hex-like labels of >= 20 characters */
 	size_t n_b32_labels;
-	/** base64 / base64url-like labels of >= 32 characters */
+	/** base64 / base64url-like labels of >= 20 characters */
 	size_t n_b64_labels;
 	/** shortest and longest of those encoded labels (0 when none) */
 	unsigned enc_len_min;
