@@ -56,7 +56,7 @@ put(struct out* o, const char* s, size_t n)
 
 /** Append a NUL-terminated string. */
 static void
-puts_(struct out* o, const char* s)
+put_str(struct out* o, const char* s)
 {
 	put(o, s, strlen(s));
 }
@@ -255,7 +255,7 @@ key(struct out* o, int* first, const char* k)
 		put(o, ",", 1);
 	*first = 0;
 	put(o, "\"", 1);
-	puts_(o, k);
+	put_str(o, k);
 	put(o, "\":", 2);
 }
 
@@ -283,7 +283,7 @@ field_num(struct out* o, int* first, const char* k, unsigned long long v)
 	char num[24];
 	key(o, first, k);
 	snprintf(num, sizeof(num), "%llu", v);
-	puts_(o, num);
+	put_str(o, num);
 }
 
 /** A boolean field. */
@@ -291,7 +291,7 @@ static void
 field_bool(struct out* o, int* first, const char* k, int v)
 {
 	key(o, first, k);
-	puts_(o, v ? "true" : "false");
+	put_str(o, v ? "true" : "false");
 }
 
 /** First MX host result with a known country (or ASN, per want_asn). */
@@ -426,7 +426,7 @@ mxg_jsonlog_format(char* buf, size_t buflen, const struct mxg_event* ev,
 			continue;
 		if(shown++)
 			put(&o, ",", 1);
-		puts_(&o, tmp);
+		put_str(&o, tmp);
 	}
 	put(&o, "\"", 1);
 	field_num(&o, &first, "MxRecordCount", ev->n_mx);

@@ -63,7 +63,9 @@
 
 struct mxg_category;
 
-/** A buffer of this size always holds a whole line of mxg_jsonlog_format. */
+/** A buffer of this size always holds a whole line of mxg_jsonlog_format
+ * (worst case, every name byte as \DDD and every reason byte as \u00XX,
+ * about 5 KB) when the instance name is at most 255 bytes. */
 #define MXG_JSONLOG_MAX 8192
 
 /**
@@ -171,8 +173,9 @@ void mxg_ratelimit_init(struct mxg_ratelimit* rl, uint32_t rate);
 /**
  * May one more line go out now? Thread-safe and lock-free.
  * @param rl: the limiter.
- * @param now_ms: current time in milliseconds (any monotonic or wall clock;
- *	a clock going backwards is tolerated: it only delays refills).
+ * @param now_ms: current time in milliseconds (any monotonic or wall clock
+ *	below the year 2262; a clock going backwards is tolerated: it only
+ *	delays refills).
  * @return 1 if allowed, 0 if suppressed (and counted).
  */
 int mxg_ratelimit_allow(struct mxg_ratelimit* rl, uint64_t now_ms);
