@@ -1,0 +1,894 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * tests/unit/test_sink.c - the event queue, the thread and the Redis writer.
+ */
+/** \file
+ * Starts its own redis-server on a Unix socket in a mktemp -d directory
+ * (stopped by PID), pushes known events through the real sink and reads
+ * back with hiredis that Redis holds exactly what was sent: minute buckets,
+ * top lists, domain hashes, HyperLogLog, flow, alert stream, heartbeat and
+ * schema key, each key with a TTL. Then the faults: a full queue (the pusher
+ * never blocks), Redis absent at start and started later, a wrong password,
+ * an ACL user with a database number, binary bytes in names, fleet
+ * read-back, log rotation, and 50 start/stop cycles leaving no thread and no
+ * file descriptor behind. Without redis-server the Redis tests are skipped.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <hiredis/hiredis.h>
+#include "mxguard/conf.h"
+#include "mxguard/event.h"
+#include "mxguard/jsonlog.h"
+#include "mxguard/redis.h"
+#include "mxguard/sink.h"
+#include "tap.h"
+
+extern char** environ;
+/** Last message of tools/log_stderr.c. */
+extern char mxg_log_last[1024];
+
+/** The temporary directory. */
+static char tmpdir[256];
+/** Unix socket path of the test Redis. */
+static char sockpath[300];
+
+/** Is redis-server in PATH? */
+static int
+have_redis_server(void)
+{
+	const char* path = getenv("PATH");
+	char buf[4096], *p, *save = NULL;
+	if(!path)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", path);
+	for(p = strtok_r(buf, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
+		char f[4200];
+		snprintf(f, sizeof(f), "%s/redis-server", p);
+		if(access(f, X_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/** Milliseconds of sleep. */
+static void
+msleep(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	while(nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/** Monotonic milliseconds. */
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/** Connect to the test Redis (db 0, optional password). NULL on failure. */
+static redisContext*
+rconnect(const char* password)
+{
+	struct timeval tv = { 1, 0 };
+	redisContext* c = redisConnectUnixWithTimeout(sockpath, tv);
+	if(!c || c->err) {
+		if(c)
+			redisFree(c);
+		return NULL;
+	}
+	if(password) {
+		redisReply* r = redisCommand(c, "AUTH %s", password);
+		if(r)
+			freeReplyObject(r);
+	}
+	return c;
+}
+
+/**
+ * Start redis-server on the Unix socket, with extra arguments.
+ * @return its pid, or -1.
+ */
+static pid_t
+start_redis(const char* extra1, const char* extra2)
+{
+	char* argv[16];
+	int argc = 0, i;
+	pid_t pid;
+	argv[argc++] = "redis-server";
+	argv[argc++] = "--port";
+	argv[argc++] = "0";
+	argv[argc++] = "--unixsocket";
+	argv[argc++] = sockpath;
+	argv[argc++] = "--save";
+	argv[argc++] = "";
+	argv[argc++] = "--appendonly";
+	argv[argc++] = "no";
+	argv[argc++] = "--daemonize";
+	argv[argc++] = "no";
+	argv[argc++] = "--dir";
+	argv[argc++] = tmpdir;
+	if(extra1) {
+		argv[argc++] = (char*)extra1;
+		argv[argc++] = (char*)extra2;
+	}
+	argv[argc] = NULL;
+	{
+		posix_spawn_file_actions_t fa;
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY,
+			0);
+		if(posix_spawnp(&pid, "redis-server", &fa, NULL, argv,
+			environ) != 0) {
+			posix_spawn_file_actions_destroy(&fa);
+			return -1;
+		}
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	for(i = 0; i < 100; i++) {
+		redisContext* c = rconnect(NULL);
+		if(c) {
+			redisFree(c);
+			return pid;
+		}
+		msleep(50);
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+/** Stop a redis-server started here, by PID. */
+static void
+stop_redis(pid_t pid)
+{
+	if(pid <= 0)
+		return;
+	kill(pid, SIGCONT);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	unlink(sockpath);
+}
+
+/** Run a command (printf-style, %s/%b) and return the integer reply, or the
+ * string reply as a number; -1 on error or nil. */
+static long long
+rint_(redisContext* c, const char* fmt, ...)
+{
+	va_list ap;
+	redisReply* r;
+	long long v = -1;
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	if(!r)
+		return -1;
+	if(r->type == REDIS_REPLY_INTEGER)
+		v = r->integer;
+	else if(r->type == REDIS_REPLY_STRING)
+		v = strtoll(r->str, NULL, 10);
+	freeReplyObject(r);
+	return v;
+}
+
+/** Run a command and copy a string reply into buf ("" for anything else). */
+static const char*
+rstr(char* buf, size_t len, redisContext* c, const char* fmt, ...)
+{
+	va_list ap;
+	redisReply* r;
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	buf[0] = 0;
+	if(!r)
+		return buf;
+	if(r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS ||
+		r->type == REDIS_REPLY_ERROR)
+		snprintf(buf, len, "%.*s", (int)r->len, r->str);
+	freeReplyObject(r);
+	return buf;
+}
+
+/** A config for the test Redis. */
+static struct mxg_conf*
+test_conf(const char* server)
+{
+	struct mxg_conf* cfg = mxg_conf_new();
+	free(cfg->redis_server);
+	cfg->redis_server = server ? strdup(server) : NULL;
+	free(cfg->redis_prefix);
+	cfg->redis_prefix = strdup("t:");
+	free(cfg->instance);
+	cfg->instance = strdup("test1");
+	cfg->redis_timeout_ms = 1000;
+	cfg->redis_connect_timeout_ms = 500;
+	cfg->client_prefix_v4 = 32;
+	cfg->client_prefix_v6 = 128;
+	return cfg;
+}
+
+/** Fill an event: IPv4 client 10.0.0.<host>, query name label.base. */
+static void
+make_event(struct mxg_event* ev, uint64_t tms, int host, const char* label,
+	const char* base, int action, int rule, int flags)
+{
+	size_t o = 0;
+	const char* p;
+	memset(ev, 0, sizeof(*ev));
+	ev->time_ms = tms;
+	ev->client_family = AF_INET;
+	ev->client_addr[0] = 10;
+	ev->client_addr[3] = (uint8_t)host;
+	if(label) {
+		ev->qname[o++] = (uint8_t)strlen(label);
+		memcpy(ev->qname + o, label, strlen(label));
+		o += strlen(label);
+	}
+	ev->base_off = (uint8_t)o;
+	for(p = base; *p; ) {
+		const char* d = strchr(p, '.');
+		size_t l = d ? (size_t)(d - p) : strlen(p);
+		ev->qname[o++] = (uint8_t)l;
+		memcpy(ev->qname + o, p, l);
+		o += l;
+		p += l + (d ? 1 : 0);
+	}
+	ev->qname[o++] = 0;
+	ev->qname_len = (uint8_t)o;
+	ev->qtype = 15;
+	ev->rcode = 0;
+	ev->action = (uint8_t)action;
+	ev->rule = (uint8_t)rule;
+	ev->flags = (uint8_t)flags;
+}
+
+/** Wait until sent + unsent reaches n (or timeout ms). */
+static void
+wait_done(struct mxg_sink* s, uint64_t n, unsigned timeout)
+{
+	uint64_t end = now_ms() + timeout;
+	struct mxg_sink_stats st;
+	do {
+		mxg_sink_get_stats(s, &st);
+		if(st.sent + st.unsent >= n)
+			return;
+		msleep(10);
+	} while(now_ms() < end);
+}
+
+/** Wait until the sink is connected (or timeout ms). */
+static int
+wait_connected(struct mxg_sink* s, unsigned timeout)
+{
+	uint64_t end = now_ms() + timeout;
+	struct mxg_sink_stats st;
+	do {
+		mxg_sink_get_stats(s, &st);
+		if(st.connected)
+			return 1;
+		msleep(10);
+	} while(now_ms() < end);
+	return 0;
+}
+
+/** Count entries of a /proc/self directory. */
+static int
+count_dir(const char* path)
+{
+	DIR* d = opendir(path);
+	struct dirent* e;
+	int n = 0;
+	if(!d)
+		return -1;
+	while((e = readdir(d)))
+		if(e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the DIR's own fd for fd counts; harmless for tasks */
+}
+
+/** Lines in a file, -1 if it cannot be read. */
+static int
+count_lines(const char* path)
+{
+	FILE* f = fopen(path, "r");
+	int n = 0, ch;
+	if(!f)
+		return -1;
+	while((ch = fgetc(f)) != EOF)
+		if(ch == '\n')
+			n++;
+	fclose(f);
+	return n;
+}
+
+/** Every key under the prefix has a TTL? Returns keys without one. */
+static int
+keys_without_ttl(redisContext* c, int* total)
+{
+	redisReply* r = redisCommand(c, "KEYS t:*");
+	size_t i;
+	int bad = 0;
+	*total = 0;
+	if(!r || r->type != REDIS_REPLY_ARRAY) {
+		if(r)
+			freeReplyObject(r);
+		return -1;
+	}
+	for(i = 0; i < r->elements; i++) {
+		long long t = rint_(c, "TTL %b", r->element[i]->str,
+			r->element[i]->len);
+		if(t <= 0) {
+			bad++;
+			diag("no TTL: %s", r->element[i]->str);
+		}
+	}
+	*total = (int)r->elements;
+	freeReplyObject(r);
+	return bad;
+}
+
+/** The counters of a batch of known events. */
+static void
+test_counters(void)
+{
+	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_sink* s;
+	struct mxg_sink_stats st;
+	struct mxg_event ev;
+	redisContext* c;
+	char err[256], buf[512], key[256], day[9], logf[400];
+	uint64_t t = (uint64_t)time(NULL) * 1000;
+	uint64_t minute = t / 60000;
+	int i, N = 1000, pushed = 0, total = 0;
+	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
+	cfg->redis_server = strdup(buf);
+	snprintf(logf, sizeof(logf), "%s/mxguard.log", tmpdir);
+	cfg->log_file = strdup(logf);
+	mxg_redis_day(day, t / 1000);
+	c = rconnect(NULL);
+	if(c) {
+		rint_(c, "FLUSHALL");
+		redisFree(c);
+	}
+	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
+	ok(s != NULL, "sink starts (%s)", s ? "ok" : err);
+	ok(wait_connected(s, 3000), "sink connects to Redis");
+	for(i = 0; i < N; i++) {
+		char b[8];
+		int host = 1 + i % 5;
+		int alert = i % 10 == 0;
+		snprintf(b, sizeof(b), "d%d", i % 4);
+		{
+			char base[32];
+			snprintf(base, sizeof(base), "%s.example", b);
+			make_event(&ev, t, host, "mx", base,
+				alert ? MXG_ACT_LOG : MXG_ACT_PASS,
+				alert ? MXG_RULE_VOLUME : MXG_RULE_COUNT,
+				(host == 1 ? MXG_EV_RELAY : 0) |
+				(alert ? MXG_EV_LOG : 0));
+		}
+		pushed += mxg_sink_push(s, &ev);
+	}
+	is_int(pushed, N, "all %d events queued", N);
+	wait_done(s, (uint64_t)N, 5000);
+	mxg_sink_get_stats(s, &st);
+	is_int(st.queued, N, "stats: queued");
+	is_int(st.sent, N, "stats: sent");
+	is_int(st.dropped, 0, "stats: nothing dropped");
+	is_int(st.errors, 0, "stats: no Redis errors");
+	is_int(st.logged, N / 10, "stats: one log line per alert");
+	c = rconnect(NULL);
+	ok(c != NULL, "test client connects");
+	snprintf(key, sizeof(key), "t:{c:10.0.0.2}:m:%llu",
+		(unsigned long long)minute);
+	is_int(rint_(c, "GET %s", key), N / 5, "client minute bucket");
+	ok(rint_(c, "TTL %s", key) > 0 && rint_(c, "TTL %s", key) <= 7200,
+		"minute bucket TTL <= 2h");
+	snprintf(key, sizeof(key), "t:{d:d3.example}:m:%llu",
+		(unsigned long long)minute);
+	is_int(rint_(c, "GET %s", key), N / 4, "domain minute bucket");
+	snprintf(key, sizeof(key), "t:{day:%s}:clients", day);
+	is_int(rint_(c, "ZSCORE %s 10.0.0.3", key), N / 5, "top clients");
+	is_int(rint_(c, "ZCARD %s", key), 5, "top clients: 5 members");
+	snprintf(key, sizeof(key), "t:{day:%s}:nonrelay", day);
+	is_int(rint_(c, "ZCARD %s", key), 4, "non-relay: relay left out");
+	is_int(rint_(c, "ZSCORE %s 10.0.0.1", key), -1,
+		"non-relay: no relay");
+	snprintf(key, sizeof(key), "t:{day:%s}:domains", day);
+	is_int(rint_(c, "ZSCORE %s d0.example", key), N / 4, "top domains");
+	is_int(rint_(c, "HGET t:{d:d0.example}:h count"), N / 4,
+		"domain hash count");
+	is_int(rint_(c, "HGET t:{d:d0.example}:h first"), t / 1000,
+		"domain first seen");
+	is_int(rint_(c, "HGET t:{d:d0.example}:h last"), t / 1000,
+		"domain last seen");
+	is_int(rint_(c, "PFCOUNT t:{d:d0.example}:hll"), 5,
+		"distinct clients of a domain");
+	snprintf(key, sizeof(key), "%s", day);
+	is_int(rint_(c, "HGET t:{d:d1.example}:flow %s", day), N / 4,
+		"flow: per domain per day");
+	is_int(rint_(c, "HGET t:{c:10.0.0.4}:h count"), N / 5,
+		"client hash count");
+	is_int(rint_(c, "HGET t:{c:10.0.0.1}:h relay"), 1,
+		"client hash: relay flag");
+	snprintf(key, sizeof(key), "t:{c:10.0.0.5}:d:%s", day);
+	is_int(rint_(c, "ZCARD %s", key), 4, "client's domains of the day");
+	is_int(rint_(c, "XLEN t:{alerts}"), N / 10, "alert stream: one entry "
+		"per alert");
+	snprintf(key, sizeof(key), "t:{day:%s}:rules", day);
+	is_int(rint_(c, "HGET %s volume", key), N / 10,
+		"alerts per rule of the day");
+	{
+		redisReply* r = redisCommand(c, "XRANGE t:{alerts} - + COUNT 1");
+		int found_rule = 0, found_src = 0;
+		if(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+			r->element[0]->type == REDIS_REPLY_ARRAY &&
+			r->element[0]->elements == 2) {
+			redisReply* f = r->element[0]->element[1];
+			size_t k;
+			for(k = 0; k + 1 < f->elements; k += 2) {
+				if(strcmp(f->element[k]->str, "RuleName") == 0 &&
+					strcmp(f->element[k + 1]->str,
+					"volume") == 0)
+					found_rule = 1;
+				if(strcmp(f->element[k]->str, "SrcIpAddr") == 0
+					&& strcmp(f->element[k + 1]->str,
+					"10.0.0.1") == 0)
+					found_src = 1;
+			}
+		}
+		if(r)
+			freeReplyObject(r);
+		ok(found_rule, "alert entry: RuleName volume");
+		ok(found_src, "alert entry: SrcIpAddr");
+	}
+	is_str(rstr(buf, sizeof(buf), c, "HGET t:{inst:test1} version"),
+		MXG_VERSION, "heartbeat: version");
+	is_int(rint_(c, "HGET t:{inst:test1} schema"), MXG_SCHEMA_VERSION,
+		"heartbeat: schema");
+	ok(rint_(c, "TTL t:{inst:test1}") > 0, "heartbeat has a TTL");
+	ok(rint_(c, "ZSCORE t:{inst}:all test1") > 0, "instance index");
+	is_int(rint_(c, "GET t:{meta}:schema"), MXG_SCHEMA_VERSION,
+		"schema version key");
+	is_int(keys_without_ttl(c, &total), 0, "every key has a TTL");
+	ok(total >= 20, "keys written: %d", total);
+	mxg_sink_stop(s);
+	is_int(count_lines(logf), N / 10, "log file: one line per alert");
+	{
+		struct stat sb;
+		ok(stat(logf, &sb) == 0 && (sb.st_mode & 0777) == 0640,
+			"log file mode 0640");
+	}
+	/* the final heartbeat carries the exact counters */
+	is_int(rint_(c, "HGET t:{inst:test1} sent"), N, "heartbeat: sent");
+	redisFree(c);
+	mxg_conf_free(cfg);
+}
+
+/** Names with binary bytes are stored binary-safe, escaped as text. */
+static void
+test_binary(void)
+{
+	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_sink* s;
+	struct mxg_event ev;
+	redisContext* c;
+	char err[256], buf[512], text[MXG_NAME_TEXT_MAX], qtext[MXG_NAME_TEXT_MAX];
+	char key[1400], day[9];
+	/* one label with NUL, 0xff, quote, %s, braces, a dot, a space */
+	static const uint8_t label[] = { 'A', 0, 0xff, '"', '%', 's', '{', '}',
+		'.', ' ', '\\', 'Z' };
+	uint64_t t = (uint64_t)time(NULL) * 1000;
+	size_t o = 0;
+	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
+	cfg->redis_server = strdup(buf);
+	make_event(&ev, t, 9, NULL, "x", MXG_ACT_REFUSE, MXG_RULE_COUNTRY,
+		MXG_EV_LOG);
+	ev.qname[o++] = sizeof(label);
+	memcpy(ev.qname + o, label, sizeof(label));
+	o += sizeof(label);
+	memcpy(ev.qname + o, "\007example\0", 9);
+	o += 9;
+	ev.qname_len = (uint8_t)o;
+	ev.base_off = 0;
+	mxg_jsonlog_name_text(text, sizeof(text), ev.qname, ev.qname_len, 1);
+	mxg_jsonlog_name_text(qtext, sizeof(qtext), ev.qname, ev.qname_len, 0);
+	mxg_redis_day(day, t / 1000);
+	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
+	ok(s && wait_connected(s, 3000), "sink up for binary names");
+	ok(mxg_sink_push(s, &ev), "binary name queued");
+	wait_done(s, 1, 3000);
+	mxg_sink_stop(s);
+	c = rconnect(NULL);
+	snprintf(key, sizeof(key), "t:{d:%s}:h", text);
+	is_int(rint_(c, "HGET %b count", key, strlen(key)), 1,
+		"binary name: domain hash under its escaped text");
+	snprintf(key, sizeof(key), "t:{day:%s}:domains", day);
+	is_int(rint_(c, "ZSCORE %s %b", key, text, strlen(text)), 1,
+		"binary name: top domains member");
+	{
+		redisReply* r = redisCommand(c, "XREVRANGE t:{alerts} + - "
+			"COUNT 1");
+		int found = 0;
+		if(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1) {
+			redisReply* f = r->element[0]->element[1];
+			size_t k;
+			for(k = 0; k + 1 < f->elements; k += 2)
+				if(strcmp(f->element[k]->str, "DnsQuery") == 0 &&
+					f->element[k + 1]->len == strlen(qtext) &&
+					memcmp(f->element[k + 1]->str, qtext,
+					strlen(qtext)) == 0)
+					found = 1;
+		}
+		if(r)
+			freeReplyObject(r);
+		ok(found, "binary name: alert DnsQuery equals the name text");
+	}
+	redisFree(c);
+	mxg_conf_free(cfg);
+}
+
+/** A full queue drops and counts; the pusher never blocks. */
+static void
+test_full(pid_t pid)
+{
+	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_sink* s;
+	struct mxg_sink_stats st;
+	struct mxg_event ev;
+	char err[256], buf[512];
+	uint64_t t = (uint64_t)time(NULL) * 1000, worst = 0, start;
+	int i, n = 20000, okc = 0;
+	struct timespec a, b;
+	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
+	cfg->redis_server = strdup(buf);
+	cfg->redis_queue = 64;
+	cfg->redis_timeout_ms = 1500;
+	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
+	ok(s && wait_connected(s, 3000), "sink up for the full queue test");
+	/* freeze Redis: the thread blocks in its pipeline until the timeout */
+	kill(pid, SIGSTOP);
+	make_event(&ev, t, 7, "mx", "full.example", MXG_ACT_PASS,
+		MXG_RULE_COUNT, 0);
+	mxg_sink_push(s, &ev);
+	msleep(200);
+	start = now_ms();
+	for(i = 0; i < n; i++) {
+		uint64_t d;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		okc += mxg_sink_push(s, &ev);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		d = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ULL +
+			(uint64_t)b.tv_nsec - (uint64_t)a.tv_nsec;
+		if(d > worst)
+			worst = d;
+	}
+	diag("%d pushes in %llu ms, slowest %llu us", n,
+		(unsigned long long)(now_ms() - start),
+		(unsigned long long)(worst / 1000));
+	ok(now_ms() - start < 1000, "pushes into a full queue do not wait "
+		"for the consumer");
+	mxg_sink_get_stats(s, &st);
+	ok(okc <= 64, "at most the queue size was accepted (%d)", okc);
+	is_int(st.dropped, n - okc, "every refused push counted as dropped");
+	is_int(st.queued, okc + 1, "queued counts the accepted ones");
+	kill(pid, SIGCONT);
+	wait_done(s, st.queued, 8000);
+	mxg_sink_get_stats(s, &st);
+	is_int(st.sent + st.unsent, st.queued, "every queued event was "
+		"handled after Redis came back (sent %llu, unsent %llu)",
+		(unsigned long long)st.sent, (unsigned long long)st.unsent);
+	ok(wait_connected(s, 12000), "reconnected after the timeout");
+	mxg_sink_stop(s);
+	mxg_conf_free(cfg);
+}
+
+/** Redis absent at start, then started: events resume. */
+static pid_t
+test_absent(void)
+{
+	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_sink* s;
+	struct mxg_sink_stats st;
+	struct mxg_event ev;
+	redisContext* c;
+	char err[256], buf[512], key[256];
+	uint64_t t = (uint64_t)time(NULL) * 1000;
+	pid_t pid;
+	int i;
+	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
+	cfg->redis_server = strdup(buf);
+	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
+	ok(s != NULL, "sink starts while Redis is absent");
+	make_event(&ev, t, 20, "mx", "absent.example", MXG_ACT_PASS,
+		MXG_RULE_COUNT, 0);
+	for(i = 0; i < 10; i++)
+		mxg_sink_push(s, &ev);
+	wait_done(s, 10, 2000);
+	msleep(300);
+	mxg_sink_get_stats(s, &st);
+	ok(st.errors >= 1, "connect failures counted (%llu)",
+		(unsigned long long)st.errors);
+	is_int(st.unsent, 10, "events while Redis is down are counted unsent");
+	is_int(st.connected, 0, "not connected");
+	ok(strstr(mxg_log_last, "connect") != NULL, "log says why: %s",
+		mxg_log_last);
+	pid = start_redis(NULL, NULL);
+	ok(pid > 0, "Redis started later");
+	ok(wait_connected(s, 15000), "sink reconnects with backoff");
+	for(i = 0; i < 20; i++)
+		mxg_sink_push(s, &ev);
+	wait_done(s, 30, 3000);
+	mxg_sink_get_stats(s, &st);
+	is_int(st.sent, 20, "events resume");
+	c = rconnect(NULL);
+	snprintf(key, sizeof(key), "t:{c:10.0.0.20}:m:%llu",
+		(unsigned long long)(t / 60000));
+	is_int(c ? rint_(c, "GET %s", key) : -1, 20, "only the events after "
+		"the reconnect are in Redis");
+	if(c)
+		redisFree(c);
+	mxg_sink_stop(s);
+	mxg_conf_free(cfg);
+	return pid;
+}
+
+/** Wrong password, then an ACL user with a database. */
+static void
+test_auth(void)
+{
+	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_sink* s;
+	struct mxg_sink_stats st;
+	struct mxg_event ev;
+	redisContext* c;
+	char err[256], buf[512], key[256];
+	uint64_t t = (uint64_t)time(NULL) * 1000;
+	pid_t pid = start_redis("--requirepass", "rightpw");
+	ok(pid > 0, "Redis with a password");
+	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
+	cfg->redis_server = strdup(buf);
+	cfg->redis_password = strdup("S3cr3tWr0ng");
+	mxg_log_last[0] = 0;
+	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
+	ok(s != NULL, "sink starts with a wrong password");
+	msleep(400);
+	mxg_sink_get_stats(s, &st);
+	ok(st.errors >= 1, "wrong password: errors counted");
+	is_int(st.connected, 0, "wrong password: not connected");
+	ok(strstr(mxg_log_last, "AUTH") && (strstr(mxg_log_last, "WRONGPASS")
+		|| strstr(mxg_log_last, "invalid")), "clear log line: %s",
+		mxg_log_last);
+	ok(strstr(mxg_log_last, "S3cr3tWr0ng") == NULL,
+		"the password is not logged");
+	mxg_sink_stop(s);
+	/* an ACL user and db 3 */
+	c = rconnect("rightpw");
+	ok(c && rint_(c, "ACL SETUSER alice on >alicepw ~* &* +@all") != -2,
+		"ACL user created");
+	free(cfg->redis_password);
+	cfg->redis_password = strdup("alicepw");
+	cfg->redis_user = strdup("alice");
+	cfg->redis_db = 3;
+	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
+	ok(s && wait_connected(s, 3000), "ACL user and password connect");
+	make_event(&ev, t, 30, "mx", "acl.example", MXG_ACT_PASS,
+		MXG_RULE_COUNT, 0);
+	mxg_sink_push(s, &ev);
+	wait_done(s, 1, 3000);
+	mxg_sink_get_stats(s, &st);
+	is_int(st.sent, 1, "event sent as the ACL user");
+	is_int(st.errors, 0, "no errors as the ACL user");
+	mxg_sink_stop(s);
+	snprintf(key, sizeof(key), "t:{c:10.0.0.30}:h");
+	is_int(c ? rint_(c, "HGET %s count", key) : -1, -1, "not in db 0");
+	if(c)
+		rint_(c, "SELECT 3");
+	is_int(c ? rint_(c, "HGET %s count", key) : -1, 1, "in db 3");
+	if(c)
+		redisFree(c);
+	stop_redis(pid);
+	mxg_conf_free(cfg);
+}
+
+/** Fleet mode: counts of other resolvers are read back. */
+static void
+test_fleet(void)
+{
+	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_sink* s;
+	struct mxg_event ev;
+	redisContext* c = rconnect(NULL);
+	char err[256], buf[512], key[256];
+	uint64_t t = (uint64_t)time(NULL) * 1000, cnt = 0;
+	uint8_t addr[4] = { 10, 0, 0, 40 }, other[4] = { 10, 0, 0, 41 };
+	int i, found = 0;
+	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
+	cfg->redis_server = strdup(buf);
+	cfg->fleet = 1;
+	/* another resolver counted 100 lookups of this client this minute */
+	snprintf(key, sizeof(key), "t:{c:10.0.0.40}:m:%llu",
+		(unsigned long long)(t / 60000));
+	rint_(c, "INCRBY %s 100", key);
+	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
+	ok(s && wait_connected(s, 3000), "sink up in fleet mode");
+	make_event(&ev, t, 40, "mx", "fleet.example", MXG_ACT_PASS,
+		MXG_RULE_COUNT, 0);
+	for(i = 0; i < 5; i++)
+		mxg_sink_push(s, &ev);
+	for(i = 0; i < 40 && !found; i++) {
+		msleep(100);
+		found = mxg_sink_fleet_count(s, AF_INET, addr, 60, t / 1000,
+			&cnt) && cnt == 105;
+	}
+	ok(found, "fleet count = other resolvers + ours (%llu)",
+		(unsigned long long)cnt);
+	ok(!mxg_sink_fleet_count(s, AF_INET, other, 60, t / 1000, &cnt),
+		"unknown client: no fleet count");
+	mxg_sink_stop(s);
+	redisFree(c);
+	mxg_conf_free(cfg);
+}
+
+/** The log file is reopened when rotated; no Redis needed. */
+static void
+test_logrotate(void)
+{
+	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_sink* s;
+	struct mxg_event ev;
+	char err[256], logf[400], old[420];
+	uint64_t t = (uint64_t)time(NULL) * 1000;
+	snprintf(logf, sizeof(logf), "%s/rotate.log", tmpdir);
+	snprintf(old, sizeof(old), "%s.1", logf);
+	cfg->log_file = strdup(logf);
+	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
+	ok(s != NULL, "sink without Redis, with a log file");
+	make_event(&ev, t, 50, "mx", "rot.example", MXG_ACT_LOG,
+		MXG_RULE_NON_RELAY, MXG_EV_LOG);
+	mxg_sink_push(s, &ev);
+	/* no verdict, log flag: not logged; verdict without flag: not logged */
+	make_event(&ev, t, 50, "mx", "rot.example", MXG_ACT_PASS,
+		MXG_RULE_COUNT, MXG_EV_LOG);
+	mxg_sink_push(s, &ev);
+	make_event(&ev, t, 50, "mx", "rot.example", MXG_ACT_LOG,
+		MXG_RULE_NON_RELAY, 0);
+	mxg_sink_push(s, &ev);
+	msleep(300);
+	is_int(count_lines(logf), 1, "only the verdict with the log flag "
+		"is logged");
+	ok(rename(logf, old) == 0, "log file rotated away");
+	msleep(3500);
+	make_event(&ev, t, 50, "mx", "rot.example", MXG_ACT_LOG,
+		MXG_RULE_NON_RELAY, MXG_EV_LOG);
+	mxg_sink_push(s, &ev);
+	msleep(300);
+	is_int(count_lines(logf), 1, "new log file after rotation");
+	is_int(count_lines(old), 1, "old file unchanged");
+	mxg_sink_stop(s);
+	mxg_conf_free(cfg);
+}
+
+/** 50 start/stop cycles leave no thread and no fd behind. */
+static void
+test_cycles(void)
+{
+	struct mxg_conf* cfg = test_conf(NULL);
+	char err[256], buf[512];
+	int tasks0, fds0, i, fails = 0;
+	struct mxg_event ev;
+	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
+	cfg->redis_server = strdup(buf);
+	make_event(&ev, (uint64_t)time(NULL) * 1000, 60, "mx", "cyc.example",
+		MXG_ACT_LOG, MXG_RULE_VOLUME, 0);
+	tasks0 = count_dir("/proc/self/task");
+	fds0 = count_dir("/proc/self/fd");
+	for(i = 0; i < 50; i++) {
+		struct mxg_sink* s = mxg_sink_start(cfg, NULL, NULL, err,
+			sizeof(err));
+		if(!s) {
+			fails++;
+			continue;
+		}
+		if(i % 2)
+			wait_connected(s, 2000);
+		mxg_sink_push(s, &ev);
+		mxg_sink_stop(s);
+	}
+	is_int(fails, 0, "50 starts");
+	is_int(count_dir("/proc/self/task"), tasks0, "no thread left behind");
+	is_int(count_dir("/proc/self/fd"), fds0, "no fd left behind");
+	mxg_conf_free(cfg);
+}
+
+/** Parts that need no server. */
+static void
+test_pure(void)
+{
+	struct mxg_redis_opts o;
+	struct mxg_redis* r;
+	char err[256], key[64];
+	is_int(mxg_redis_backoff_ms(1), 100, "backoff starts at 100 ms");
+	is_int(mxg_redis_backoff_ms(2), 200, "backoff doubles");
+	is_int(mxg_redis_backoff_ms(30), 10000, "backoff capped at 10 s");
+	memset(&o, 0, sizeof(o));
+	o.server = "[::1]:6380";
+	r = mxg_redis_new(&o, err, sizeof(err));
+	ok(r != NULL, "[v6]:port parses");
+	mxg_redis_free(r);
+	o.server = "localhost:99999";
+	r = mxg_redis_new(&o, err, sizeof(err));
+	ok(r == NULL && strstr(err, "bad port"), "bad port refused: %s", err);
+	mxg_redis_free(r);
+	o.server = "unix:";
+	r = mxg_redis_new(&o, err, sizeof(err));
+	ok(r == NULL, "unix: without a path refused");
+	is_int(mxg_redis_key(key, sizeof(key), "p:", "d:a", 3, ":h", 2), 9,
+		"key length");
+	is_str(key, "p:{d:a}:h", "key layout prefix{tag}suffix");
+	ok(mxg_sink_push(NULL, NULL) == 0, "push to a NULL sink drops");
+	mxg_sink_stop(NULL);
+}
+
+/** Remove the temporary directory. */
+static void
+rmdir_tmp(void)
+{
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if(system(cmd) != 0)
+		diag("cannot remove %s", tmpdir);
+}
+
+int
+main(void)
+{
+	pid_t pid;
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mxg-test-sink.XXXXXX");
+	if(!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(sockpath, sizeof(sockpath), "%s/redis.sock", tmpdir);
+	test_pure();
+	test_logrotate();
+	if(!have_redis_server()) {
+		int i;
+		for(i = 0; i < 80; i++)
+			skip("redis-server not installed");
+		rmdir_tmp();
+		return done_testing();
+	}
+	pid = test_absent();
+	if(pid > 0) {
+		test_counters();
+		test_binary();
+		test_fleet();
+		test_full(pid);
+		test_cycles();
+		stop_redis(pid);
+	}
+	test_auth();
+	rmdir_tmp();
+	return done_testing();
+}
