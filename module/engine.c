@@ -389,11 +389,12 @@ offer(struct cand* best, const struct cand* c)
 
 /** Should a rule fire now: refuse always, else once per period. */
 static inline int
-due(const struct mxg_engine* e, const struct mxg_window_entry* we, int slot,
-	enum mxg_rule_id r, time_t now)
+due(const struct mxg_engine* e, const struct feat* f,
+	const struct mxg_window_entry* we, int slot, enum mxg_rule_id r,
+	time_t now)
 {
 	uint32_t last = we->user[slot];
-	if(e->act_real[r] == MXG_ACT_REFUSE)
+	if(e->act_real[r] == MXG_ACT_REFUSE && !f->relay)
 		return 1;
 	return last == 0 || (uint32_t)now - last >= e->cfg->rules[r].period;
 }
@@ -505,7 +506,7 @@ judge_pair(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 		/* non-relay */
 		if(!f->relay && e->on[MXG_RULE_NON_RELAY] &&
 			cnt > cfg->rules[MXG_RULE_NON_RELAY].limit &&
-			due(e, we, U_FIRED0, MXG_RULE_NON_RELAY, now)) {
+			due(e, f, we, U_FIRED0, MXG_RULE_NON_RELAY, now)) {
 			cand_set(e, f, &c, MXG_RULE_NON_RELAY, MXG_WK_PAIR,
 				U_FIRED0);
 			c.n1 = cnt;
@@ -515,7 +516,7 @@ judge_pair(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 		if(e->on[MXG_RULE_STAGING_WINDOW] &&
 			cnt > cfg->rules[MXG_RULE_STAGING_WINDOW].limit &&
 			num > cfg->rules[MXG_RULE_STAGING_WINDOW].limit2 &&
-			due(e, we, U_FIRED1, MXG_RULE_STAGING_WINDOW, now)) {
+			due(e, f, we, U_FIRED1, MXG_RULE_STAGING_WINDOW, now)) {
 			cand_set(e, f, &c, MXG_RULE_STAGING_WINDOW,
 				MXG_WK_PAIR, U_FIRED1);
 			c.n1 = cnt;
@@ -530,14 +531,14 @@ judge_pair(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 	}
 	if(f->shape_on && e->on[MXG_RULE_STAGING_SHAPE] &&
 		f->shape.score >= cfg->rules[MXG_RULE_STAGING_SHAPE].limit &&
-		due(e, we, U_FIRED2, MXG_RULE_STAGING_SHAPE, now)) {
+		due(e, f, we, U_FIRED2, MXG_RULE_STAGING_SHAPE, now)) {
 		cand_set(e, f, &c, MXG_RULE_STAGING_SHAPE, MXG_WK_PAIR,
 			U_FIRED2);
 		c.n1 = f->shape.score;
 		maybe_block(e, f, we, MXG_RULE_STAGING_SHAPE, now);
 		offer(best, &c);
 	}
-	if(f->deny != (size_t)-1 && due(e, we, U_FIRED3, MXG_RULE_COUNTRY,
+	if(f->deny != (size_t)-1 && due(e, f, we, U_FIRED3, MXG_RULE_COUNTRY,
 		now)) {
 		cand_set(e, f, &c, MXG_RULE_COUNTRY, MXG_WK_PAIR, U_FIRED3);
 		c.ci = f->deny;
@@ -573,7 +574,7 @@ judge_client(struct mxg_engine* e, const struct mxg_obs* obs,
 		fan = mxg_window_distinct(e->win, we, 0, f->b32, now);
 		if(!f->relay && e->on[MXG_RULE_VOLUME] &&
 			vol > cfg->rules[MXG_RULE_VOLUME].limit &&
-			due(e, we, U_FIRED0, MXG_RULE_VOLUME, now)) {
+			due(e, f, we, U_FIRED0, MXG_RULE_VOLUME, now)) {
 			cand_set(e, f, &c, MXG_RULE_VOLUME, MXG_WK_CLIENT,
 				U_FIRED0);
 			c.n1 = vol;
@@ -582,7 +583,7 @@ judge_client(struct mxg_engine* e, const struct mxg_obs* obs,
 		}
 		if(!f->relay && e->on[MXG_RULE_FANOUT] &&
 			fan > cfg->rules[MXG_RULE_FANOUT].limit &&
-			due(e, we, U_FIRED1, MXG_RULE_FANOUT, now)) {
+			due(e, f, we, U_FIRED1, MXG_RULE_FANOUT, now)) {
 			cand_set(e, f, &c, MXG_RULE_FANOUT, MXG_WK_CLIENT,
 				U_FIRED1);
 			c.n1 = fan;
@@ -604,7 +605,8 @@ judge_client(struct mxg_engine* e, const struct mxg_obs* obs,
 		if(we) {
 			if(we->user[before.slot] == ((uint32_t)now ?
 				(uint32_t)now : 1) &&
-				e->act_real[before.rule] != MXG_ACT_REFUSE)
+				(e->act_real[before.rule] != MXG_ACT_REFUSE ||
+				f->relay))
 				we->user[before.slot] = 0;
 			mxg_window_unlock(e->win, we);
 		}
