@@ -940,6 +940,71 @@ test_doc(const char* base, const char* rel, const char* fmt, int escape_dash)
 	free(text);
 }
 
+/**
+ * The example config lists every option commented out at its default:
+ * uncommenting every `# name: value` line (except the sample relays and
+ * includes) must give exactly the default config.
+ */
+static void
+test_example_defaults(const char* base)
+{
+	char path[PATH_MAX], line[1024];
+	char* text = NULL;
+	char* p1;
+	char* p2;
+	size_t len = 0;
+	FILE* f;
+	FILE* mem;
+	struct mxg_conf* c;
+	struct mxg_conf* d;
+	int r, rc, n = 0;
+	snprintf(path, sizeof(path), "%s/../../docs/mxguard.conf.example",
+		base);
+	f = fopen(path, "r");
+	if(!f) {
+		skip("docs/mxguard.conf.example not found");
+		return;
+	}
+	mem = open_memstream(&text, &len);
+	while(fgets(line, sizeof(line), f)) {
+		char name[96];
+		size_t i, known = 0;
+		if(strncmp(line, "# ", 2) != 0 ||
+			sscanf(line + 2, "%95[a-z0-9-]", name) != 1 ||
+			line[2 + strlen(name)] != ':')
+			continue;
+		for(i = 0; i < mxg_conf_option_count(); i++)
+			if(strcmp(name, mxg_conf_option_name(i)) == 0)
+				known = 1;
+		if(!known || strcmp(name, "relay") == 0 ||
+			strcmp(name, "relay-file") == 0 ||
+			strcmp(name, "include") == 0)
+			continue;
+		fputs(line + 2, mem);
+		n++;
+	}
+	fclose(f);
+	fclose(mem);
+	c = mxg_conf_new();
+	d = mxg_conf_new();
+	r = c && d && mxg_conf_read_string(c, "x", text, err, sizeof(err));
+	ok(r, "the example's %d commented defaults parse: %s", n,
+		flat(err));
+	is_int(n + 3, mxg_conf_option_count(),
+		"the example sets every option but relay, relay-file, include");
+	if(r) {
+		d->file = strdup("x");
+		p1 = print_to_string(c, NULL, &rc);
+		p2 = print_to_string(d, NULL, &rc);
+		is_str(p1, p2, "the example's values are the real defaults");
+		free(p1);
+		free(p2);
+	}
+	mxg_conf_free(c);
+	mxg_conf_free(d);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -963,5 +1028,6 @@ main(void)
 	/* the man page has `.B name:` per option; the example `# name:` */
 	test_doc(base, "mxguard.conf.5", ".B %s:", 1);
 	test_doc(base, "mxguard.conf.example", "# %s:", 0);
+	test_example_defaults(base);
 	return done_testing();
 }
