@@ -106,17 +106,28 @@ have_ipv6() {
 }
 
 # ---- the authoritative server: NSD serving one root zone ----
-# start_nsd ZONEFILE: sets NSD_PORT, NSD_PID
+# start_nsd ZONEFILE: sets NSD_ADDR, NSD_PORT, NSD_PID.
+# NSD listens on port 53 of a random 127.x.y.z, so that Unbound's root-hints
+# (which cannot name a port) and its stub-zone "." both point at it. If some
+# server already listens on port 53 of every address, it uses 127.0.0.1 and a
+# free port, and the Unbound config gets only the stub-zone (NSD_HINTS=no).
 start_nsd() {
 	local zone=$1 dir=$MXG_T/nsd nsd
 	nsd=$(command -v nsd || echo /usr/sbin/nsd)
 	[ -x "$nsd" ] || bail "nsd is not installed"
 	mkdir -p "$dir"
-	NSD_PORT=$(free_port)
-	cp "$zone" "$dir/root.zone"
+	if awk '{print $2}' /proc/net/udp /proc/net/tcp 2>/dev/null | grep -q '^00000000:0035$'; then
+		NSD_ADDR=127.0.0.1; NSD_PORT=$(free_port); NSD_HINTS=no
+	else
+		NSD_ADDR=127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))
+		NSD_PORT=53; NSD_HINTS=yes
+	fi
+	# the root's glue must point at this NSD
+	sed "s/^ns\.root\.test\.\([[:space:]].*\)IN A .*/ns.root.test.\1IN A $NSD_ADDR/" \
+		"$zone" >"$dir/root.zone"
 	cat >"$dir/nsd.conf" <<NSDCONF
 server:
-	ip-address: 127.0.0.1@$NSD_PORT
+	ip-address: $NSD_ADDR@$NSD_PORT
 	do-ip6: no
 	port: $NSD_PORT
 	username: ""
@@ -144,7 +155,7 @@ NSDCONF
 	"$nsd" -d -c "$dir/nsd.conf" >"$dir/nsd.out" 2>&1 &
 	NSD_PID=$!
 	MXG_PIDS+=("$NSD_PID")
-	wait_dns 127.0.0.1 "$NSD_PORT" "." SOA || {
+	wait_dns "$NSD_ADDR" "$NSD_PORT" "." SOA || {
 		cat "$dir/nsd.out" "$dir/nsd.log" 2>/dev/null | sed 's/^/# /'
 		bail "nsd did not start"
 	}
@@ -191,10 +202,14 @@ write_unbound_conf() {
 	UB_CPORT=$(free_port)
 	have_ipv6 && v6="	interface: ::1@$UB_PORT
 	access-control: ::1 allow"
-	cat >"$dir/root.hints" <<HINTS
+	local hints=""
+	if [ "${NSD_HINTS:-no}" = yes ]; then
+		cat >"$dir/root.hints" <<HINTS
 .			3600000	NS	ns.root.test.
-ns.root.test.		3600000	A	127.0.0.1
+ns.root.test.		3600000	A	$NSD_ADDR
 HINTS
+		hints="	root-hints: \"$dir/root.hints\""
+	fi
 	{
 	cat <<UBCONF
 server:
@@ -219,12 +234,13 @@ $v6
 	num-queries-per-thread: 512
 	qname-minimisation: no
 	do-not-query-localhost: no
-	root-hints: "$dir/root.hints"
+$hints
 	harden-referral-path: no
 	minimal-responses: no
 	prefetch: no
 	ede: yes
 	val-log-level: 0
+	local-zone: "test." nodefault
 UBCONF
 	if [ "$withmod" = yes ]; then
 		echo '	module-config: "dynlib validator iterator"'
@@ -236,7 +252,7 @@ UBCONF
 	cat <<UBCONF
 stub-zone:
 	name: "."
-	stub-addr: 127.0.0.1@$NSD_PORT
+	stub-addr: $NSD_ADDR@$NSD_PORT
 remote-control:
 	control-enable: yes
 	control-interface: 127.0.0.1

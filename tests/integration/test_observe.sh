@@ -34,7 +34,7 @@ ok $? "client 127.0.0.3 gets the same answer (cache hit)"
 wait_for "$log" "MX lookup client=127.0.0.3 qname=mx.test cache-hit"
 ok $? "the cache hit is observed with client 127.0.0.3"
 
-q -b 127.0.0.4 +tcp MX.Test MX | grep -q "mail1.mx.test"
+q -b 127.0.0.4 +tcp MX.Test MX | grep -qi "mail1.mx.test"
 ok $? "TCP query answered"
 wait_for "$log" "MX lookup client=127.0.0.4 qname=MX.Test cache-hit tcp"
 ok $? "the TCP cache hit is observed as TCP with client 127.0.0.4"
@@ -65,7 +65,7 @@ ok $? "unbound is still running"
 
 wait_for "$D/mxguard.json" '"SrcIpAddr":"127.0.0.3"' 5
 ok $? "the JSON log has the cache-hit lookup of 127.0.0.3"
-n=$(grep -c '"DnsQuery":"mx.test"' "$D/mxguard.json" 2>/dev/null)
+n=$(grep -ci '"DnsQuery":"mx.test"' "$D/mxguard.json" 2>/dev/null)
 [ "${n:-0}" -ge 3 ]
 ok $? "the JSON log has every mx.test lookup ($n)"
 
