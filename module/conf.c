@@ -552,6 +552,24 @@ suggest(const char* name)
 	return bestd <= limit ? best : NULL;
 }
 
+/**
+ * The value to show in an error message: "(hidden)" for the password, and
+ * for any name that looks like a misspelt password, so that a secret never
+ * reaches a log.
+ */
+static const char*
+shown(const char* name, const char* v)
+{
+	const char* s;
+	if(strcasestr(name, "pass") || strcasestr(name, "pasw") ||
+		strcasestr(name, "secret"))
+		return "(hidden)";
+	s = suggest(name);
+	if(s && strcmp(s, "redis-password") == 0)
+		return "(hidden)";
+	return v;
+}
+
 /** The schema row of an option, NULL if unknown. */
 static const struct opt*
 find_opt(const char* name)
@@ -748,10 +766,10 @@ set_option(struct pctx* p, const char* file, int line, const char* name,
 		const char* s = suggest(name);
 		if(s)
 			add_err(p, "%s:%d: %s: %s: unknown option (did you mean "
-				"'%s'?)", file, line, name, v, s);
+				"'%s'?)", file, line, name, shown(name, v), s);
 		else
 			add_err(p, "%s:%d: %s: %s: unknown option", file, line,
-				name, v);
+				name, shown(name, v));
 		return;
 	}
 	if(!*v && !quoted && o->type != T_STR && o->type != T_PATH &&
@@ -933,7 +951,8 @@ set_option(struct pctx* p, const char* file, int line, const char* name,
 	}
 	}
 	if(reason)
-		add_err(p, "%s:%d: %s: %s: %s", file, line, o->name, v, reason);
+		add_err(p, "%s:%d: %s: %s: %s", file, line, o->name,
+			shown(o->name, v), reason);
 	else if(o->off == OFF(redis_user) && o->type == T_STR)
 		snprintf(p->user_at, sizeof(p->user_at), "%s:%d", file, line);
 	else if(o->off == OFF(fleet) && o->type == T_BOOL)
@@ -990,7 +1009,7 @@ parse_text(struct pctx* p, const char* file, char* text)
 				while(e > v && isspace((unsigned char)e[-1]))
 					*--e = 0;
 				add_err(p, "%s:%d: %s: %s: missing closing quote",
-					file, ln, name, v);
+					file, ln, name, shown(name, v));
 				continue;
 			}
 			*q = 0;
@@ -999,7 +1018,8 @@ parse_text(struct pctx* p, const char* file, char* text)
 				e++;
 			if(*e && *e != '#') {
 				add_err(p, "%s:%d: %s: %s: text after the "
-					"closing quote", file, ln, name, v + 1);
+					"closing quote", file, ln, name,
+					shown(name, v + 1));
 				continue;
 			}
 			v++;

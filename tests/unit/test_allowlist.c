@@ -57,6 +57,7 @@ add_fails(const char* cidr, const char* want)
 	mxg_allowlist_free(al);
 }
 
+/** Every way mxg_allowlist_add refuses a netblock. */
 static void
 test_errors(void)
 {
@@ -83,6 +84,7 @@ test_errors(void)
 	add_fails(" 10.0.0.0/8", "not an IPv4 address");
 }
 
+/** Matching v4, v6, overlaps, bare hosts, mapped and sockaddr. */
 static void
 test_basic(void)
 {
@@ -168,6 +170,7 @@ test_basic(void)
 	is_int(mxg_allowlist_mem(NULL), 0, "mem of NULL");
 }
 
+/** /0, /1, /32, /65, /96, /128 and IPv4-mapped netblocks. */
 static void
 test_edges(void)
 {
@@ -320,6 +323,7 @@ random_compare(int v6, int n)
 	free(nets);
 }
 
+/** 50,000 netblocks: all match, memory stays small. */
 static void
 test_large(void)
 {

@@ -135,6 +135,7 @@ print_to_string(const struct mxg_conf* cfg, const char* option, int* rc)
 	return buf;
 }
 
+/** Every option has its documented default. */
 static void
 test_defaults(void)
 {
@@ -206,6 +207,7 @@ test_defaults(void)
 	ok(1, "mxg_conf_free(NULL) is fine");
 }
 
+/** mxg_conf_rule_action applies mode and dry-run. */
 static void
 test_rule_action(void)
 {
@@ -238,6 +240,7 @@ test_rule_action(void)
 	mxg_conf_free(c);
 }
 
+/** Sizes, durations and milliseconds with and without units. */
 static void
 test_units(void)
 {
@@ -297,6 +300,7 @@ edge(const char* line, int want)
 		"is out of range");
 }
 
+/** The first and last valid value of each range, and one past. */
 static void
 test_edges(void)
 {
@@ -351,6 +355,7 @@ test_edges(void)
 		"a duration range is written with units");
 }
 
+/** Comments, quotes, header, case, CRLF and the syntax errors. */
 static void
 test_syntax(void)
 {
@@ -397,9 +402,21 @@ test_syntax(void)
 		"an empty value of a number");
 	ok(fails_with(": 5\n", "t.conf:1: : 5: missing option name"),
 		"a line without a name");
-	ok(fails_with("redis-password: \"abc\n",
-		"t.conf:1: redis-password: \"abc: missing closing quote"),
+	ok(fails_with("log-file: \"abc\n",
+		"t.conf:1: log-file: \"abc: missing closing quote"),
 		"a missing closing quote");
+	ok(fails_with("redis-password: \"abc\n",
+		"t.conf:1: redis-password: (hidden): missing closing quote"),
+		"a bad password is not shown");
+	ok(fails_with("redis-password: \"abc\" x\n",
+		"t.conf:1: redis-password: (hidden): text after the closing "
+		"quote"), "text after a quoted password: not shown");
+	ok(fails_with("redis-pasword: hunter2\n", "t.conf:1: redis-pasword: "
+		"(hidden): unknown option (did you mean 'redis-password'?)"),
+		"a misspelt password option does not show the password");
+	ok(fails_with("redis-passwd: hunter2\n", "t.conf:1: redis-passwd: "
+		"(hidden): unknown option (did you mean 'redis-password'?)"),
+		"another misspelling");
 	ok(fails_with("log-file: \"/x\" y\n",
 		"t.conf:1: log-file: /x: text after the closing quote"),
 		"text after a closing quote");
@@ -432,6 +449,7 @@ test_syntax(void)
 		"a number beyond 64 bits");
 }
 
+/** All errors are collected; the buffer is never overrun. */
 static void
 test_errors(void)
 {
@@ -471,14 +489,15 @@ test_errors(void)
 		"fleet without Redis");
 }
 
+/** Unknown options get a did-you-mean hint when one is close. */
 static void
 test_hint(void)
 {
 	ok(fails_with("volume-limt: 30\n", "t.conf:1: volume-limt: 30: "
 		"unknown option (did you mean 'volume-limit'?)"),
 		"did you mean volume-limit");
-	ok(fails_with("redis-pasword: x\n", "t.conf:1: redis-pasword: x: "
-		"unknown option (did you mean 'redis-password'?)"),
+	ok(fails_with("redis-pasword: x\n", "t.conf:1: redis-pasword: "
+		"(hidden): unknown option (did you mean 'redis-password'?)"),
 		"did you mean redis-password");
 	ok(fails_with("dryrun: yes\n", "t.conf:1: dryrun: yes: "
 		"unknown option (did you mean 'dry-run'?)"),
@@ -492,6 +511,7 @@ test_hint(void)
 		"an unbound.conf section header is not ours");
 }
 
+/** relay: fills the allowlist; its errors. */
 static void
 test_relays(void)
 {
@@ -531,6 +551,7 @@ test_relays(void)
 		"2001:db8::g/32: not an IPv6 address"), "a bad IPv6 address");
 }
 
+/** deny-country: lists, case, duplicates, errors, the limit. */
 static void
 test_countries(void)
 {
@@ -564,6 +585,7 @@ test_countries(void)
 		"(max 64)"), "more than 64 countries");
 }
 
+/** redis-server: forms accepted, normalised and refused. */
 static void
 test_redis_server(void)
 {
@@ -611,6 +633,7 @@ test_redis_server(void)
 		"absolute (unix:/path)"), "a relative Unix socket");
 }
 
+/** mxg_conf_print: units, quoting, hidden password, round trip. */
 static void
 test_printing(void)
 {
@@ -696,6 +719,7 @@ tmpdir(void)
 	return mkdtemp(d);
 }
 
+/** Files: relative includes, relay-file, loops, depth, glob. */
 static void
 test_files(void)
 {
