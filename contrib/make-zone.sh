@@ -14,6 +14,7 @@
 #   companyN.test  N=1..C   1-5 MX each, mixed countries
 #   bigmail.test            10 MX mx1..mx10 (a large provider)
 #   home.dyndns.test        MX of a dynamic-DNS name (RU)
+#   N.num.test    N=1..30   numeric prefixes with ordinary MX answers
 #   N.evil.test   N=1..S    the MX payload staging tool's answers: 100 MX per
 #                           numeric name, exchanges of four 50-char lowercase
 #                           hex labels under evil.test, preferences 10..1000,
@@ -62,6 +63,11 @@ for ((c = 1; c <= companies; c++)); do
 	done
 	echo "company$c.test. IN A 192.0.2.4"
 done
+# numeric-prefixed names with ordinary answers (the seed's staging-window rule)
+for ((n = 1; n <= 30; n++)); do
+	echo "$n.num.test. IN MX 10 mx.num.test."
+done
+echo "mx.num.test. IN A 89.160.20.113"
 # the staging domain: the payload hex, 100 MX per numeric name
 if [ -n "$payload" ]; then
 	hex=$(hexof <"$payload")

@@ -213,14 +213,16 @@ ede_text(const struct mxg_verdict* v, char* buf, size_t len)
 		mxg_rule_name(v->rule) : "?", v->reason);
 }
 
-/** Merge an answer verdict into the query verdict: the stronger wins. */
+/** Merge an answer verdict into the query verdict: the stronger action
+ * wins; at the same action a specific rule beats non-relay, which only says
+ * that the client is not a relay. */
 static void
 merge(struct mxg_verdict* into, const struct mxg_verdict* av)
 {
 	unsigned score = av->shape_score;
-	if(av->action > into->action ||
-		(into->rule == MXG_RULE_COUNT && av->rule != MXG_RULE_COUNT &&
-		av->action == into->action)) {
+	if(av->action > into->action || (av->action == into->action &&
+		av->rule != MXG_RULE_COUNT && (into->rule == MXG_RULE_COUNT ||
+		into->rule == MXG_RULE_NON_RELAY))) {
 		size_t base = into->base_off;
 		*into = *av;
 		if(!into->base_off)

@@ -147,7 +147,8 @@ server:
 	round-robin: no
 	minimal-responses: no
 remote-control:
-	control-enable: no
+	control-enable: yes
+	control-interface: "$dir/nsd.ctl"
 zone:
 	name: "."
 	zonefile: "$dir/root.zone"
@@ -159,6 +160,12 @@ NSDCONF
 		cat "$dir/nsd.out" "$dir/nsd.log" 2>/dev/null | sed 's/^/# /'
 		bail "nsd did not start"
 	}
+}
+
+# nsd_count TYPE: queries of TYPE NSD has answered so far (num.type.TYPE)
+nsd_count() {
+	nsd-control -c "$MXG_T/nsd/nsd.conf" stats_noreset 2>/dev/null |
+		awk -F= -v k="num.type.$1" '$1 == k {print $2; f=1} END {if (!f) print 0}'
 }
 
 # wait_dns ADDR PORT NAME TYPE: wait until a server answers (10 s)
