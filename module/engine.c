@@ -70,6 +70,9 @@
 #include "mxguard/shape.h"
 #include "mxguard/window.h"
 
+/** Bits of a key that pick its shard in the window table. */
+#define SHARD_BITS (0x3fULL << 58)
+
 /** Stripes of the statistics counters (cache-line apart). */
 #define STAT_STRIPES 16
 
@@ -81,13 +84,18 @@ enum {
 	U_FIRED1 = 1,
 	/** pair: staging-shape */
 	U_FIRED2 = 2,
-	/** pair: country */
+	/** pair: country; client: relay cache (U_RELAY_*) */
 	U_FIRED3 = 3,
 	/** block ends (seconds, low 32 bits), 0 none */
 	U_BLOCK_UNTIL = 4,
 	/** rule that started the block */
 	U_BLOCK_RULE = 5
 };
+
+/** Client word U_FIRED3: relay status known. */
+#define U_RELAY_KNOWN 1
+/** Client word U_FIRED3: the client is a relay. */
+#define U_RELAY_YES 2
 
 /** Counters of one stripe. */
 struct stat_stripe {
@@ -116,6 +124,10 @@ struct mxg_engine {
 	enum mxg_action act_real[MXG_RULE_COUNT];
 	/** bytes of memory of the memo */
 	size_t memo_mem;
+	/** mask of client-prefix-v4, in memory byte order */
+	uint32_t mask4;
+	/** mask of client-prefix-v6, in memory byte order */
+	uint64_t mask6[2];
 	/** counters */
 	struct stat_stripe stats[STAT_STRIPES];
 };
@@ -158,6 +170,8 @@ struct feat {
 	uint64_t ckey;
 	/** client + base key */
 	uint64_t pkey;
+	/** hash of the query name */
+	uint64_t qh;
 	/** base domain hash folded for the fanout set */
 	uint32_t b32;
 	/** offset of the base domain */
@@ -276,6 +290,20 @@ mxg_engine_new(const struct mxg_conf* cfg, char* err, size_t errlen)
 	e->act_real[MXG_RULE_BLOCKED] = MXG_ACT_REFUSE;
 	e->act[MXG_RULE_BLOCKED] = cfg->dry_run ? MXG_ACT_LOG : MXG_ACT_REFUSE;
 
+	{
+		uint8_t m[16];
+		int i, bits;
+		for(i = 0, bits = cfg->client_prefix_v6; i < 16; i++,
+			bits -= 8)
+			m[i] = bits >= 8 ? 0xff : bits > 0 ?
+				(uint8_t)(0xff << (8 - bits)) : 0;
+		memcpy(e->mask6, m, 16);
+		for(i = 0, bits = cfg->client_prefix_v4; i < 4; i++,
+			bits -= 8)
+			m[i] = bits >= 8 ? 0xff : bits > 0 ?
+				(uint8_t)(0xff << (8 - bits)) : 0;
+		memcpy(&e->mask4, m, 4);
+	}
 	memo_entries = cfg->max_memory / 64 / 8;
 	if(memo_entries < 4096)
 		memo_entries = 4096;
@@ -341,36 +369,31 @@ mxg_engine_can_refuse(const struct mxg_engine* e)
 }
 
 /** Client key: normalise and mask the address, hash it with the seed. */
-static void
+static inline void
 client_key(const struct mxg_engine* e, const struct mxg_obs* obs,
 	struct feat* f)
 {
 	static const uint8_t mapped[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
-	uint64_t lo = 0, hi = 0;
-	int bits, i;
-	memset(f->addr, 0, sizeof(f->addr));
+	uint64_t lo, hi;
 	if(obs->client_family == AF_INET6 &&
 		memcmp(obs->client_addr, mapped, 12) != 0) {
 		f->fam = AF_INET6;
 		f->plen = e->cfg->client_prefix_v6;
-		memcpy(f->addr, obs->client_addr, 16);
+		memcpy(&lo, obs->client_addr, 8);
+		memcpy(&hi, obs->client_addr + 8, 8);
+		lo &= e->mask6[0];
+		hi &= e->mask6[1];
 	} else {
+		uint32_t a;
 		f->fam = AF_INET;
 		f->plen = e->cfg->client_prefix_v4;
-		memcpy(f->addr, obs->client_family == AF_INET6 ?
+		memcpy(&a, obs->client_family == AF_INET6 ?
 			obs->client_addr + 12 : obs->client_addr, 4);
+		lo = a & e->mask4;
+		hi = 0;
 	}
-	bits = f->plen;
-	for(i = 0; i < 16; i++) {
-		if(bits >= 8)
-			bits -= 8;
-		else if(bits > 0) {
-			f->addr[i] &= (uint8_t)(0xff << (8 - bits));
-			bits = 0;
-		} else	f->addr[i] = 0;
-	}
-	memcpy(&lo, f->addr, 8);
-	memcpy(&hi, f->addr + 8, 8);
+	memcpy(f->addr, &lo, 8);
+	memcpy(f->addr + 8, &hi, 8);
 	f->ckey = mix(lo ^ e->seed[0], hi ^ e->seed[1] ^
 		((uint64_t)f->fam << 56));
 }
@@ -447,36 +470,16 @@ blocked(const struct mxg_engine* e, const struct feat* f,
 	return 1;
 }
 
-/** Copy samples and the distinct prefix count of a pair into a candidate's
- * buffer. */
-static void
-staging_details(struct mxg_engine* e, struct mxg_window_entry* we,
-	time_t now, struct cand* c, char* samples, size_t len)
-{
-	c->n3 = mxg_window_distinct(e->win, we, 1, 0, now);
-	c->first = we->first_seen;
-	mxg_window_samples(e->win, we, ",", samples, len);
-}
-
-/** The pair's part: count, staging-window, non-relay, answer rules,
- * blocks. */
+/** The pair's part: count, non-relay, staging-window, answer rules,
+ * block. The shard is locked. */
 static void
 judge_pair(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
-	int counting, struct cand* best, char* samples, size_t slen)
+	struct mxg_window_entry* we, int counting, struct cand* best)
 {
 	const struct mxg_conf* cfg = e->cfg;
-	struct mxg_window_entry* we;
 	struct cand c;
-	uint32_t cnt = 0, num = 0;
+	uint32_t cnt, num;
 	time_t now = obs->now;
-	int answer_hit = (f->shape_on && e->on[MXG_RULE_STAGING_SHAPE] &&
-		f->shape.score >= cfg->rules[MXG_RULE_STAGING_SHAPE].limit) ||
-		f->deny != (size_t)-1;
-	if(counting || answer_hit)
-		we = mxg_window_lock(e->win, MXG_WK_PAIR, f->pkey, now, 1);
-	else	we = mxg_window_peek(e->win, MXG_WK_PAIR, f->pkey);
-	if(!we)
-		return;
 	if(counting) {
 		cnt = mxg_window_count(e->win, we, 0, now, 1);
 		if(cnt == 1)
@@ -490,18 +493,19 @@ judge_pair(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 			mxg_window_distinct(e->win, we, 1, fold32(mix(
 				mxg_names_hash(lab - 1, ll + 1), e->seed[2])),
 				now);
-		} else {
+		} else if(mxg_window_extended(we)) {
 			num = mxg_window_count(e->win, we, 1, now, 0);
+		} else {
+			num = 0;
 		}
-		if(mxg_window_extended(we) &&
-			mxg_window_sample_count(e->win, we) <
-			MXG_WINDOW_SAMPLES) {
+		if(num && mxg_window_extended(we)) {
+			uint64_t sh = mix(f->qh, e->seed[1]);
 			char name[MXG_NAME_TEXT_MAX];
-			if(mxg_names_to_str(obs->qname, obs->qname_len, name,
-				sizeof(name)) == MXG_NAME_OK)
-				mxg_window_sample(e->win, we, mix(f->pkey,
-					mxg_names_hash(obs->qname,
-					obs->qname_len)), name, strlen(name));
+			if(mxg_window_sample_wanted(e->win, we, sh) &&
+				mxg_names_to_str(obs->qname, obs->qname_len,
+				name, sizeof(name)) == MXG_NAME_OK)
+				mxg_window_sample(e->win, we, sh, name,
+					strlen(name));
 		}
 		/* non-relay */
 		if(!f->relay && e->on[MXG_RULE_NON_RELAY] &&
@@ -522,10 +526,6 @@ judge_pair(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 			c.n1 = cnt;
 			c.n2 = num;
 			maybe_block(e, f, we, MXG_RULE_STAGING_WINDOW, now);
-			if(c.act > best->act || best->rule ==
-				MXG_RULE_COUNT || (c.act == best->act &&
-				c.rule < best->rule))
-				staging_details(e, we, now, &c, samples, slen);
 			offer(best, &c);
 		}
 	}
@@ -547,28 +547,18 @@ judge_pair(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 	}
 	if(blocked(e, f, we, MXG_WK_PAIR, now, &c))
 		offer(best, &c);
-	/* mark the winner fired while the entry is locked */
-	if(best->kind == MXG_WK_PAIR && best->slot >= 0 &&
-		best->rule != MXG_RULE_COUNT)
-		we->user[best->slot] = (uint32_t)now ? (uint32_t)now : 1;
-	mxg_window_unlock(e->win, we);
 }
 
-/** The client's part: volume, fanout, blocks. */
+/** The client's part: volume, fanout, block. The shard is locked. */
 static void
 judge_client(struct mxg_engine* e, const struct mxg_obs* obs,
-	struct feat* f, int counting, struct cand* best)
+	struct feat* f, struct mxg_window_entry* we, int counting,
+	struct cand* best)
 {
 	const struct mxg_conf* cfg = e->cfg;
-	struct mxg_window_entry* we;
-	struct cand c, before = *best;
+	struct cand c;
 	uint32_t vol, fan;
 	time_t now = obs->now;
-	if(counting)
-		we = mxg_window_lock(e->win, MXG_WK_CLIENT, f->ckey, now, 1);
-	else	we = mxg_window_peek(e->win, MXG_WK_CLIENT, f->ckey);
-	if(!we)
-		return;
 	if(counting) {
 		vol = mxg_window_count(e->win, we, 0, now, 1);
 		fan = mxg_window_distinct(e->win, we, 0, f->b32, now);
@@ -593,24 +583,56 @@ judge_client(struct mxg_engine* e, const struct mxg_obs* obs,
 	}
 	if(blocked(e, f, we, MXG_WK_CLIENT, now, &c))
 		offer(best, &c);
-	if(best->kind == MXG_WK_CLIENT && best->slot >= 0 &&
-		best->rule != MXG_RULE_COUNT && best->rule != before.rule)
-		we->user[best->slot] = (uint32_t)now ? (uint32_t)now : 1;
-	mxg_window_unlock(e->win, we);
-	if(best->rule != before.rule && before.kind == MXG_WK_PAIR &&
-		before.slot >= 0 && before.rule != MXG_RULE_COUNT) {
-		/* a pair rule was marked fired but lost: unmark it so it
-		 * reports on the next lookup (rare: only when both fire) */
-		we = mxg_window_peek(e->win, MXG_WK_PAIR, f->pkey);
-		if(we) {
-			if(we->user[before.slot] == ((uint32_t)now ?
-				(uint32_t)now : 1) &&
-				(e->act_real[before.rule] != MXG_ACT_REFUSE ||
-				f->relay))
-				we->user[before.slot] = 0;
-			mxg_window_unlock(e->win, we);
+}
+
+/** Both keys under one lock (a pair shares its client's shard); the
+ * winning rule is marked fired in its key, staging details copied. */
+static void
+judge(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
+	int counting, struct cand* best, char* samples, size_t slen)
+{
+	struct mxg_window_entry* ce, *pe;
+	int answer_hit = (f->shape_on && e->on[MXG_RULE_STAGING_SHAPE] &&
+		f->shape.score >= e->cfg->rules[MXG_RULE_STAGING_SHAPE].limit) ||
+		f->deny != (size_t)-1;
+	int fl = counting ? MXG_WINDOW_CREATE | MXG_WINDOW_TOUCH : 0;
+	uint32_t now32 = (uint32_t)obs->now ? (uint32_t)obs->now : 1;
+	mxg_window_shard_lock(e->win, f->ckey);
+	ce = mxg_window_get(e->win, MXG_WK_CLIENT, f->ckey, obs->now, fl);
+	if(ce && f->plen == (f->fam == AF_INET ? 32 : 128)) {
+		/* the key is one address: its relay status does not change
+		 * while this engine (this config) lives; aggregated keys
+		 * (a /64) may mix relays and others, so they ask each time */
+		if(!(ce->user[U_FIRED3] & U_RELAY_KNOWN))
+			ce->user[U_FIRED3] = U_RELAY_KNOWN |
+				(mxg_allowlist_match(e->cfg->relays,
+				obs->client_family, obs->client_addr) ?
+				U_RELAY_YES : 0);
+		f->relay = (ce->user[U_FIRED3] & U_RELAY_YES) != 0;
+	} else {
+		f->relay = mxg_allowlist_match(e->cfg->relays,
+			obs->client_family, obs->client_addr);
+	}
+	pe = mxg_window_get(e->win, MXG_WK_PAIR, f->pkey, obs->now,
+		fl | (answer_hit ? MXG_WINDOW_CREATE : 0));
+	if(ce)
+		judge_client(e, obs, f, ce, counting, best);
+	if(pe)
+		judge_pair(e, obs, f, pe, counting, best);
+	if(best->rule != MXG_RULE_COUNT && best->slot >= 0) {
+		/* only the winner is marked: a rule that lost the tie
+		 * reports on the next lookup */
+		struct mxg_window_entry* we = best->kind == MXG_WK_CLIENT ?
+			ce : pe;
+		we->user[best->slot] = now32;
+		if(best->rule == MXG_RULE_STAGING_WINDOW) {
+			best->n3 = mxg_window_distinct(e->win, pe, 1, 0,
+				obs->now);
+			best->first = pe->first_seen;
+			mxg_window_samples(e->win, pe, ",", samples, slen);
 		}
 	}
+	mxg_window_shard_unlock(e->win, f->ckey);
 }
 
 /** Write the reason of the winning candidate. */
@@ -723,10 +745,8 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 	answer = obs->stage != MXG_OBS_QUERY;
 
 	/* features, no lock */
-	f.relay = mxg_allowlist_match(e->cfg->relays, obs->client_family,
-		obs->client_addr);
-	v->is_relay = f.relay;
 	client_key(e, obs, &f);
+	f.relay = -1; /* looked up in judge(), cached per exact client */
 	ss = &e->stats[f.ckey & (STAT_STRIPES - 1)];
 	__atomic_add_fetch(&ss->observed, 1, __ATOMIC_RELAXED);
 	qh = mxg_names_hash(obs->qname, obs->qname_len);
@@ -740,7 +760,10 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 	v->base_off = f.base_off;
 	bh = f.base_off ? mxg_names_hash(obs->qname + f.base_off,
 		obs->qname_len - f.base_off) : qh;
-	f.pkey = mix(f.ckey ^ e->seed[2], bh ^ e->seed[0]);
+	/* the pair shares its client's shard (top 6 bits): one lock */
+	f.pkey = (f.ckey & SHARD_BITS) | (mix(f.ckey ^ e->seed[2],
+		bh ^ e->seed[0]) & ~SHARD_BITS);
+	f.qh = qh;
 	f.b32 = fold32(mix(bh, e->seed[1]));
 	f.numeric = f.base_off > 0 && mxg_names_numeric_prefix(obs->qname,
 		obs->qname_len);
@@ -761,8 +784,8 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 	best.act = MXG_ACT_PASS;
 	best.slot = -1;
 	samples[0] = 0;
-	judge_pair(e, obs, &f, counting, &best, samples, sizeof(samples));
-	judge_client(e, obs, &f, counting, &best);
+	judge(e, obs, &f, counting, &best, samples, sizeof(samples));
+	v->is_relay = f.relay;
 
 	if(best.rule != MXG_RULE_COUNT && best.act != MXG_ACT_PASS) {
 		v->action = best.act;

@@ -36,6 +36,9 @@
 /** Bytes counted for malloc's own header per allocation. */
 #define MALLOC_OVERHEAD 16
 
+/** Entries of one locked session protected from eviction. */
+#define MXG_WINDOW_PINS 4
+
 /** Round up to a multiple of 8. */
 #define ALIGN8(x) (((x) + 7) & ~(size_t)7)
 
@@ -145,6 +148,10 @@ struct wshard {
 	uint64_t evictions;
 	/** refused inserts and extensions */
 	uint64_t refused;
+	/** entries handed out while the shard is locked: never evicted */
+	struct wentry* pin[MXG_WINDOW_PINS];
+	/** number of pins */
+	int npin;
 } __attribute__((aligned(64)));
 
 /** The table. */
@@ -263,8 +270,9 @@ mxg_window_new(size_t max_memory,
 		if(!min_size || s < min_size)
 			min_size = s;
 		s += w->k[i].ext_size ? w->k[i].ext_size + MALLOC_OVERHEAD : 0;
-		if(s > max_size)
-			max_size = s;
+		/* a locked session holds one entry of each kind: all of them
+		 * must fit a shard together */
+		max_size += s;
 	}
 	if(!min_size)
 		min_size = max_size = sizeof(struct wentry) + MALLOC_OVERHEAD;
@@ -367,12 +375,26 @@ lru_front(struct wshard* sh, struct wentry* e)
 	sh->head = e;
 }
 
-/** Evict the least recently seen entry (not keep). @return 1 if one was. */
+/** Is an entry pinned in its locked shard? */
+static inline int
+pinned(const struct wshard* sh, const struct wentry* e)
+{
+	int i;
+	for(i = 0; i < sh->npin; i++)
+		if(sh->pin[i] == e)
+			return 1;
+	return 0;
+}
+
+/** Evict the least recently seen entry that is not pinned.
+ * @return 1 if one was. */
 static int
-evict_one(struct mxg_window* w, struct wshard* sh, struct wentry* keep)
+evict_one(struct mxg_window* w, struct wshard* sh)
 {
 	struct wentry* e = sh->tail, **p;
-	if(!e || e == keep)
+	while(e && pinned(sh, e))
+		e = e->prev;
+	if(!e)
 		return 0;
 	for(p = &sh->index[e->key & sh->mask]; *p; p = &(*p)->hnext) {
 		if(*p == e) {
@@ -392,13 +414,12 @@ evict_one(struct mxg_window* w, struct wshard* sh, struct wentry* keep)
 
 /** Make room for need more bytes. @return 1 if they fit now. */
 static int
-make_room(struct mxg_window* w, struct wshard* sh, size_t need,
-	struct wentry* keep)
+make_room(struct mxg_window* w, struct wshard* sh, size_t need)
 {
 	if(need > sh->budget)
 		return 0;
 	while(sh->bytes + need > sh->budget) {
-		if(!evict_one(w, sh, keep))
+		if(!evict_one(w, sh))
 			return 0;
 	}
 	return 1;
@@ -415,34 +436,58 @@ find(struct wshard* sh, enum mxg_window_kind kind, uint64_t key)
 	return NULL;
 }
 
+void
+mxg_window_shard_lock(struct mxg_window* w, uint64_t key)
+{
+	pthread_mutex_lock(&key_shard(w, key)->lock);
+}
+
+void
+mxg_window_shard_unlock(struct mxg_window* w, uint64_t key)
+{
+	struct wshard* sh = key_shard(w, key);
+	sh->npin = 0;
+	pthread_mutex_unlock(&sh->lock);
+}
+
+/** Pin an entry for the rest of the locked session. */
+static inline void
+pin(struct wshard* sh, struct wentry* e)
+{
+	if(sh->npin < MXG_WINDOW_PINS)
+		sh->pin[sh->npin++] = e;
+}
+
 struct mxg_window_entry*
-mxg_window_lock(struct mxg_window* w, enum mxg_window_kind kind,
-	uint64_t key, time_t now, int create)
+mxg_window_get(struct mxg_window* w, enum mxg_window_kind kind,
+	uint64_t key, time_t now, int flags)
 {
 	struct wshard* sh = key_shard(w, key);
 	struct wentry* e;
 	size_t need;
-	pthread_mutex_lock(&sh->lock);
 	e = find(sh, kind, key);
 	if(e) {
-		if(sh->head != e) {
-			lru_unlink(sh, e);
-			lru_front(sh, e);
+		if((flags & MXG_WINDOW_TOUCH)) {
+			if(sh->head != e) {
+				lru_unlink(sh, e);
+				lru_front(sh, e);
+			}
+			e->pub.last_seen = now;
 		}
-		e->pub.last_seen = now;
+		pin(sh, e);
 		return &e->pub;
 	}
-	if(!create || (unsigned)kind >= MXG_WK_COUNT)
-		goto fail;
+	if(!(flags & MXG_WINDOW_CREATE) || (unsigned)kind >= MXG_WK_COUNT)
+		return NULL;
 	need = w->k[kind].size + MALLOC_OVERHEAD;
-	if(!make_room(w, sh, need, NULL)) {
+	if(sh->npin >= MXG_WINDOW_PINS || !make_room(w, sh, need)) {
 		sh->refused++;
-		goto fail;
+		return NULL;
 	}
 	e = calloc(1, w->k[kind].size);
 	if(!e) {
 		sh->refused++;
-		goto fail;
+		return NULL;
 	}
 	e->key = key;
 	e->kind = (uint8_t)kind;
@@ -453,31 +498,39 @@ mxg_window_lock(struct mxg_window* w, enum mxg_window_kind kind,
 	lru_front(sh, e);
 	sh->bytes += need;
 	sh->count[kind]++;
+	pin(sh, e);
 	return &e->pub;
-fail:
-	pthread_mutex_unlock(&sh->lock);
-	return NULL;
+}
+
+struct mxg_window_entry*
+mxg_window_lock(struct mxg_window* w, enum mxg_window_kind kind,
+	uint64_t key, time_t now, int create)
+{
+	struct mxg_window_entry* e;
+	mxg_window_shard_lock(w, key);
+	e = mxg_window_get(w, kind, key, now, MXG_WINDOW_TOUCH |
+		(create ? MXG_WINDOW_CREATE : 0));
+	if(!e)
+		mxg_window_shard_unlock(w, key);
+	return e;
 }
 
 struct mxg_window_entry*
 mxg_window_peek(struct mxg_window* w, enum mxg_window_kind kind,
 	uint64_t key)
 {
-	struct wshard* sh = key_shard(w, key);
-	struct wentry* e;
-	pthread_mutex_lock(&sh->lock);
-	e = find(sh, kind, key);
-	if(e)
-		return &e->pub;
-	pthread_mutex_unlock(&sh->lock);
-	return NULL;
+	struct mxg_window_entry* e;
+	mxg_window_shard_lock(w, key);
+	e = mxg_window_get(w, kind, key, 0, 0);
+	if(!e)
+		mxg_window_shard_unlock(w, key);
+	return e;
 }
 
 void
 mxg_window_unlock(struct mxg_window* w, struct mxg_window_entry* pub)
 {
-	struct wentry* e = (struct wentry*)pub;
-	pthread_mutex_unlock(&key_shard(w, e->key)->lock);
+	mxg_window_shard_unlock(w, ((struct wentry*)pub)->key);
 }
 
 uint32_t
@@ -499,8 +552,10 @@ mxg_window_count(struct mxg_window* w, struct mxg_window_entry* pub,
 			memset(c->b, 0, l->nb * sizeof(uint16_t));
 			c->total = 0;
 		} else {
-			for(i = 1; i <= steps; i++) {
-				slot = (c->head + i) % l->nb;
+			slot = c->head % l->nb;
+			for(i = 0; i < steps; i++) {
+				if(++slot == l->nb)
+					slot = 0;
 				c->total -= c->b[slot];
 				c->b[slot] = 0;
 			}
@@ -560,8 +615,6 @@ mxg_window_distinct(struct mxg_window* w, struct mxg_window_entry* pub,
 		}
 		if(age < (int32_t)period)
 			live++;
-		if(i == 0 || (int32_t)(m->t - d->m[oldest].t) < 0)
-			oldest = i;
 	}
 	if(!h || found)
 		return live;
@@ -572,6 +625,9 @@ mxg_window_distinct(struct mxg_window* w, struct mxg_window_entry* pub,
 		return live + 1;
 	}
 	/* full: replace the least recently seen member */
+	for(i = 1; i < d->n; i++)
+		if((int32_t)(d->m[i].t - d->m[oldest].t) < 0)
+			oldest = i;
 	if((int32_t)(now32 - d->m[oldest].t) >= (int32_t)period)
 		oldest_live = 0;
 	d->m[oldest].h = h;
@@ -592,7 +648,7 @@ mxg_window_extend(struct mxg_window* w, struct mxg_window_entry* pub)
 	if(!l->ext_size)
 		return 0;
 	need = l->ext_size + MALLOC_OVERHEAD;
-	if(!make_room(w, sh, need, e)) {
+	if(!make_room(w, sh, need)) {
 		sh->refused++;
 		return 0;
 	}
@@ -625,6 +681,21 @@ get_samples(const struct mxg_window* w, const struct wentry* e)
 	if(!e->ext || !l->c.ext_samples)
 		return NULL;
 	return (struct wsamples*)(e->ext + l->ext_samp_off);
+}
+
+int
+mxg_window_sample_wanted(const struct mxg_window* w,
+	const struct mxg_window_entry* pub, uint64_t h)
+{
+	const struct wsamples* s = get_samples(w, (const struct wentry*)pub);
+	uint32_t h32 = (uint32_t)(h ^ (h >> 32)), i;
+	if(!s || s->n >= MXG_WINDOW_SAMPLES || s->used >=
+		MXG_WINDOW_SAMPLE_BYTES - 2)
+		return 0;
+	for(i = 0; i < s->n; i++)
+		if(s->h[i] == h32)
+			return 0;
+	return 1;
 }
 
 int

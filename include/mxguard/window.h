@@ -41,7 +41,9 @@
  *
  * Locking: mxg_window_lock() returns an entry with its shard locked; every
  * other call on that entry must happen before mxg_window_unlock(). Hold one
- * entry at a time per thread (two entries could share a shard).
+ * shard at a time per thread. To work on several entries of one shard under
+ * one lock, use mxg_window_shard_lock(), mxg_window_get() and
+ * mxg_window_shard_unlock().
  */
 #ifndef MXGUARD_WINDOW_H
 #define MXGUARD_WINDOW_H
@@ -168,6 +170,36 @@ struct mxg_window_entry* mxg_window_peek(struct mxg_window* w,
 /** Unlock the shard of an entry from mxg_window_lock or mxg_window_peek. */
 void mxg_window_unlock(struct mxg_window* w, struct mxg_window_entry* e);
 
+/** mxg_window_get flag: create the entry if missing. */
+#define MXG_WINDOW_CREATE 1
+/** mxg_window_get flag: mark the entry seen now (LRU front, last_seen). */
+#define MXG_WINDOW_TOUCH 2
+
+/**
+ * Lock the shard of a key, for a session of mxg_window_get calls. The shard
+ * is the top 6 bits of the key: keys that share them (the engine gives a
+ * client's pairs its client key's top bits) share a shard, so one lock
+ * serves both.
+ */
+void mxg_window_shard_lock(struct mxg_window* w, uint64_t key);
+
+/** Unlock the shard of a key; entries got in the session are released. */
+void mxg_window_shard_unlock(struct mxg_window* w, uint64_t key);
+
+/**
+ * Find (or create) an entry in a shard the caller has locked with
+ * mxg_window_shard_lock(). Entries got in one session (up to 4) are pinned:
+ * creating or extending another one never evicts them.
+ * @param w: the table.
+ * @param kind: the kind of key.
+ * @param key: the key; its shard must be locked.
+ * @param now: the time (for MXG_WINDOW_TOUCH and creation).
+ * @param flags: MXG_WINDOW_CREATE, MXG_WINDOW_TOUCH.
+ * @return the entry, NULL if missing (or it cannot be made to fit).
+ */
+struct mxg_window_entry* mxg_window_get(struct mxg_window* w,
+	enum mxg_window_kind kind, uint64_t key, time_t now, int flags);
+
 /**
  * Add to a counter and read its total over the window ending now.
  * @param w: the table.
@@ -217,6 +249,14 @@ int mxg_window_extended(const struct mxg_window_entry* e);
  */
 int mxg_window_sample(struct mxg_window* w, struct mxg_window_entry* e,
 	uint64_t h, const char* name, size_t len);
+
+/**
+ * Would mxg_window_sample keep a name with this hash? Lets the caller skip
+ * printing the name when it would not.
+ * @return 1 if the entry keeps samples, has room, and h is not among them.
+ */
+int mxg_window_sample_wanted(const struct mxg_window* w,
+	const struct mxg_window_entry* e, uint64_t h);
 
 /**
  * Write the sample names, joined by sep, NUL-terminated (truncated to
