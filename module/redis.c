@@ -86,6 +86,19 @@ struct agg {
 	int oom;
 };
 
+/** Slots of the EXPIRE memo (a power of two). */
+#define MEMO_SLOTS 65536
+/** Seconds an EXPIRE sent for a key is not repeated. */
+#define MEMO_SECONDS 60
+
+/** One EXPIRE memo slot: which key got its TTL set when. */
+struct memo_ent {
+	/** hash of the key (0: empty) */
+	uint64_t hash;
+	/** epoch seconds of the EXPIRE */
+	uint64_t when;
+};
+
 /** The connection handle. */
 struct mxg_redis {
 	/** hiredis context, NULL while disconnected */
@@ -128,6 +141,15 @@ struct mxg_redis {
 	unsigned seed;
 	/** merge table */
 	struct agg agg;
+	/** EXPIRE memo: keys whose TTL was set in the last MEMO_SECONDS
+	 * (MEMO_SLOTS entries, NULL if it could not be allocated) */
+	struct memo_ent* memo;
+	/** epoch seconds of the batch being built */
+	uint64_t batch_s;
+	/** commands sent and not yet answered */
+	size_t pending;
+	/** there is an unanswered batch */
+	int in_flight;
 };
 
 /** strdup that accepts NULL. */
@@ -237,6 +259,7 @@ mxg_redis_new(const struct mxg_redis_opts* o, char* err, size_t errlen)
 	r->ttl = o->ttl ? o->ttl : 691200;
 	r->stream_maxlen = o->stream_maxlen ? o->stream_maxlen : 100000;
 	r->seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)r;
+	r->memo = calloc(MEMO_SLOTS, sizeof(*r->memo));
 	return r;
 fail:
 	mxg_redis_free(r);
@@ -270,6 +293,7 @@ mxg_redis_free(struct mxg_redis* r)
 	free(r->agg.arena);
 	free(r->agg.ent);
 	free(r->agg.idx);
+	free(r->memo);
 	free(r);
 }
 
@@ -279,6 +303,13 @@ mxg_redis_disconnect(struct mxg_redis* r)
 	if(r && r->c) {
 		redisFree(r->c);
 		r->c = NULL;
+	}
+	if(r) {
+		r->pending = 0;
+		r->in_flight = 0;
+		/* TTLs of the last batches may not have been set */
+		if(r->memo)
+			memset(r->memo, 0, MEMO_SLOTS * sizeof(*r->memo));
 	}
 }
 
@@ -601,22 +632,31 @@ agg_grow_index(struct agg* a)
  * INCR/ZINCR/HINCR add n; HSET replaces the value; HSETNX and EXPIRE keep
  * the first.
  */
-static void
-agg_add(struct agg* a, int op, const char* key, size_t keylen,
-	const char* mem, size_t memlen, const char* val, size_t vallen,
-	int64_t n)
+static int
+agg_add_m(struct agg* a, struct memo_ent* memo, uint64_t now_s, int op,
+	const char* key, size_t keylen, const char* mem, size_t memlen,
+	const char* val, size_t vallen, int64_t n)
 {
 	uint64_t h = 14695981039346656037ULL;
 	size_t s;
 	struct agg_ent* e;
 	if(a->oom)
-		return;
+		return 1;
+	if((op == AG_EXPIRE || op == AG_EXPIRE_NX) && memo) {
+		/* the key got its TTL a moment ago: do not repeat it */
+		uint64_t kh = fnv(14695981039346656037ULL, key, keylen) | 1;
+		struct memo_ent* m = &memo[kh & (MEMO_SLOTS - 1)];
+		if(m->hash == kh && m->when + MEMO_SECONDS > now_s)
+			return 0;
+		m->hash = kh;
+		m->when = now_s;
+	}
 	h = fnv(h, &op, sizeof(op));
 	h = fnv(h, key, keylen);
 	h = fnv(h, "\0", 1);
 	h = fnv(h, mem, memlen);
 	if((a->n + 1) * 2 > a->icap && !agg_grow_index(a))
-		return;
+		return 1;
 	s = (size_t)h & (a->icap - 1);
 	while(a->idx[s]) {
 		e = &a->ent[a->idx[s] - 1];
@@ -633,7 +673,7 @@ agg_add(struct agg* a, int op, const char* key, size_t keylen,
 					e->vallen = vallen;
 				}
 			}
-			return;
+			return 1;
 		}
 		s = (s + 1) & (a->icap - 1);
 	}
@@ -642,7 +682,7 @@ agg_add(struct agg* a, int op, const char* key, size_t keylen,
 		struct agg_ent* ne = realloc(a->ent, nc * sizeof(*ne));
 		if(!ne) {
 			a->oom = 1;
-			return;
+			return 1;
 		}
 		a->ent = ne;
 		a->cap = nc;
@@ -658,18 +698,26 @@ agg_add(struct agg* a, int op, const char* key, size_t keylen,
 	e->val = arena_put(a, val, vallen);
 	e->vallen = vallen;
 	if(a->oom)
-		return;
+		return 1;
 	a->idx[s] = (uint32_t)(a->n + 1);
 	a->n++;
+	return 1;
 }
 
-/** Shorthand: counter op plus its EXPIRE. */
-static void
-agg_count(struct agg* a, int op, const char* key, size_t keylen,
+/** agg_add_m without the EXPIRE memo (for the non-EXPIRE operations). */
+#define agg_add(a, op, key, keylen, mem, memlen, val, vallen, n) \
+	agg_add_m(a, NULL, 0, op, key, keylen, mem, memlen, val, vallen, n)
+
+/** Shorthand: counter op plus its EXPIRE (skipped when the memo says the
+ * TTL was set less than MEMO_SECONDS ago).
+ * @return 1 if the key is fresh (EXPIRE added), 0 if it was skipped. */
+static int
+agg_count(struct mxg_redis* r, int op, const char* key, size_t keylen,
 	const char* mem, size_t memlen, int64_t n, int exp_op, uint32_t ttl)
 {
-	agg_add(a, op, key, keylen, mem, memlen, "", 0, n);
-	agg_add(a, exp_op, key, keylen, "", 0, "", 0, (int64_t)ttl);
+	agg_add(&r->agg, op, key, keylen, mem, memlen, "", 0, n);
+	return agg_add_m(&r->agg, r->memo, r->batch_s, exp_op, key, keylen,
+		"", 0, "", 0, (int64_t)ttl);
 }
 
 /** Append one merged entry as a command. @return 1 or 0 (append failed). */
@@ -760,6 +808,10 @@ read_replies(struct mxg_redis* r, size_t n, uint64_t now_ms)
 			describe(why, sizeof(why), "command", r, rep);
 			r->errors++;
 			log_failure(r, why);
+			/* an EXPIRE may be among the failed commands */
+			if(r->memo)
+				memset(r->memo, 0, MEMO_SLOTS *
+					sizeof(*r->memo));
 			/* lost authentication, read-only replica, or
 			 * loading: a new connection may help */
 			if(rep->str && (strncmp(rep->str, "NOAUTH", 6) == 0 ||
@@ -819,36 +871,36 @@ add_rec(struct mxg_redis* r, const struct mxg_redis_rec* x)
 	/* per-minute buckets of the client and the domain */
 	snprintf(suf, sizeof(suf), ":m:%llu", (unsigned long long)minute);
 	if((kl = ekey(r, key, sizeof(key), "c", x->client, suf)))
-		agg_count(a, AG_INCR, key, kl, "", 0, 1, AG_EXPIRE_NX, minttl);
+		agg_count(r, AG_INCR, key, kl, "", 0, 1, AG_EXPIRE_NX, minttl);
 	if((kl = ekey(r, key, sizeof(key), "d", x->base, suf)))
-		agg_count(a, AG_INCR, key, kl, "", 0, 1, AG_EXPIRE_NX, minttl);
+		agg_count(r, AG_INCR, key, kl, "", 0, 1, AG_EXPIRE_NX, minttl);
 
 	/* per client: hash, and domains of the day */
 	if((kl = ekey(r, key, sizeof(key), "c", x->client, ":h"))) {
-		agg_count(a, AG_HINCR, key, kl, "count", 5, 1, AG_EXPIRE,
-			r->ttl);
+		/* "first" needs setting only when the memo has not seen the
+		 * key lately (then it exists with its first field) */
+		if(agg_count(r, AG_HINCR, key, kl, "count", 5, 1, AG_EXPIRE,
+			r->ttl))
+			agg_add(a, AG_HSETNX, key, kl, "first", 5, ts, tl, 0);
 		if(alert)
 			agg_add(a, AG_HINCR, key, kl, "alerts", 6, "", 0, 1);
-		agg_add(a, AG_HSETNX, key, kl, "first", 5, ts, tl, 0);
 		agg_add(a, AG_HSET, key, kl, "last", 4, ts, tl, 0);
 		agg_add(a, AG_HSET, key, kl, "relay", 5, x->relay ? "1" : "0",
 			1, 0);
-		agg_add(a, AG_HSET, key, kl, "last_domain", 11, x->base, bl, 0);
 	}
 	snprintf(suf, sizeof(suf), ":d:%s", day);
 	if((kl = ekey(r, key, sizeof(key), "c", x->client, suf)))
-		agg_count(a, AG_ZINCR, key, kl, x->base, bl, 1, AG_EXPIRE,
+		agg_count(r, AG_ZINCR, key, kl, x->base, bl, 1, AG_EXPIRE,
 			r->ttl);
 
-	/* per domain: hash, distinct clients, per-day flow */
+	/* per domain: hash, distinct clients (the count per domain per day
+	 * is its score in the day's domains set below) */
 	if((kl = ekey(r, key, sizeof(key), "d", x->base, ":h"))) {
-		agg_count(a, AG_HINCR, key, kl, "count", 5, 1, AG_EXPIRE,
-			r->ttl);
-		if(!x->relay)
-			agg_add(a, AG_HINCR, key, kl, "nonrelay", 8, "", 0, 1);
+		if(agg_count(r, AG_HINCR, key, kl, "count", 5, 1, AG_EXPIRE,
+			r->ttl))
+			agg_add(a, AG_HSETNX, key, kl, "first", 5, ts, tl, 0);
 		if(alert)
 			agg_add(a, AG_HINCR, key, kl, "alerts", 6, "", 0, 1);
-		agg_add(a, AG_HSETNX, key, kl, "first", 5, ts, tl, 0);
 		agg_add(a, AG_HSET, key, kl, "last", 4, ts, tl, 0);
 		if(x->country[0])
 			agg_add(a, AG_HSET, key, kl, "country", 7, x->country,
@@ -866,27 +918,25 @@ add_rec(struct mxg_redis* r, const struct mxg_redis_rec* x)
 				x->category, strlen(x->category), 0);
 	}
 	if((kl = ekey(r, key, sizeof(key), "d", x->base, ":hll")))
-		agg_count(a, AG_PFADD, key, kl, x->client, cl, 0, AG_EXPIRE,
+		agg_count(r, AG_PFADD, key, kl, x->client, cl, 0, AG_EXPIRE,
 			r->ttl);
-	if((kl = ekey(r, key, sizeof(key), "d", x->base, ":flow")))
-		agg_count(a, AG_HINCR, key, kl, day, 8, 1, AG_EXPIRE, r->ttl);
 
 	/* top lists of the day */
 	if((kl = ekey(r, key, sizeof(key), "day", day, ":clients")))
-		agg_count(a, AG_ZINCR, key, kl, x->client, cl, 1, AG_EXPIRE,
+		agg_count(r, AG_ZINCR, key, kl, x->client, cl, 1, AG_EXPIRE,
 			r->ttl);
 	if((kl = ekey(r, key, sizeof(key), "day", day, ":domains")))
-		agg_count(a, AG_ZINCR, key, kl, x->base, bl, 1, AG_EXPIRE,
+		agg_count(r, AG_ZINCR, key, kl, x->base, bl, 1, AG_EXPIRE,
 			r->ttl);
 	if(!x->relay && (kl = ekey(r, key, sizeof(key), "day", day,
 		":nonrelay")))
-		agg_count(a, AG_ZINCR, key, kl, x->client, cl, 1, AG_EXPIRE,
+		agg_count(r, AG_ZINCR, key, kl, x->client, cl, 1, AG_EXPIRE,
 			r->ttl);
 	if(alert && (kl = ekey(r, key, sizeof(key), "day", day, ":rules"))) {
 		const char* rn = mxg_rule_name((enum mxg_rule_id)x->rule);
 		if(!rn)
 			rn = "none";
-		agg_count(a, AG_HINCR, key, kl, rn, strlen(rn), 1, AG_EXPIRE,
+		agg_count(r, AG_HINCR, key, kl, rn, strlen(rn), 1, AG_EXPIRE,
 			r->ttl);
 	}
 }
@@ -919,14 +969,43 @@ append_alert(struct mxg_redis* r, const struct mxg_redis_rec* x,
 	return append_argv(r, argc, argv, len, ncmd);
 }
 
+/** Append consecutive HSETs of one key as one HSET with several fields.
+ * @return entries used (>= 1), 0 if the append failed. */
+static size_t
+append_hset(struct mxg_redis* r, size_t first)
+{
+	const char* argv[2 + 2 * 16];
+	size_t len[2 + 2 * 16];
+	const struct agg_ent* e0 = &r->agg.ent[first];
+	const char* A = r->agg.arena;
+	size_t i = first;
+	int argc = 2;
+	argv[0] = "HSET"; len[0] = 4;
+	argv[1] = A + e0->key; len[1] = e0->keylen;
+	while(i < r->agg.n && argc < 2 + 2 * 16) {
+		const struct agg_ent* e = &r->agg.ent[i];
+		if(e->op != AG_HSET || e->keylen != e0->keylen ||
+			memcmp(A + e->key, A + e0->key, e0->keylen) != 0)
+			break;
+		argv[argc] = A + e->mem; len[argc++] = e->memlen;
+		argv[argc] = A + e->val; len[argc++] = e->vallen;
+		i++;
+	}
+	if(redisAppendCommandArgv(r->c, argc, argv, len) != REDIS_OK)
+		return 0;
+	return i - first;
+}
+
 int
-mxg_redis_write(struct mxg_redis* r, const struct mxg_redis_rec* recs,
-	size_t n, uint64_t now_ms)
+mxg_redis_send(struct mxg_redis* r, const struct mxg_redis_rec* recs,
+	size_t n, uint64_t now_ms, size_t* ncmd_out)
 {
 	size_t i, ncmd = 0;
-	int alerts = 0;
+	int alerts = 0, done = 0;
+	*ncmd_out = 0;
 	if(!r->c)
 		return 0;
+	r->batch_s = (uint64_t)time(NULL);
 	agg_reset(&r->agg);
 	for(i = 0; i < n; i++)
 		add_rec(r, &recs[i]);
@@ -935,9 +1014,17 @@ mxg_redis_write(struct mxg_redis* r, const struct mxg_redis_rec* recs,
 		log_failure(r, "out of memory building a batch");
 		return 1;
 	}
-	for(i = 0; i < r->agg.n; i++) {
-		if(!append_ent(r, &r->agg.ent[i]))
-			goto append_fail;
+	for(i = 0; i < r->agg.n; ) {
+		if(r->agg.ent[i].op == AG_HSET) {
+			size_t used = append_hset(r, i);
+			if(!used)
+				goto append_fail;
+			i += used;
+		} else {
+			if(!append_ent(r, &r->agg.ent[i]))
+				goto append_fail;
+			i++;
+		}
 		ncmd++;
 	}
 	for(i = 0; i < n; i++) {
@@ -958,11 +1045,40 @@ mxg_redis_write(struct mxg_redis* r, const struct mxg_redis_rec* recs,
 		if(!append_argv(r, 3, argv, len, &ncmd))
 			goto append_fail;
 	}
-	return read_replies(r, ncmd, now_ms);
+	/* hand the pipeline to the kernel now, so that Redis works on it
+	 * while the caller prepares the next batch */
+	while(!done) {
+		if(redisBufferWrite(r->c, &done) != REDIS_OK) {
+			char why[300];
+			describe(why, sizeof(why), "pipeline", r, NULL);
+			conn_failed(r, now_ms, why);
+			return 0;
+		}
+	}
+	*ncmd_out = ncmd;
+	return 1;
 append_fail:
 	/* out of memory in hiredis' buffer: the context is unusable */
 	conn_failed(r, now_ms, "cannot queue commands (out of memory)");
 	return 0;
+}
+
+int
+mxg_redis_read(struct mxg_redis* r, size_t ncmd, uint64_t now_ms)
+{
+	if(!r->c)
+		return 0;
+	return read_replies(r, ncmd, now_ms);
+}
+
+int
+mxg_redis_write(struct mxg_redis* r, const struct mxg_redis_rec* recs,
+	size_t n, uint64_t now_ms)
+{
+	size_t ncmd;
+	if(!mxg_redis_send(r, recs, n, now_ms, &ncmd))
+		return 0;
+	return read_replies(r, ncmd, now_ms);
 }
 
 int

@@ -273,7 +273,7 @@ client_text(const struct mxg_conf* cfg, int family, const uint8_t* addr,
 	if(!inet_ntop(family == AF_INET ? AF_INET : AF_INET6, m, a, sizeof(a)))
 		snprintf(a, sizeof(a), "?");
 	if(bits < (family == AF_INET ? 32 : 128))
-		snprintf(buf, len, "%s/%d", a, bits);
+		snprintf(buf, len, "%s/%u", a, (unsigned)(uint8_t)bits);
 	else	snprintf(buf, len, "%s", a);
 }
 
@@ -733,7 +733,40 @@ struct work {
 	size_t loglen;
 	/** one formatted line */
 	char line[MXG_JSONLOG_MAX];
+	/** batches sent to Redis whose replies are not read yet (at most
+	 * 2): events and commands of each, oldest first */
+	size_t fl_events[2], fl_cmds[2];
+	/** number of batches in flight */
+	int nfl;
 };
+
+/** Count the batches in flight as unsent (the connection was lost). */
+static void
+flight_lost(struct mxg_sink* s, struct work* w)
+{
+	int i;
+	for(i = 0; i < w->nfl; i++)
+		atomic_fetch_add_explicit(&s->unsent, w->fl_events[i],
+			memory_order_relaxed);
+	w->nfl = 0;
+}
+
+/** Read the replies of the oldest batch in flight and count it. */
+static void
+flight_read(struct mxg_sink* s, struct work* w, uint64_t now_ms)
+{
+	if(w->nfl == 0)
+		return;
+	if(!mxg_redis_read(s->redis, w->fl_cmds[0], now_ms)) {
+		flight_lost(s, w);
+		return;
+	}
+	atomic_fetch_add_explicit(&s->sent, w->fl_events[0],
+		memory_order_relaxed);
+	w->fl_events[0] = w->fl_events[1];
+	w->fl_cmds[0] = w->fl_cmds[1];
+	w->nfl--;
+}
 
 /** Does this event get a JSON log line? */
 static int
@@ -863,9 +896,23 @@ process(struct mxg_sink* s, struct work* w, size_t n, uint64_t now_ms)
 			}
 		}
 	}
-	if(mxg_redis_write(s->redis, w->rec, n, now_ms))
-		atomic_fetch_add_explicit(&s->sent, n, memory_order_relaxed);
-	else	atomic_fetch_add_explicit(&s->unsent, n, memory_order_relaxed);
+	/* send without waiting: the replies of the batch before this one
+	 * are read below while Redis works on this one */
+	{
+		size_t ncmd;
+		if(mxg_redis_send(s->redis, w->rec, n, now_ms, &ncmd)) {
+			w->fl_events[w->nfl] = n;
+			w->fl_cmds[w->nfl] = ncmd;
+			w->nfl++;
+		} else {
+			/* connection gone: this batch and those in flight */
+			flight_lost(s, w);
+			atomic_fetch_add_explicit(&s->unsent, n,
+				memory_order_relaxed);
+		}
+	}
+	while(w->nfl > 1)
+		flight_read(s, w, now_ms);
 }
 
 /** Write the heartbeat. */
@@ -944,6 +991,10 @@ run(void* arg)
 		n = pop_batch(s, w->ev, BATCH);
 		if(n)
 			process(s, w, n, now);
+		/* nothing more to overlap with: collect the replies */
+		if(n < BATCH)
+			while(w->nfl)
+				flight_read(s, w, mono_ms());
 		if(n && s->fleet)
 			fleet_note(s, w->ev, n);
 		if(s->redis) {
@@ -952,6 +1003,9 @@ run(void* arg)
 				mxg_redis_connected(s->redis) ? 1 : 0);
 		}
 		now = mono_ms();
+		if(w->nfl && (now >= next_hb || now >= next_fleet))
+			while(w->nfl)
+				flight_read(s, w, now);
 		if(s->redis && mxg_redis_connected(s->redis) &&
 			(now >= next_hb || (stopping && n == 0))) {
 			heartbeat(s, now);

@@ -166,6 +166,29 @@ struct mxg_redis_rec {
 int mxg_redis_write(struct mxg_redis* r, const struct mxg_redis_rec* recs,
 	size_t n, uint64_t now_ms);
 
+/**
+ * First half of mxg_redis_write: build and send the pipeline of a batch
+ * without waiting for the replies, so that the caller can prepare the next
+ * batch while Redis works. Read the replies with mxg_redis_read() (in the
+ * order the batches were sent) before any other command on r.
+ * @param r: the handle.
+ * @param recs: the records (may be reused once this returns).
+ * @param n: number of records.
+ * @param now_ms: monotonic time, for the backoff.
+ * @param ncmd: set to the number of replies to read.
+ * @return 1 if sent, 0 if the connection failed (dropped; any batch sent
+ *	before and not read yet is lost as well).
+ */
+int mxg_redis_send(struct mxg_redis* r, const struct mxg_redis_rec* recs,
+	size_t n, uint64_t now_ms, size_t* ncmd);
+
+/**
+ * Second half: read the ncmd replies of the oldest batch sent.
+ * @return 1 if they all arrived (error replies are counted), 0 if the
+ *	connection failed (dropped; later batches are lost as well).
+ */
+int mxg_redis_read(struct mxg_redis* r, size_t ncmd, uint64_t now_ms);
+
 /** The fields of an instance heartbeat. */
 struct mxg_redis_heartbeat {
 	/** instance name */

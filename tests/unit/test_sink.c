@@ -423,8 +423,8 @@ test_counters(void)
 		"domain last seen");
 	is_int(rint_(c, "PFCOUNT t:{d:d0.example}:hll"), 5,
 		"distinct clients of a domain");
-	snprintf(key, sizeof(key), "%s", day);
-	is_int(rint_(c, "HGET t:{d:d1.example}:flow %s", day), N / 4,
+	snprintf(key, sizeof(key), "t:{day:%s}:domains", day);
+	is_int(rint_(c, "ZSCORE %s d1.example", key), N / 4,
 		"flow: per domain per day");
 	is_int(rint_(c, "HGET t:{c:10.0.0.4}:h count"), N / 5,
 		"client hash count");
