@@ -146,11 +146,13 @@ struct mxg_redis {
 	struct memo_ent* memo;
 	/** epoch seconds of the batch being built */
 	uint64_t batch_s;
-	/** commands sent and not yet answered */
-	size_t pending;
-	/** there is an unanswered batch */
-	int in_flight;
+	/** XADD commands appended since the last mxg_redis_send */
+	size_t acc_cmds;
+	/** an alert was appended since the last mxg_redis_send */
+	int acc_alerts;
 };
+
+static void agg_reset(struct agg* a);
 
 /** strdup that accepts NULL. */
 static char*
@@ -305,8 +307,10 @@ mxg_redis_disconnect(struct mxg_redis* r)
 		r->c = NULL;
 	}
 	if(r) {
-		r->pending = 0;
-		r->in_flight = 0;
+		/* what was merged or appended for this connection is lost */
+		agg_reset(&r->agg);
+		r->acc_cmds = 0;
+		r->acc_alerts = 0;
 		/* TTLs of the last batches may not have been set */
 		if(r->memo)
 			memset(r->memo, 0, MEMO_SLOTS * sizeof(*r->memo));
@@ -997,22 +1001,48 @@ append_hset(struct mxg_redis* r, size_t first)
 }
 
 int
-mxg_redis_send(struct mxg_redis* r, const struct mxg_redis_rec* recs,
-	size_t n, uint64_t now_ms, size_t* ncmd_out)
+mxg_redis_add(struct mxg_redis* r, const struct mxg_redis_rec* recs,
+	size_t n, uint64_t now_ms)
 {
-	size_t i, ncmd = 0;
-	int alerts = 0, done = 0;
-	*ncmd_out = 0;
+	size_t i;
 	if(!r->c)
 		return 0;
 	r->batch_s = (uint64_t)time(NULL);
-	agg_reset(&r->agg);
 	for(i = 0; i < n; i++)
 		add_rec(r, &recs[i]);
+	/* alerts are not merged: their XADDs go to hiredis' buffer now
+	 * (copied) and are counted with the next mxg_redis_send */
+	for(i = 0; i < n; i++) {
+		if(recs[i].alert_n <= 0)
+			continue;
+		if(!append_alert(r, &recs[i], &r->acc_cmds)) {
+			conn_failed(r, now_ms, "cannot queue commands (out of "
+				"memory)");
+			return 0;
+		}
+		r->acc_alerts = 1;
+	}
+	return 1;
+}
+
+size_t
+mxg_redis_pending(const struct mxg_redis* r)
+{
+	return r->c ? r->agg.n + r->acc_cmds : 0;
+}
+
+int
+mxg_redis_send(struct mxg_redis* r, uint64_t now_ms, size_t* ncmd_out)
+{
+	size_t i, ncmd = r->acc_cmds;
+	int done = 0;
+	*ncmd_out = 0;
+	if(!r->c)
+		return 0;
 	if(r->agg.oom) {
 		r->errors++;
-		log_failure(r, "out of memory building a batch");
-		return 1;
+		log_failure(r, "out of memory building a batch, counters lost");
+		agg_reset(&r->agg);
 	}
 	for(i = 0; i < r->agg.n; ) {
 		if(r->agg.ent[i].op == AG_HSET) {
@@ -1027,14 +1057,7 @@ mxg_redis_send(struct mxg_redis* r, const struct mxg_redis_rec* recs,
 		}
 		ncmd++;
 	}
-	for(i = 0; i < n; i++) {
-		if(recs[i].alert_n <= 0)
-			continue;
-		if(!append_alert(r, &recs[i], &ncmd))
-			goto append_fail;
-		alerts = 1;
-	}
-	if(alerts) {
+	if(r->acc_alerts) {
 		char key[256], ttl[24];
 		const char* argv[3] = { "EXPIRE", key, ttl };
 		size_t len[3] = { 6, 0, 0 };
@@ -1045,8 +1068,11 @@ mxg_redis_send(struct mxg_redis* r, const struct mxg_redis_rec* recs,
 		if(!append_argv(r, 3, argv, len, &ncmd))
 			goto append_fail;
 	}
+	agg_reset(&r->agg);
+	r->acc_cmds = 0;
+	r->acc_alerts = 0;
 	/* hand the pipeline to the kernel now, so that Redis works on it
-	 * while the caller prepares the next batch */
+	 * while the caller prepares the next one */
 	while(!done) {
 		if(redisBufferWrite(r->c, &done) != REDIS_OK) {
 			char why[300];
@@ -1076,7 +1102,8 @@ mxg_redis_write(struct mxg_redis* r, const struct mxg_redis_rec* recs,
 	size_t n, uint64_t now_ms)
 {
 	size_t ncmd;
-	if(!mxg_redis_send(r, recs, n, now_ms, &ncmd))
+	if(!mxg_redis_add(r, recs, n, now_ms) ||
+		!mxg_redis_send(r, now_ms, &ncmd))
 		return 0;
 	return read_replies(r, ncmd, now_ms);
 }

@@ -44,8 +44,14 @@
 #include "mxguard/log.h"
 #include "mxguard/redis.h"
 
-/** Most events taken from the queue and sent as one pipeline. */
+/** Most events taken from the queue at once. */
 #define BATCH 1024
+/** Counters are merged for this long (milliseconds) before they are sent
+ * as one pipeline: a client or domain seen many times in that time costs
+ * one INCRBY. */
+#define FLUSH_MS 100
+/** ... or until this many commands are pending. */
+#define FLUSH_CMDS 100000
 /** Longest idle sleep of the consumer, milliseconds. */
 #define IDLE_WAIT_MS 50
 /** Interval between two heartbeats, milliseconds. */
@@ -733,11 +739,15 @@ struct work {
 	size_t loglen;
 	/** one formatted line */
 	char line[MXG_JSONLOG_MAX];
-	/** batches sent to Redis whose replies are not read yet (at most
+	/** pipelines sent to Redis whose replies are not read yet (at most
 	 * 2): events and commands of each, oldest first */
 	size_t fl_events[2], fl_cmds[2];
-	/** number of batches in flight */
+	/** number of pipelines in flight */
 	int nfl;
+	/** events merged into the pending commands, not sent yet */
+	size_t acc_events;
+	/** monotonic time the first of them was merged */
+	uint64_t acc_start;
 };
 
 /** Count the batches in flight as unsent (the connection was lost). */
@@ -896,23 +906,40 @@ process(struct mxg_sink* s, struct work* w, size_t n, uint64_t now_ms)
 			}
 		}
 	}
-	/* send without waiting: the replies of the batch before this one
-	 * are read below while Redis works on this one */
-	{
-		size_t ncmd;
-		if(mxg_redis_send(s->redis, w->rec, n, now_ms, &ncmd)) {
-			w->fl_events[w->nfl] = n;
-			w->fl_cmds[w->nfl] = ncmd;
-			w->nfl++;
-		} else {
-			/* connection gone: this batch and those in flight */
-			flight_lost(s, w);
-			atomic_fetch_add_explicit(&s->unsent, n,
-				memory_order_relaxed);
-		}
+	/* merge into the pending commands; flush() sends them */
+	if(mxg_redis_add(s->redis, w->rec, n, now_ms)) {
+		if(w->acc_events == 0)
+			w->acc_start = now_ms;
+		w->acc_events += n;
+	} else {
+		/* connection gone: this batch, the merged ones, and those in
+		 * flight are lost */
+		flight_lost(s, w);
+		atomic_fetch_add_explicit(&s->unsent, n + w->acc_events,
+			memory_order_relaxed);
+		w->acc_events = 0;
 	}
-	while(w->nfl > 1)
+}
+
+/** Send the merged commands (reading the replies of the pipeline sent
+ * before, which had FLUSH_MS to be answered, first). */
+static void
+flush(struct mxg_sink* s, struct work* w, uint64_t now_ms)
+{
+	size_t ncmd;
+	while(w->nfl)
 		flight_read(s, w, now_ms);
+	if(w->acc_events == 0)
+		return;
+	if(mxg_redis_send(s->redis, now_ms, &ncmd)) {
+		w->fl_events[0] = w->acc_events;
+		w->fl_cmds[0] = ncmd;
+		w->nfl = 1;
+	} else {
+		atomic_fetch_add_explicit(&s->unsent, w->acc_events,
+			memory_order_relaxed);
+	}
+	w->acc_events = 0;
 }
 
 /** Write the heartbeat. */
@@ -991,10 +1018,14 @@ run(void* arg)
 		n = pop_batch(s, w->ev, BATCH);
 		if(n)
 			process(s, w, n, now);
-		/* nothing more to overlap with: collect the replies */
-		if(n < BATCH)
-			while(w->nfl)
-				flight_read(s, w, mono_ms());
+		now = mono_ms();
+		/* send what was merged every FLUSH_MS (longer merging means
+		 * fewer commands), or when much is pending, or at stop */
+		if(w->acc_events && (now >= w->acc_start + FLUSH_MS ||
+			stopping || mxg_redis_pending(s->redis) > FLUSH_CMDS))
+			flush(s, w, now);
+		else if(n == 0 && w->nfl)
+			flight_read(s, w, now);
 		if(n && s->fleet)
 			fleet_note(s, w->ev, n);
 		if(s->redis) {
@@ -1003,9 +1034,9 @@ run(void* arg)
 				mxg_redis_connected(s->redis) ? 1 : 0);
 		}
 		now = mono_ms();
-		if(w->nfl && (now >= next_hb || now >= next_fleet))
-			while(w->nfl)
-				flight_read(s, w, now);
+		if(s->redis && (now >= next_hb || stopping ||
+			(s->fleet && now >= next_fleet)))
+			flush(s, w, now);
 		if(s->redis && mxg_redis_connected(s->redis) &&
 			(now >= next_hb || (stopping && n == 0))) {
 			heartbeat(s, now);

@@ -155,7 +155,8 @@ struct mxg_redis_rec {
 
 /**
  * Send the commands of a batch of records as one pipeline and read every
- * reply. Needs a connection.
+ * reply (mxg_redis_add + mxg_redis_send + mxg_redis_read). Needs a
+ * connection and nothing pending.
  * @param r: the handle.
  * @param recs: the records.
  * @param n: number of records.
@@ -167,25 +168,40 @@ int mxg_redis_write(struct mxg_redis* r, const struct mxg_redis_rec* recs,
 	size_t n, uint64_t now_ms);
 
 /**
- * First half of mxg_redis_write: build and send the pipeline of a batch
- * without waiting for the replies, so that the caller can prepare the next
- * batch while Redis works. Read the replies with mxg_redis_read() (in the
- * order the batches were sent) before any other command on r.
+ * Merge a batch of records into the pending commands (mxg_redis_write in
+ * steps): counters of records added between two mxg_redis_send calls are
+ * merged, so a longer accumulation sends fewer commands. Alerts (XADD) are
+ * appended to the connection's output buffer at once (copied).
  * @param r: the handle.
  * @param recs: the records (may be reused once this returns).
  * @param n: number of records.
  * @param now_ms: monotonic time, for the backoff.
- * @param ncmd: set to the number of replies to read.
- * @return 1 if sent, 0 if the connection failed (dropped; any batch sent
- *	before and not read yet is lost as well).
+ * @return 1 if merged, 0 if not connected or the connection failed (what
+ *	was pending is then lost).
  */
-int mxg_redis_send(struct mxg_redis* r, const struct mxg_redis_rec* recs,
-	size_t n, uint64_t now_ms, size_t* ncmd);
+int mxg_redis_add(struct mxg_redis* r, const struct mxg_redis_rec* recs,
+	size_t n, uint64_t now_ms);
+
+/** Number of commands pending (merged, not sent yet). */
+size_t mxg_redis_pending(const struct mxg_redis* r);
 
 /**
- * Second half: read the ncmd replies of the oldest batch sent.
+ * Send the pending commands as one pipeline without waiting for the
+ * replies, so that the caller can go on while Redis works. Read the replies
+ * with mxg_redis_read() (in the order the pipelines were sent) before any
+ * other command on r.
+ * @param r: the handle.
+ * @param now_ms: monotonic time, for the backoff.
+ * @param ncmd: set to the number of replies to read.
+ * @return 1 if sent, 0 if the connection failed (dropped; any pipeline sent
+ *	before and not read yet is lost as well).
+ */
+int mxg_redis_send(struct mxg_redis* r, uint64_t now_ms, size_t* ncmd);
+
+/**
+ * Read the ncmd replies of the oldest pipeline sent.
  * @return 1 if they all arrived (error replies are counted), 0 if the
- *	connection failed (dropped; later batches are lost as well).
+ *	connection failed (dropped; later pipelines are lost as well).
  */
 int mxg_redis_read(struct mxg_redis* r, size_t ncmd, uint64_t now_ms);
 
