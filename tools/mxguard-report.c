@@ -1,0 +1,973 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * tools/mxguard-report.c - read mxguard's counters and alerts from Redis.
+ */
+/** \file
+ * The command-line view of the Redis keys of docs/redis-schema.md: top
+ * clients, top base domains (with country, ASN, category), one client, one
+ * domain, the alert stream, per-domain per-day flow and the resolver
+ * instances. Aligned tables by default, --json for scripts. Connection
+ * settings come from mxguard.conf (-c) and the command line; the connection
+ * code is the module's own (module/redis.c). Every command is sent with
+ * redisCommandArgv, so names are binary-safe. See docs/mxguard-report.1.
+ *
+ * Exit codes: 0 ok; 1 usage or config error; 2 Redis unreachable or
+ * authentication failed; 3 a Redis command failed; 4 the schema version in
+ * Redis differs from this tool's; 5 the client or domain asked for has no
+ * data.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <hiredis/hiredis.h>
+#include "mxguard/conf.h"
+#include "mxguard/jsonlog.h"
+#include "mxguard/mxguard.h"
+#include "mxguard/redis.h"
+
+/** Exit codes (documented in docs/mxguard-report.1). */
+enum exit_code {
+	/** success */
+	EX_OK_ = 0,
+	/** usage or config error */
+	EX_USAGE_ = 1,
+	/** Redis unreachable or authentication failed */
+	EX_CONN = 2,
+	/** a Redis command failed */
+	EX_CMD = 3,
+	/** schema version differs */
+	EX_SCHEMA = 4,
+	/** no data for the client or domain */
+	EX_NODATA = 5
+};
+
+/** Most columns of a table. */
+#define MAXCOL 12
+
+/** Options of a run. */
+struct opts {
+	/** output JSON instead of a table */
+	int json;
+	/** rows to show */
+	long count;
+	/** day as YYYYMMDD */
+	char day[9];
+	/** --since: epoch seconds, 0 none */
+	uint64_t since;
+	/** number of days for flow */
+	long days;
+	/** key prefix */
+	const char* prefix;
+	/** client prefix lengths (from the config) */
+	int prefix_v4, prefix_v6;
+};
+
+/** The connection and options of the run. */
+static redisContext* ctx;
+/** Options. */
+static struct opts opt;
+
+/** An output table (or JSON array of objects). */
+struct table {
+	/** number of columns */
+	int ncol;
+	/** column titles (table) */
+	const char* head[MAXCOL];
+	/** JSON member names */
+	const char* key[MAXCOL];
+	/** right-align the column; in JSON the value is a number */
+	int num[MAXCOL];
+	/** rows: ncol malloc'd strings each */
+	char** cell;
+	/** rows used and allocated */
+	size_t nrow, cap;
+};
+
+/** Print an error and exit. */
+static void
+die(int code, const char* fmt, ...) __attribute__((format(printf, 2, 3),
+	noreturn));
+
+static void
+die(int code, const char* fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "mxguard-report: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(code);
+}
+
+/** malloc'd printf. */
+static char*
+str(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char*
+str(const char* fmt, ...)
+{
+	va_list ap;
+	char* s = NULL;
+	va_start(ap, fmt);
+	if(vasprintf(&s, fmt, ap) < 0)
+		die(EX_USAGE_, "out of memory");
+	va_end(ap);
+	return s;
+}
+
+/** Add a row; the values are copied (NULL becomes ""). */
+static void
+table_add(struct table* t, ...)
+{
+	va_list ap;
+	int i;
+	if(t->nrow == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 64;
+		char** n = realloc(t->cell, nc * (size_t)t->ncol * sizeof(*n));
+		if(!n)
+			die(EX_USAGE_, "out of memory");
+		t->cell = n;
+		t->cap = nc;
+	}
+	va_start(ap, t);
+	for(i = 0; i < t->ncol; i++) {
+		const char* v = va_arg(ap, const char*);
+		t->cell[t->nrow * (size_t)t->ncol + (size_t)i] =
+			strdup(v ? v : "");
+	}
+	va_end(ap);
+	t->nrow++;
+}
+
+/** Is a cell a number JSON can take as is? */
+static int
+is_number(const char* s)
+{
+	char* end;
+	if(!*s)
+		return 0;
+	errno = 0;
+	(void)strtod(s, &end);
+	return *end == 0 && errno == 0 && (isdigit((unsigned char)s[0]) ||
+		s[0] == '-');
+}
+
+/** Print a JSON string. */
+static void
+json_str(const char* s)
+{
+	size_t n = strlen(s);
+	char* buf = malloc(6 * n + 1);
+	if(!buf)
+		die(EX_USAGE_, "out of memory");
+	mxg_jsonlog_escape(buf, 6 * n + 1, s, n);
+	printf("\"%s\"", buf);
+	free(buf);
+}
+
+/** Print and free a table. */
+static void
+table_print(struct table* t)
+{
+	size_t r;
+	int c;
+	if(opt.json) {
+		printf("[");
+		for(r = 0; r < t->nrow; r++) {
+			printf("%s\n  {", r ? "," : "");
+			for(c = 0; c < t->ncol; c++) {
+				const char* v = t->cell[r * (size_t)t->ncol +
+					(size_t)c];
+				printf("%s", c ? ", " : "");
+				json_str(t->key[c]);
+				printf(": ");
+				if(t->num[c] && is_number(v))
+					printf("%s", v);
+				else if(t->num[c] && !*v)
+					printf("null");
+				else	json_str(v);
+			}
+			printf("}");
+		}
+		printf("%s]\n", t->nrow ? "\n" : "");
+	} else {
+		size_t w[MAXCOL];
+		for(c = 0; c < t->ncol; c++)
+			w[c] = strlen(t->head[c]);
+		for(r = 0; r < t->nrow; r++)
+			for(c = 0; c < t->ncol; c++) {
+				size_t l = strlen(t->cell[r * (size_t)t->ncol +
+					(size_t)c]);
+				if(l > w[c])
+					w[c] = l;
+			}
+		for(c = 0; c < t->ncol; c++) {
+			if(t->num[c])
+				printf("%*s", (int)w[c], t->head[c]);
+			else if(c == t->ncol - 1)
+				printf("%s", t->head[c]);
+			else	printf("%-*s", (int)w[c], t->head[c]);
+			printf(c == t->ncol - 1 ? "\n" : "  ");
+		}
+		for(r = 0; r < t->nrow; r++) {
+			for(c = 0; c < t->ncol; c++) {
+				const char* v = t->cell[r * (size_t)t->ncol +
+					(size_t)c];
+				if(t->num[c])
+					printf("%*s", (int)w[c], v);
+				else if(c == t->ncol - 1)
+					printf("%s", v);
+				else	printf("%-*s", (int)w[c], v);
+				printf(c == t->ncol - 1 ? "\n" : "  ");
+			}
+		}
+	}
+	for(r = 0; r < t->nrow * (size_t)t->ncol; r++)
+		free(t->cell[r]);
+	free(t->cell);
+	t->cell = NULL;
+	t->nrow = t->cap = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Redis.                                                              */
+
+/** Run a command given as strings (NULL-terminated list); exit on a
+ * transport failure or an error reply. @return the reply (free it). */
+static redisReply*
+cmd(const char* a0, ...)
+{
+	const char* argv[64];
+	size_t len[64];
+	int argc = 0;
+	va_list ap;
+	redisReply* r;
+	argv[argc] = a0;
+	len[argc] = strlen(a0);
+	argc++;
+	va_start(ap, a0);
+	while(argc < 64) {
+		const char* a = va_arg(ap, const char*);
+		if(!a)
+			break;
+		argv[argc] = a;
+		len[argc++] = strlen(a);
+	}
+	va_end(ap);
+	r = redisCommandArgv(ctx, argc, argv, len);
+	if(!r)
+		die(EX_CONN, "redis: %s: %s", a0, ctx->errstr[0] ? ctx->errstr
+			: "no reply");
+	if(r->type == REDIS_REPLY_ERROR)
+		die(EX_CMD, "redis: %s: %s", a0, r->str ? r->str : "error");
+	return r;
+}
+
+/** A key: prefix{kind:name}suffix (malloc'd). */
+static char*
+key(const char* kind, const char* name, const char* suffix)
+{
+	return str("%s{%s%s%s}%s", opt.prefix, kind, name ? ":" : "",
+		name ? name : "", suffix);
+}
+
+/** Integer value of a string/integer reply element, 0 otherwise. */
+static long long
+reply_int(const redisReply* r)
+{
+	if(!r)
+		return 0;
+	if(r->type == REDIS_REPLY_INTEGER)
+		return r->integer;
+	if(r->type == REDIS_REPLY_STRING && r->str)
+		return strtoll(r->str, NULL, 10);
+	return 0;
+}
+
+/** String value of a reply element ("" for nil and other types). */
+static const char*
+rstr(const redisReply* r)
+{
+	if(r && (r->type == REDIS_REPLY_STRING ||
+		r->type == REDIS_REPLY_STATUS) && r->str)
+		return r->str;
+	return "";
+}
+
+/** Field of a flat field/value array (HGETALL, stream entry). */
+static const char*
+field(const redisReply* arr, const char* name)
+{
+	size_t i;
+	if(!arr || arr->type != REDIS_REPLY_ARRAY)
+		return "";
+	for(i = 0; i + 1 < arr->elements; i += 2)
+		if(strcmp(rstr(arr->element[i]), name) == 0)
+			return rstr(arr->element[i + 1]);
+	return "";
+}
+
+/** Epoch seconds as "YYYY-MM-DD HH:MM:SS" UTC into buf ("" for 0). */
+static const char*
+fmt_time(char* buf, size_t len, long long t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if(t <= 0) {
+		buf[0] = 0;
+		return buf;
+	}
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
+}
+
+/** Check the schema version key. */
+static void
+check_schema(void)
+{
+	char* k = key("meta", NULL, ":schema");
+	redisReply* r = cmd("GET", k, NULL);
+	if(r->type == REDIS_REPLY_NIL)
+		fprintf(stderr, "mxguard-report: warning: no schema key %s: no "
+			"mxguard instance has written to this Redis (db, prefix "
+			"\"%s\"?) in the last redis-ttl\n", k, opt.prefix);
+	else if(reply_int(r) != MXG_SCHEMA_VERSION)
+		die(EX_SCHEMA, "schema version in Redis is %s, this tool reads "
+			"version %d: use the mxguard-report of the same mxguard "
+			"version", rstr(r), MXG_SCHEMA_VERSION);
+	freeReplyObject(r);
+	free(k);
+}
+
+/** Sum of the per-minute buckets of an entity over the last n minutes. */
+static long long
+minutes_sum(const char* kind, const char* name, int n)
+{
+	const char* argv[61];
+	size_t len[61];
+	char* keys[60];
+	uint64_t now_min = (uint64_t)time(NULL) / 60;
+	long long sum = 0;
+	redisReply* r;
+	int i;
+	if(n > 60)
+		n = 60;
+	argv[0] = "MGET";
+	len[0] = 4;
+	for(i = 0; i < n; i++) {
+		char suf[32];
+		snprintf(suf, sizeof(suf), ":m:%llu",
+			(unsigned long long)(now_min - (uint64_t)i));
+		keys[i] = key(kind, name, suf);
+		argv[i + 1] = keys[i];
+		len[i + 1] = strlen(keys[i]);
+	}
+	r = redisCommandArgv(ctx, n + 1, argv, len);
+	if(!r)
+		die(EX_CONN, "redis: MGET: %s", ctx->errstr);
+	if(r->type == REDIS_REPLY_ARRAY)
+		for(i = 0; i < (int)r->elements; i++)
+			sum += reply_int(r->element[i]);
+	freeReplyObject(r);
+	for(i = 0; i < n; i++)
+		free(keys[i]);
+	return sum;
+}
+
+/* ------------------------------------------------------------------ */
+/* Subcommands.                                                        */
+
+/** top-clients and top-nonrelay. */
+static int
+do_top_clients(int nonrelay)
+{
+	struct table t = { 5, { "RANK", "CLIENT", "LOOKUPS", "RELAY",
+		"LAST SEEN (UTC)" }, { "rank", "client", "lookups", "relay",
+		"last_seen" }, { 1, 0, 1, 0, 0 }, NULL, 0, 0 };
+	char* k = key("day", opt.day, nonrelay ? ":nonrelay" : ":clients");
+	char* stop = str("%ld", opt.count - 1);
+	redisReply* r = cmd("ZREVRANGE", k, "0", stop, "WITHSCORES", NULL);
+	size_t i;
+	for(i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
+		i += 2) {
+		const char* c = rstr(r->element[i]);
+		char* hk = key("c", c, ":h");
+		redisReply* h = cmd("HMGET", hk, "relay", "last", NULL);
+		char* rank = str("%zu", i / 2 + 1), tb[32];
+		table_add(&t, rank, c, rstr(r->element[i + 1]),
+			h->type == REDIS_REPLY_ARRAY && h->elements == 2 ?
+			(strcmp(rstr(h->element[0]), "1") == 0 ? "yes" : "no")
+			: "", h->type == REDIS_REPLY_ARRAY && h->elements == 2 ?
+			fmt_time(tb, sizeof(tb), reply_int(h->element[1])) : "");
+		freeReplyObject(h);
+		free(hk);
+		free(rank);
+	}
+	freeReplyObject(r);
+	table_print(&t);
+	free(k);
+	free(stop);
+	return EX_OK_;
+}
+
+/** top-domains. */
+static int
+do_top_domains(void)
+{
+	struct table t = { 8, { "RANK", "DOMAIN", "LOOKUPS", "CLIENTS",
+		"COUNTRY", "ASN", "CATEGORY", "AS ORG" }, { "rank", "domain",
+		"lookups", "clients", "country", "asn", "category", "as_org" },
+		{ 1, 0, 1, 1, 0, 1, 0, 0 }, NULL, 0, 0 };
+	char* k = key("day", opt.day, ":domains");
+	char* stop = str("%ld", opt.count - 1);
+	redisReply* r = cmd("ZREVRANGE", k, "0", stop, "WITHSCORES", NULL);
+	size_t i;
+	for(i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
+		i += 2) {
+		const char* d = rstr(r->element[i]);
+		char* hk = key("d", d, ":h");
+		char* pk = key("d", d, ":hll");
+		redisReply* h = cmd("HMGET", hk, "country", "asn", "category",
+			"as_org", NULL);
+		redisReply* p = cmd("PFCOUNT", pk, NULL);
+		char* rank = str("%zu", i / 2 + 1);
+		char* cl = str("%lld", reply_int(p));
+		int okh = h->type == REDIS_REPLY_ARRAY && h->elements == 4;
+		table_add(&t, rank, d, rstr(r->element[i + 1]), cl,
+			okh ? rstr(h->element[0]) : "", okh ?
+			rstr(h->element[1]) : "", okh ? rstr(h->element[2]) :
+			"", okh ? rstr(h->element[3]) : "");
+		freeReplyObject(h);
+		freeReplyObject(p);
+		free(hk);
+		free(pk);
+		free(rank);
+		free(cl);
+	}
+	freeReplyObject(r);
+	table_print(&t);
+	free(k);
+	free(stop);
+	return EX_OK_;
+}
+
+/** Normalise a client argument to the form used in keys. */
+static char*
+client_arg(const char* in)
+{
+	uint8_t a[16];
+	char out[INET6_ADDRSTRLEN];
+	int fam, bits, bytes, i;
+	if(strchr(in, '/'))
+		return strdup(in);
+	if(inet_pton(AF_INET, in, a) == 1)
+		fam = AF_INET;
+	else if(inet_pton(AF_INET6, in, a) == 1)
+		fam = AF_INET6;
+	else
+		die(EX_USAGE_, "client %s: not an IPv4 or IPv6 address", in);
+	bytes = fam == AF_INET ? 4 : 16;
+	bits = fam == AF_INET ? opt.prefix_v4 : opt.prefix_v6;
+	if(bits <= 0 || bits > bytes * 8)
+		bits = bytes * 8;
+	for(i = 0; i < bytes; i++) {
+		int keep = bits - i * 8;
+		if(keep < 8)
+			a[i] &= keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
+	}
+	inet_ntop(fam, a, out, sizeof(out));
+	if(bits < bytes * 8)
+		return str("%s/%d", out, bits);
+	return strdup(out);
+}
+
+/** Lowercase a domain argument and strip the trailing dot. */
+static char*
+domain_arg(const char* in)
+{
+	char* d = strdup(in);
+	size_t n, i;
+	if(!d)
+		die(EX_USAGE_, "out of memory");
+	n = strlen(d);
+	if(n > 1 && d[n - 1] == '.' && (n < 2 || d[n - 2] != '\\'))
+		d[n - 1] = 0;
+	for(i = 0; d[i]; i++)
+		d[i] = (char)tolower((unsigned char)d[i]);
+	return d;
+}
+
+/** Print name/value pairs as a two-column table (or one JSON object). */
+static void
+print_pairs(const char** names, char** values, int n)
+{
+	int i, w = 0;
+	if(opt.json) {
+		printf("{");
+		for(i = 0; i < n; i++) {
+			printf("%s\n  ", i ? "," : "");
+			json_str(names[i]);
+			printf(": ");
+			if(is_number(values[i]))
+				printf("%s", values[i]);
+			else	json_str(values[i]);
+		}
+		printf("\n}\n");
+		return;
+	}
+	for(i = 0; i < n; i++)
+		if((int)strlen(names[i]) > w)
+			w = (int)strlen(names[i]);
+	for(i = 0; i < n; i++)
+		printf("%-*s  %s\n", w, names[i], values[i]);
+}
+
+/** client IP. */
+static int
+do_client(const char* arg)
+{
+	char* c = client_arg(arg);
+	char* hk = key("c", c, ":h");
+	char* dsuf = str(":d:%s", opt.day);
+	char* dk = key("c", c, dsuf);
+	redisReply* h = cmd("HGETALL", hk, NULL);
+	const char* names[9] = { "client", "lookups", "alerts", "relay",
+		"first_seen", "last_seen", "last_1m", "last_10m", "last_60m" };
+	char* v[9];
+	char t1[32], t2[32];
+	int i;
+	if(h->type != REDIS_REPLY_ARRAY || h->elements == 0) {
+		freeReplyObject(h);
+		die(EX_NODATA, "client %s: no data (key %s)", c, hk);
+	}
+	v[0] = strdup(c);
+	v[1] = strdup(field(h, "count"));
+	v[2] = strdup(*field(h, "alerts") ? field(h, "alerts") : "0");
+	v[3] = strdup(strcmp(field(h, "relay"), "1") == 0 ? "yes" : "no");
+	v[4] = strdup(fmt_time(t1, sizeof(t1), atoll(field(h, "first"))));
+	v[5] = strdup(fmt_time(t2, sizeof(t2), atoll(field(h, "last"))));
+	v[6] = str("%lld", minutes_sum("c", c, 1));
+	v[7] = str("%lld", minutes_sum("c", c, 10));
+	v[8] = str("%lld", minutes_sum("c", c, 60));
+	freeReplyObject(h);
+	if(!opt.json) {
+		print_pairs(names, v, 9);
+		printf("\nbase domains looked up on %s:\n", opt.day);
+	} else {
+		printf("{\"client\": ");
+		print_pairs(names, v, 9);
+		printf(", \"domains\": ");
+	}
+	{
+		struct table t = { 3, { "RANK", "DOMAIN", "LOOKUPS" }, {
+			"rank", "domain", "lookups" }, { 1, 0, 1 }, NULL, 0,
+			0 };
+		char* stop = str("%ld", opt.count - 1);
+		redisReply* r = cmd("ZREVRANGE", dk, "0", stop, "WITHSCORES",
+			NULL);
+		size_t j;
+		for(j = 0; r->type == REDIS_REPLY_ARRAY && j + 1 <
+			r->elements; j += 2) {
+			char* rank = str("%zu", j / 2 + 1);
+			table_add(&t, rank, rstr(r->element[j]),
+				rstr(r->element[j + 1]));
+			free(rank);
+		}
+		freeReplyObject(r);
+		table_print(&t);
+		free(stop);
+	}
+	if(opt.json)
+		printf("}\n");
+	for(i = 0; i < 9; i++)
+		free(v[i]);
+	free(c);
+	free(hk);
+	free(dk);
+	free(dsuf);
+	return EX_OK_;
+}
+
+/** domain NAME. */
+static int
+do_domain(const char* arg)
+{
+	char* d = domain_arg(arg);
+	char* hk = key("d", d, ":h");
+	char* pk = key("d", d, ":hll");
+	redisReply* h = cmd("HGETALL", hk, NULL);
+	redisReply* p;
+	const char* names[13] = { "domain", "lookups", "clients", "alerts",
+		"country", "asn", "as_org", "category", "first_seen",
+		"last_seen", "last_1m", "last_10m", "last_60m" };
+	char* v[13];
+	char t1[32], t2[32];
+	int i;
+	if(h->type != REDIS_REPLY_ARRAY || h->elements == 0) {
+		freeReplyObject(h);
+		die(EX_NODATA, "domain %s: no data (key %s)", d, hk);
+	}
+	p = cmd("PFCOUNT", pk, NULL);
+	v[0] = strdup(d);
+	v[1] = strdup(field(h, "count"));
+	v[2] = str("%lld", reply_int(p));
+	v[3] = strdup(*field(h, "alerts") ? field(h, "alerts") : "0");
+	v[4] = strdup(field(h, "country"));
+	v[5] = strdup(field(h, "asn"));
+	v[6] = strdup(field(h, "as_org"));
+	v[7] = strdup(field(h, "category"));
+	v[8] = strdup(fmt_time(t1, sizeof(t1), atoll(field(h, "first"))));
+	v[9] = strdup(fmt_time(t2, sizeof(t2), atoll(field(h, "last"))));
+	v[10] = str("%lld", minutes_sum("d", d, 1));
+	v[11] = str("%lld", minutes_sum("d", d, 10));
+	v[12] = str("%lld", minutes_sum("d", d, 60));
+	freeReplyObject(h);
+	freeReplyObject(p);
+	print_pairs(names, v, 13);
+	for(i = 0; i < 13; i++)
+		free(v[i]);
+	free(d);
+	free(hk);
+	free(pk);
+	return EX_OK_;
+}
+
+/** YYYYMMDD of opt.day minus i days. */
+static void
+day_minus(char* out, int i)
+{
+	struct tm tm;
+	time_t t;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = atoi(opt.day) / 10000 - 1900;
+	tm.tm_mon = atoi(opt.day) / 100 % 100 - 1;
+	tm.tm_mday = atoi(opt.day) % 100 - i;
+	tm.tm_hour = 12;
+	t = timegm(&tm);
+	mxg_redis_day(out, (uint64_t)t);
+}
+
+/** flow [NAME]: per domain per day. */
+static int
+do_flow(const char* arg)
+{
+	struct table t = { 4, { "DAY", "RANK", "DOMAIN", "LOOKUPS" }, { "day",
+		"rank", "domain", "lookups" }, { 0, 1, 0, 1 }, NULL, 0, 0 };
+	char* d = arg ? domain_arg(arg) : NULL;
+	char* stop = str("%ld", opt.count - 1);
+	int i;
+	for(i = (int)opt.days - 1; i >= 0; i--) {
+		char day[9];
+		char* k;
+		redisReply* r;
+		day_minus(day, i);
+		k = key("day", day, ":domains");
+		if(d) {
+			r = cmd("ZSCORE", k, d, NULL);
+			table_add(&t, day, "", d, r->type == REDIS_REPLY_NIL ?
+				"0" : rstr(r));
+		} else {
+			size_t j;
+			r = cmd("ZREVRANGE", k, "0", stop, "WITHSCORES", NULL);
+			for(j = 0; r->type == REDIS_REPLY_ARRAY && j + 1 <
+				r->elements; j += 2) {
+				char* rank = str("%zu", j / 2 + 1);
+				table_add(&t, day, rank, rstr(r->element[j]),
+					rstr(r->element[j + 1]));
+				free(rank);
+			}
+		}
+		freeReplyObject(r);
+		free(k);
+	}
+	table_print(&t);
+	free(stop);
+	free(d);
+	return EX_OK_;
+}
+
+/** alerts: newest first. */
+static int
+do_alerts(void)
+{
+	struct table t = { 7, { "TIME (UTC)", "CLIENT", "RULE", "ACTION",
+		"QUERY", "INSTANCE", "REASON" }, { "time", "client", "rule",
+		"action", "query", "instance", "reason" }, { 0 }, NULL, 0, 0 };
+	char* k = key("alerts", NULL, "");
+	char* n = str("%ld", opt.count);
+	char* since = str("%llu", (unsigned long long)opt.since * 1000);
+	redisReply* r = cmd("XREVRANGE", k, "+", opt.since ? since : "-",
+		"COUNT", n, NULL);
+	size_t i;
+	for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		const redisReply* e = r->element[i];
+		const redisReply* f;
+		if(!e || e->type != REDIS_REPLY_ARRAY || e->elements != 2)
+			continue;
+		f = e->element[1];
+		table_add(&t, field(f, "TimeGenerated"), field(f, "SrcIpAddr"),
+			field(f, "RuleName"), field(f, "DvcAction"),
+			field(f, "DnsQuery"), field(f, "Dvc"),
+			field(f, "Reason"));
+	}
+	freeReplyObject(r);
+	table_print(&t);
+	free(k);
+	free(n);
+	free(since);
+	return EX_OK_;
+}
+
+/** instances: the heartbeats. */
+static int
+do_instances(void)
+{
+	struct table t = { 11, { "INSTANCE", "VERSION", "MODE", "STATE",
+		"LAST SEEN (UTC)", "QUEUED", "SENT", "DROPPED", "UNSENT",
+		"ERRORS", "FLEET" }, { "instance", "version", "mode", "state",
+		"last_seen", "queued", "sent", "dropped", "unsent", "errors",
+		"fleet" }, { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1 }, NULL, 0, 0 };
+	char* k = key("inst", NULL, ":all");
+	redisReply* r = cmd("ZRANGE", k, "0", "-1", NULL);
+	size_t i;
+	for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		const char* name = rstr(r->element[i]);
+		char* hk = key("inst", name, "");
+		redisReply* h = cmd("HGETALL", hk, NULL);
+		char tb[32];
+		int up = h->type == REDIS_REPLY_ARRAY && h->elements > 0;
+		table_add(&t, name, field(h, "version"), field(h, "mode"),
+			up ? "up" : "gone", fmt_time(tb, sizeof(tb),
+			atoll(field(h, "last_seen"))), field(h, "queued"),
+			field(h, "sent"), field(h, "dropped"),
+			field(h, "unsent"), field(h, "errors"),
+			field(h, "fleet"));
+		freeReplyObject(h);
+		free(hk);
+	}
+	freeReplyObject(r);
+	table_print(&t);
+	free(k);
+	return EX_OK_;
+}
+
+/* ------------------------------------------------------------------ */
+/* Command line.                                                       */
+
+/** Print the usage. */
+static void
+usage(FILE* f)
+{
+	fprintf(f,
+"usage: mxguard-report [options] COMMAND [ARG]\n"
+"commands:\n"
+"  top-clients         clients with the most MX lookups of the day\n"
+"  top-nonrelay        the same, clients outside the relay allowlist\n"
+"  top-domains         base domains with the most lookups, with country,\n"
+"                      ASN and category of their mail hosts\n"
+"  client IP           one client: counts, last 1/10/60 minutes, domains\n"
+"  domain NAME         one base domain: counts, distinct clients, geo\n"
+"  alerts              the newest alerts (verdicts) of the alert stream\n"
+"  flow [NAME]         lookups per domain per day (--days days)\n"
+"  instances           the resolvers writing to this Redis\n"
+"options:\n"
+"  -c, --config FILE   read redis-* settings from an mxguard.conf\n"
+"  -s, --server S      host:port, [v6]:port or unix:/path\n"
+"  -a, --password PW   password (or $REDISCLI_AUTH, $MXGUARD_REDIS_PASSWORD)\n"
+"  -u, --user USER     ACL user\n"
+"  -n, --db N          database number\n"
+"  -p, --prefix P      key prefix (default mxg:)\n"
+"  -N, --count N       rows to show (default 20)\n"
+"  -d, --day DAY       YYYY-MM-DD, YYYYMMDD, today or yesterday (UTC)\n"
+"  -S, --since T       alerts newer than T: 30m, 2h, 1d or epoch seconds\n"
+"  -D, --days N        days for flow (default 7)\n"
+"  -j, --json          JSON instead of a table\n"
+"  -V, --version       print the version\n"
+"  -h, --help          this text\n"
+"exit: 0 ok, 1 usage/config, 2 Redis unreachable or auth failed,\n"
+"      3 Redis command failed, 4 schema version differs, 5 no data\n");
+}
+
+/** Parse --day into opt.day. */
+static void
+parse_day(const char* s)
+{
+	time_t now = time(NULL);
+	if(strcmp(s, "today") == 0)
+		mxg_redis_day(opt.day, (uint64_t)now);
+	else if(strcmp(s, "yesterday") == 0)
+		mxg_redis_day(opt.day, (uint64_t)now - 86400);
+	else {
+		char d[9];
+		size_t i, j = 0;
+		for(i = 0; s[i] && j < 8; i++) {
+			if(isdigit((unsigned char)s[i]))
+				d[j++] = s[i];
+			else if(s[i] != '-')
+				break;
+		}
+		d[j] = 0;
+		if(j != 8 || s[i] != 0)
+			die(EX_USAGE_, "--day %s: not YYYY-MM-DD", s);
+		memcpy(opt.day, d, 9);
+	}
+}
+
+/** Parse --since. */
+static void
+parse_since(const char* s)
+{
+	char* end;
+	unsigned long long v;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if(errno || end == s)
+		die(EX_USAGE_, "--since %s: not a duration or a time", s);
+	if(*end == 0 && v > 100000000ULL)
+		opt.since = v;
+	else {
+		uint64_t mul = *end == 's' || *end == 0 ? 1 : *end == 'm' ? 60
+			: *end == 'h' ? 3600 : *end == 'd' ? 86400 : 0;
+		if(!mul || (*end && end[1]))
+			die(EX_USAGE_, "--since %s: use 30m, 2h, 1d or epoch "
+				"seconds", s);
+		opt.since = (uint64_t)time(NULL) - v * mul;
+	}
+}
+
+int
+main(int argc, char** argv)
+{
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "server", required_argument, NULL, 's' },
+		{ "password", required_argument, NULL, 'a' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "db", required_argument, NULL, 'n' },
+		{ "prefix", required_argument, NULL, 'p' },
+		{ "count", required_argument, NULL, 'N' },
+		{ "day", required_argument, NULL, 'd' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "days", required_argument, NULL, 'D' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct mxg_conf* cfg = mxg_conf_new();
+	struct mxg_redis_opts ro;
+	struct mxg_redis* rc;
+	const char* server = NULL, *password = NULL, *user = NULL;
+	const char* prefix = NULL, *conffile = NULL, *c;
+	char err[4096], *end;
+	int db = -1, ch, ret;
+	if(!cfg)
+		die(EX_USAGE_, "out of memory");
+	opt.count = 20;
+	opt.days = 7;
+	mxg_redis_day(opt.day, (uint64_t)time(NULL));
+	while((ch = getopt_long(argc, argv, "c:s:a:u:n:p:N:d:S:D:jVh", lo,
+		NULL)) != -1) {
+		switch(ch) {
+		case 'c': conffile = optarg; break;
+		case 's': server = optarg; break;
+		case 'a': password = optarg; break;
+		case 'u': user = optarg; break;
+		case 'n':
+			db = (int)strtol(optarg, &end, 10);
+			if(*end || db < 0)
+				die(EX_USAGE_, "--db %s: not a number", optarg);
+			break;
+		case 'p': prefix = optarg; break;
+		case 'N':
+			opt.count = strtol(optarg, &end, 10);
+			if(*end || opt.count < 1)
+				die(EX_USAGE_, "--count %s: not a positive "
+					"number", optarg);
+			break;
+		case 'd': parse_day(optarg); break;
+		case 'S': parse_since(optarg); break;
+		case 'D':
+			opt.days = strtol(optarg, &end, 10);
+			if(*end || opt.days < 1 || opt.days > 366)
+				die(EX_USAGE_, "--days %s: 1 to 366", optarg);
+			break;
+		case 'j': opt.json = 1; break;
+		case 'V':
+			printf("mxguard-report %s (schema %d)\n", MXG_VERSION,
+				MXG_SCHEMA_VERSION);
+			return EX_OK_;
+		case 'h': usage(stdout); return EX_OK_;
+		default: usage(stderr); return EX_USAGE_;
+		}
+	}
+	if(optind >= argc) {
+		usage(stderr);
+		return EX_USAGE_;
+	}
+	if(conffile && !mxg_conf_read(cfg, conffile, err, sizeof(err)))
+		die(EX_USAGE_, "config errors:\n%s", err);
+	if(!password)
+		password = getenv("REDISCLI_AUTH");
+	if(!password)
+		password = getenv("MXGUARD_REDIS_PASSWORD");
+	mxg_redis_opts_from_conf(&ro, cfg);
+	if(server)
+		ro.server = server;
+	if(!ro.server)
+		ro.server = "127.0.0.1:6379";
+	if(password)
+		ro.password = password;
+	if(user)
+		ro.user = user;
+	if(db >= 0)
+		ro.db = db;
+	if(prefix)
+		ro.prefix = prefix;
+	opt.prefix = ro.prefix ? ro.prefix : "mxg:";
+	opt.prefix_v4 = cfg->client_prefix_v4;
+	opt.prefix_v6 = cfg->client_prefix_v6;
+	if(!(rc = mxg_redis_new(&ro, err, sizeof(err))))
+		die(EX_USAGE_, "%s", err);
+	if(!mxg_redis_connect(rc, 0, err, sizeof(err)))
+		die(EX_CONN, "%s", err);
+	ctx = mxg_redis_context(rc);
+	check_schema();
+	c = argv[optind];
+	if(strcmp(c, "top-clients") == 0)
+		ret = do_top_clients(0);
+	else if(strcmp(c, "top-nonrelay") == 0)
+		ret = do_top_clients(1);
+	else if(strcmp(c, "top-domains") == 0)
+		ret = do_top_domains();
+	else if(strcmp(c, "client") == 0 && optind + 1 < argc)
+		ret = do_client(argv[optind + 1]);
+	else if(strcmp(c, "domain") == 0 && optind + 1 < argc)
+		ret = do_domain(argv[optind + 1]);
+	else if(strcmp(c, "alerts") == 0)
+		ret = do_alerts();
+	else if(strcmp(c, "flow") == 0)
+		ret = do_flow(optind + 1 < argc ? argv[optind + 1] : NULL);
+	else if(strcmp(c, "instances") == 0)
+		ret = do_instances();
+	else {
+		fprintf(stderr, "mxguard-report: unknown command or missing "
+			"argument: %s\n", c);
+		usage(stderr);
+		ret = EX_USAGE_;
+	}
+	mxg_redis_free(rc);
+	mxg_conf_free(cfg);
+	return ret;
+}
