@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * tests/bench/flood.c - MX queries from many loopback client addresses.
+ */
+/** \file
+ * A tiny UDP sender for the memory benchmark (tests/bench/run.sh): query i
+ * asks "MX <prefix><i>.<suffix>" from source address 127.A.B.C, where
+ * A.B.C = FIRST + i counted from 127.16.0.0, so N queries come from N
+ * distinct clients and ask N distinct names. One socket, bound to
+ * 0.0.0.0:port, sets each packet's source with IP_PKTINFO (the whole of
+ * 127/8 is local on Linux), and receives the replies to every source.
+ *
+ * It keeps at most WINDOW queries outstanding, counts a query lost after
+ * TIMEOUT ms, and stops by itself. Only loopback destinations are accepted.
+ *
+ * Usage: flood SERVER PORT N [WINDOW [TIMEOUT_MS [PREFIX [SUFFIX [FIRST]]]]]
+ * Prints one line: sent=.. answered=.. lost=.. noerror=.. servfail=..
+ * refused=.. other=.. seconds=.. qps=..
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Build the query for index i; return its length. */
+static size_t
+build(uint8_t* p, uint32_t i, const char* prefix, const char* suffix)
+{
+	char label[64];
+	size_t n = 12, l;
+	const char* s;
+	uint16_t id = (uint16_t)(i & 0xffff);
+	memset(p, 0, 12);
+	p[0] = id >> 8; p[1] = id & 0xff;
+	p[2] = 0x01;		/* RD */
+	p[5] = 1;		/* QDCOUNT */
+	l = (size_t)snprintf(label, sizeof(label), "%s%u", prefix, i);
+	p[n++] = (uint8_t)l;
+	memcpy(p + n, label, l);
+	n += l;
+	s = suffix;
+	while(*s) {
+		const char* dot = strchr(s, '.');
+		l = dot ? (size_t)(dot - s) : strlen(s);
+		p[n++] = (uint8_t)l;
+		memcpy(p + n, s, l);
+		n += l;
+		s += l + (dot ? 1 : 0);
+	}
+	p[n++] = 0;
+	p[n++] = 0; p[n++] = 15;	/* MX */
+	p[n++] = 0; p[n++] = 1;		/* IN */
+	return n;
+}
+
+int
+main(int argc, char** argv)
+{
+	struct sockaddr_in srv, any;
+	uint32_t n, window = 64, timeout = 2000, first = 0;
+	const char* prefix = "f";
+	const char* suffix = "test";
+	static uint64_t sent_at[65536];	/* 0: not outstanding */
+	uint64_t sent = 0, answered = 0, lost = 0, rc[16] = {0};
+	uint64_t t0, tlast;
+	uint32_t next = 0, outstanding = 0;
+	int fd, one = 1;
+	if(argc < 4) {
+		fprintf(stderr, "usage: flood SERVER PORT N [WINDOW [TIMEOUT_MS "
+			"[PREFIX [SUFFIX [FIRST]]]]]\n");
+		return 2;
+	}
+	memset(&srv, 0, sizeof(srv));
+	srv.sin_family = AF_INET;
+	srv.sin_port = htons((uint16_t)atoi(argv[2]));
+	if(inet_pton(AF_INET, argv[1], &srv.sin_addr) != 1 ||
+		(ntohl(srv.sin_addr.s_addr) >> 24) != 127) {
+		fprintf(stderr, "flood: SERVER must be an IPv4 loopback address\n");
+		return 2;
+	}
+	n = (uint32_t)strtoul(argv[3], NULL, 10);
+	if(argc > 4) window = (uint32_t)strtoul(argv[4], NULL, 10);
+	if(argc > 5) timeout = (uint32_t)strtoul(argv[5], NULL, 10);
+	if(argc > 6) prefix = argv[6];
+	if(argc > 7) suffix = argv[7];
+	if(argc > 8) first = (uint32_t)strtoul(argv[8], NULL, 10);
+	if(window < 1 || window > 30000 || n > (1u << 23)) {
+		fprintf(stderr, "flood: WINDOW 1..30000, N up to 8M\n");
+		return 2;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if(fd < 0) { perror("socket"); return 1; }
+	setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof(one));
+	{
+		int buf = 4 << 20;
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	}
+	memset(&any, 0, sizeof(any));
+	any.sin_family = AF_INET;
+	if(bind(fd, (struct sockaddr*)&any, sizeof(any)) < 0) {
+		perror("bind"); return 1;
+	}
+	t0 = tlast = now_ms();
+	while(next < n || outstanding > 0) {
+		struct pollfd pfd;
+		uint64_t t;
+		while(next < n && outstanding < window) {
+			uint8_t pkt[300];
+			uint32_t c = first + next, id = next & 0xffff;
+			char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+			struct iovec iov;
+			struct msghdr mh;
+			struct cmsghdr* cm;
+			struct in_pktinfo* pi;
+			if(sent_at[id]) {	/* id still in use: wait */
+				break;
+			}
+			iov.iov_base = pkt;
+			iov.iov_len = build(pkt, next, prefix, suffix);
+			memset(&mh, 0, sizeof(mh));
+			memset(cbuf, 0, sizeof(cbuf));
+			mh.msg_name = &srv;
+			mh.msg_namelen = sizeof(srv);
+			mh.msg_iov = &iov;
+			mh.msg_iovlen = 1;
+			mh.msg_control = cbuf;
+			mh.msg_controllen = sizeof(cbuf);
+			cm = CMSG_FIRSTHDR(&mh);
+			cm->cmsg_level = IPPROTO_IP;
+			cm->cmsg_type = IP_PKTINFO;
+			cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+			pi = (struct in_pktinfo*)CMSG_DATA(cm);
+			pi->ipi_spec_dst.s_addr = htonl((127u << 24) |
+				((16u << 16) + (c & 0xffffff)));
+			if(sendmsg(fd, &mh, 0) < 0) {
+				if(errno == EAGAIN || errno == ENOBUFS)
+					break;
+				perror("sendmsg");
+				return 1;
+			}
+			sent_at[id] = now_ms() | 1;
+			sent++;
+			next++;
+			outstanding++;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if(poll(&pfd, 1, 20) > 0) {
+			uint8_t r[4096];
+			ssize_t k;
+			while((k = recv(fd, r, sizeof(r), MSG_DONTWAIT)) >= 12) {
+				uint16_t id = (uint16_t)(r[0] << 8 | r[1]);
+				if(!sent_at[id])
+					continue;	/* late reply */
+				sent_at[id] = 0;
+				outstanding--;
+				answered++;
+				rc[r[3] & 15]++;
+			}
+		}
+		t = now_ms();
+		if(t - tlast >= 100) {	/* expire lost queries */
+			uint32_t id;
+			tlast = t;
+			for(id = 0; id < 65536; id++)
+				if(sent_at[id] && t - sent_at[id] > timeout) {
+					sent_at[id] = 0;
+					outstanding--;
+					lost++;
+				}
+		}
+	}
+	{
+		double secs = (double)(now_ms() - t0) / 1000.0;
+		printf("sent=%llu answered=%llu lost=%llu noerror=%llu "
+			"servfail=%llu refused=%llu other=%llu seconds=%.1f "
+			"qps=%.0f\n", (unsigned long long)sent,
+			(unsigned long long)answered, (unsigned long long)lost,
+			(unsigned long long)rc[0], (unsigned long long)rc[2],
+			(unsigned long long)rc[5],
+			(unsigned long long)(answered - rc[0] - rc[2] - rc[5]),
+			secs, secs > 0 ? (double)answered / secs : 0.0);
+	}
+	close(fd);
+	return 0;
+}

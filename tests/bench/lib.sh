@@ -1,0 +1,174 @@
+# tests/bench/lib.sh - helpers of the benchmark suite (sourced by run.sh).
+#
+# Builds on tests/integration/lib.sh (private NSD, Redis and Unbound on
+# loopback, free ports, stopped by PID). Adds: the bench zone, mxguard.conf
+# per mode, starting Unbound under a wrapper (valgrind, taskset), stopping it
+# so that cachegrind writes its totals, dnsperf runs parsed into fields, and
+# per-process CPU and memory readings from /proc.
+
+. "$MXG_SRCDIR/tests/integration/lib.sh"
+
+say() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# bench_zone OUT COMPANIES: the test zone plus a wildcard MX for the flood
+# (every fN.test that is not in the zone gets "MX 10 mx.flood.test.")
+bench_zone() {
+	bash "$MXG_SRCDIR/contrib/make-zone.sh" "$1" "$2" >/dev/null
+	cat >>"$1" <<'ZONE'
+*.test.		IN MX 10 mx.flood.test.
+mx.flood.test.	IN A 192.0.2.25
+ZONE
+}
+
+# mxg_conf FILE MODE [REDIS(host:port|"")] [MAX_MEMORY]: the mxguard.conf
+# of every configuration. The relay is 127.0.0.1 (dnsperf's source); other
+# 127/8 sources are non-relay clients, with volume and fanout limits raised
+# so that a steady-state client stays below them.
+mxg_conf() {
+	local file=$1 mode=$2 redis=${3:-} mem=${4:-64m}
+	{
+	echo "mode: $mode"
+	echo "relay: 127.0.0.1"
+	echo "volume-limit: 1000000"
+	echo "fanout-limit: 1000000"
+	echo "max-memory: $mem"
+	echo "log-file: $(dirname "$file")/mxguard.json"
+	[ -n "$redis" ] && echo "redis-server: $redis"
+	echo "instance: bench"
+	} >"$file"
+}
+
+# bench_instance DIR MODE THREADS [REDIS] [MAX_MEMORY]: unbound.conf (lib.sh
+# write_unbound_conf: the same for all, "validator iterator" for plain) and
+# mxguard.conf. MODE plain means no module. Sets UB_PORT, UB_CPORT.
+bench_instance() {
+	local dir=$1 mode=$2 threads=$3 redis=${4:-} mem=${5:-64m}
+	if [ "$mode" = plain ]; then
+		write_unbound_conf "$dir" "$threads" no
+	else
+		write_unbound_conf "$dir" "$threads" yes
+		mxg_conf "$dir/mxguard.conf" "$mode" "$redis" "$mem"
+	fi
+	echo "$UB_PORT" >"$dir/port"
+	echo "$UB_CPORT" >"$dir/cport"
+}
+
+# bench_start DIR [WRAPPER...]: start unbound of DIR under WRAPPER (e.g.
+# valgrind ... or taskset -c 0); the wrapper execs unbound, so the PID is
+# unbound's. Sets UB_PID (also written to DIR/pid) and UB_PORT.
+bench_start() {
+	local dir=$1 i; shift
+	UB_PORT=$(cat "$dir/port")
+	MXGUARD_CONF="$dir/mxguard.conf" "$@" "$UNBOUND" -d -c "$dir/unbound.conf" \
+		>"$dir/unbound.out" 2>&1 &
+	UB_PID=$!
+	MXG_PIDS+=("$UB_PID")
+	echo "$UB_PID" >"$dir/pid"
+	for ((i = 0; i < 600; i++)); do
+		dig +time=2 +tries=1 -p "$UB_PORT" @127.0.0.1 version.bind TXT -c CH \
+			>/dev/null 2>&1 && return 0
+		kill -0 "$UB_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -20 "$dir/unbound.out" "$dir/unbound.log" >&2 2>/dev/null
+	return 1
+}
+
+# bench_stop PID: SIGTERM and wait up to 120 s (valgrind writes its totals
+# at exit), then SIGKILL. Removes PID from MXG_PIDS.
+bench_stop() {
+	local pid=$1 i
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < 1200; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	for i in "${!MXG_PIDS[@]}"; do
+		[ "${MXG_PIDS[$i]}" = "$pid" ] && unset 'MXG_PIDS[i]'
+	done
+	MXG_PIDS=("${MXG_PIDS[@]}")
+	return 0
+}
+
+# perf PORT DATAFILE [dnsperf args...]: run dnsperf against 127.0.0.1:PORT;
+# prints "completed lost noerror servfail refused qps avg_ms sd_ms" and keeps
+# the full output in $PERF_OUT (set it to a file). With -v in the args the
+# per-query lines go to $PERF_OUT too (percentiles: see latency_pct).
+perf() {
+	local port=$1 data=$2; shift 2
+	local out=${PERF_OUT:-$MXG_T/perf.out}
+	${PERF_PREFIX:-} dnsperf -s 127.0.0.1 -p "$port" -d "$data" -t 30 "$@" >"$out" 2>&1
+	awk '
+		/Queries completed:/ {c = $3}
+		/Queries lost:/ {l = $3}
+		/Response codes:/ {
+			for (i = 3; i <= NF; i += 3) {
+				code = $i; n = $(i + 1); sub(/,$/, "", n); rc[code] = n
+			}
+		}
+		/Queries per second:/ {q = $4}
+		/Average Latency/ {a = $4 * 1000}
+		/Latency StdDev/ {s = $4 * 1000}
+		END {printf "%d %d %d %d %d %.0f %.3f %.3f\n", c, l, rc["NOERROR"] + 0,
+			rc["SERVFAIL"] + 0, rc["REFUSED"] + 0, q, a, s}' "$out"
+}
+
+# latency_pct FILE: "p50_ms p99_ms" from dnsperf -v lines "> RCODE name type secs"
+latency_pct() {
+	awk '$1 == ">" {print $NF * 1000}' "$1" | sort -n | awk '
+		{v[NR] = $1}
+		END {
+			if (NR == 0) {print "- -"; exit}
+			i50 = int(NR * 0.50); if (i50 < 1) i50 = 1
+			i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
+			printf "%.3f %.3f\n", v[i50], v[i99]
+		}'
+}
+
+# cpu_ns PID: CPU time of all threads of PID in ns (sum of
+# /proc/PID/task/*/schedstat; falls back to utime+stime of /proc/PID/stat)
+cpu_ns() {
+	local pid=$1
+	if [ -r "/proc/$pid/schedstat" ]; then
+		cat /proc/"$pid"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d\n", s}'
+	else
+		awk -v hz="$(getconf CLK_TCK)" '{printf "%d\n", ($14 + $15) * 1e9 / hz}' \
+			"/proc/$pid/stat"
+	fi
+}
+
+# cpu_ticks PID: utime+stime of /proc/PID/stat in ns (10 ms resolution)
+cpu_ticks() {
+	awk -v hz="$(getconf CLK_TCK)" '{
+		sub(/^.*\) /, ""); printf "%d\n", ($12 + $13) * 1e9 / hz}' "/proc/$1/stat"
+}
+
+# mem_kb PID FIELD: VmHWM, VmRSS ... in kB
+mem_kb() {
+	awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"
+}
+
+# cg_total FILE: total Ir of a cachegrind output file
+cg_total() {
+	awk '/^summary:/ {print $2}' "$1"
+}
+
+# ratio A B: A/B with 3 decimals
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.3f\n", a / b; else print "-"}'
+}
+
+# box: a description of the machine, one "key: value" per line
+box() {
+	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "nproc: $(nproc)"
+	echo "cpu: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+	echo "kernel: $(uname -sr)"
+	echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+	echo "unbound: $("$UNBOUND" -V 2>/dev/null | awk '/^Version/ {print $2; exit}') ($UNBOUND)"
+	echo "dnsperf: $(dnsperf -h 2>&1 | awk '/^Version/ {print $2}')"
+	echo "valgrind: $(valgrind --version 2>/dev/null)"
+	echo "mxguard: $(git -C "$MXG_SRCDIR" describe --always --dirty 2>/dev/null || echo '?')"
+}
