@@ -230,7 +230,7 @@ idle_wait(struct mxg_sink* s, uint64_t ms)
 	struct timespec ts;
 	if(ms > IDLE_WAIT_MS)
 		ms = IDLE_WAIT_MS;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
 	ts.tv_sec += (time_t)(ms / 1000) + ts.tv_nsec / 1000000000L;
 	ts.tv_nsec %= 1000000000L;
@@ -721,8 +721,23 @@ bad:
 /* ------------------------------------------------------------------ */
 /* The thread.                                                         */
 
+/** Slots of the per-domain GeoIP memo (a power of two). */
+#define GEO_MEMO_SLOTS 8192
+/** Seconds a domain's GeoIP and category are not looked up again. */
+#define GEO_MEMO_S 10
+
+/** A GeoIP memo slot: when a base domain was last looked up. */
+struct geo_memo {
+	/** hash of the lowercased base domain (0: empty) */
+	uint64_t hash;
+	/** monotonic ms of the lookup */
+	uint64_t when_ms;
+};
+
 /** Working memory of the thread. */
 struct work {
+	/** GeoIP memo (GEO_MEMO_SLOTS) */
+	struct geo_memo geo_memo[GEO_MEMO_SLOTS];
 	/** events of the batch */
 	struct mxg_event* ev;
 	/** records for Redis */
@@ -776,6 +791,28 @@ flight_read(struct mxg_sink* s, struct work* w, uint64_t now_ms)
 	w->fl_events[0] = w->fl_events[1];
 	w->fl_cmds[0] = w->fl_cmds[1];
 	w->nfl--;
+}
+
+/** Is a GeoIP/category lookup due for the base domain of an event (not
+ * done for it in the last GEO_MEMO_S)? Marks it done. */
+static int
+geo_due(struct work* w, const struct mxg_event* ev, uint64_t now_ms)
+{
+	size_t off = ev->base_off < ev->qname_len ? ev->base_off : 0, i;
+	uint64_t h = 14695981039346656037ULL;
+	struct geo_memo* m;
+	for(i = off; i < ev->qname_len; i++) {
+		uint8_t c = ev->qname[i];
+		h ^= (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+		h *= 1099511628211ULL;
+	}
+	h |= 1;
+	m = &w->geo_memo[h & (GEO_MEMO_SLOTS - 1)];
+	if(m->hash == h && m->when_ms + GEO_MEMO_S * 1000 > now_ms)
+		return 0;
+	m->hash = h;
+	m->when_ms = now_ms;
+	return 1;
 }
 
 /** Does this event get a JSON log line? */
@@ -852,7 +889,15 @@ process(struct mxg_sink* s, struct work* w, size_t n, uint64_t now_ms)
 		w->afirst[i] = (size_t)-1;
 		if(!log && !redis_up)
 			continue;
-		mxg_jsonlog_ctx_fill(&ctx, ev, s->geo, s->cat, s->instance);
+		/* GeoIP and category only feed the domain hash here: look
+		 * them up once per domain per GEO_MEMO_S, not per lookup */
+		if(log || alert || geo_due(w, ev, now_ms))
+			mxg_jsonlog_ctx_fill(&ctx, ev, s->geo, s->cat,
+				s->instance);
+		else {
+			memset(&ctx, 0, sizeof(ctx));
+			ctx.instance = s->instance;
+		}
 		if(log || alert)
 			len = mxg_jsonlog_format(w->line, sizeof(w->line), ev,
 				&ctx);
@@ -1106,7 +1151,14 @@ mxg_sink_start(const struct mxg_conf* cfg, const struct mxg_geo* geo,
 	s->cat = cat;
 	s->logfd = -1;
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
+	{
+		/* a wall clock step must not stretch the idle wait */
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&s->cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	pthread_mutex_init(&s->fleet_mu, NULL);
 	s->started = (uint64_t)time(NULL);
 	if(cfg->instance && cfg->instance[0])

@@ -31,8 +31,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <hiredis/hiredis.h>
+#include "mxguard/category.h"
 #include "mxguard/conf.h"
 #include "mxguard/event.h"
+#include "mxguard/geo.h"
 #include "mxguard/jsonlog.h"
 #include "mxguard/redis.h"
 #include "mxguard/sink.h"
@@ -547,6 +549,60 @@ test_binary(void)
 	mxg_conf_free(cfg);
 }
 
+/** Country, ASN and category of a domain reach its hash. */
+static void
+test_geo(void)
+{
+	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_geo* geo;
+	struct mxg_category* cat;
+	struct mxg_sink* s;
+	struct mxg_event ev;
+	redisContext* c;
+	char err[512], buf[512], cpath[600], apath[600];
+	const char* dir = getenv("MXG_TESTDATA");
+	uint64_t t = (uint64_t)time(NULL) * 1000;
+	snprintf(cpath, sizeof(cpath), "%s/geoip/GeoIP2-Country-Test.mmdb",
+		dir ? dir : "tests/data");
+	snprintf(apath, sizeof(apath), "%s/geoip/GeoLite2-ASN-Test.mmdb",
+		dir ? dir : "tests/data");
+	geo = mxg_geo_open(cpath, apath, err, sizeof(err));
+	cat = mxg_category_load(NULL, err, sizeof(err));
+	if(!geo || mxg_geo_have(geo) != 3 || !cat) {
+		skip("GeoIP test databases not found (run from the source "
+			"tree or set MXG_TESTDATA)");
+		mxg_geo_close(geo);
+		mxg_category_free(cat);
+		mxg_conf_free(cfg);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
+	cfg->redis_server = strdup(buf);
+	s = mxg_sink_start(cfg, geo, cat, err, sizeof(err));
+	ok(s && wait_connected(s, 3000), "sink up with GeoIP and categories");
+	make_event(&ev, t, 70, "mx", "gmail.com", MXG_ACT_PASS,
+		MXG_RULE_COUNT, 0);
+	ev.n_addr = 2;
+	ev.mx_family[0] = AF_INET6;
+	inet_pton(AF_INET6, "2001:218::1", ev.mx_addr[0]);
+	ev.mx_family[1] = AF_INET;
+	inet_pton(AF_INET, "1.128.0.1", ev.mx_addr[1]);
+	mxg_sink_push(s, &ev);
+	wait_done(s, 1, 3000);
+	mxg_sink_stop(s);
+	c = rconnect(NULL);
+	is_str(rstr(buf, sizeof(buf), c, "HGET t:{d:gmail.com}:h country"),
+		"JP", "domain hash: country of the first MX host");
+	is_int(rint_(c, "HGET t:{d:gmail.com}:h asn"), 1221,
+		"domain hash: first ASN found");
+	is_str(rstr(buf, sizeof(buf), c, "HGET t:{d:gmail.com}:h category"),
+		"freemail", "domain hash: category");
+	redisFree(c);
+	mxg_geo_close(geo);
+	mxg_category_free(cat);
+	mxg_conf_free(cfg);
+}
+
 /** A full queue drops and counts; the pusher never blocks. */
 static void
 test_full(pid_t pid)
@@ -884,6 +940,7 @@ main(void)
 	if(pid > 0) {
 		test_counters();
 		test_binary();
+		test_geo();
 		test_fleet();
 		test_full(pid);
 		test_cycles();
