@@ -24,6 +24,15 @@
  * Because Unbound dlcloses the module after deinit, mxg_sink_stop() must
  * leave nothing behind: it joins the thread, whose every blocking call
  * (connect, command) is bounded by the Redis timeouts.
+ *
+ * Memory: the ring holds redis-queue slots rounded up to a power of two, of
+ * sizeof(struct mxg_event) + 8 bytes each (about 630 bytes: 10 MB for the
+ * default 16384), allocated at start; the thread's working memory is about
+ * 2 MB (a batch of events and records, the merge table, the log buffer).
+ * While the thread is blocked on Redis (a connect or a command, up to the
+ * timeouts) it does not drain the queue, so JSON log lines can be dropped
+ * too when the queue fills meanwhile; the backoff keeps that to a few
+ * percent of the time while Redis is unreachable.
  */
 #include <errno.h>
 #include <fcntl.h>
