@@ -1089,8 +1089,13 @@ run(void* arg)
 		}
 		now = mono_ms();
 		if(s->redis && (now >= next_hb || stopping ||
-			(s->fleet && now >= next_fleet)))
+			(s->fleet && now >= next_fleet))) {
+			/* send what is merged and read every reply: the
+			 * heartbeat and the fleet read expect theirs next */
 			flush(s, w, now);
+			while(w->nfl)
+				flight_read(s, w, now);
+		}
 		if(s->redis && mxg_redis_connected(s->redis) &&
 			(now >= next_hb || (stopping && n == 0))) {
 			heartbeat(s, now);
