@@ -135,9 +135,22 @@ struct mxg_sink {
 	pthread_cond_t cv;
 	/** the thread */
 	pthread_t thr;
-	/** counters */
-	_Atomic uint64_t queued, dropped, sent, unsent, errors, logged,
-		connected, fleet_reads;
+	/** events queued */
+	_Atomic uint64_t queued;
+	/** events dropped (queue full) */
+	_Atomic uint64_t dropped;
+	/** events sent to Redis and answered */
+	_Atomic uint64_t sent;
+	/** events not sent (Redis down or lost during the pipeline) */
+	_Atomic uint64_t unsent;
+	/** Redis errors (copied from the handle by the thread) */
+	_Atomic uint64_t errors;
+	/** JSON log lines written */
+	_Atomic uint64_t logged;
+	/** 1 while connected */
+	_Atomic uint64_t connected;
+	/** fleet read-backs done */
+	_Atomic uint64_t fleet_reads;
 	/** Redis handle (thread only), NULL when no redis-server */
 	struct mxg_redis* redis;
 	/** log file descriptor (thread only), -1 none */

@@ -215,8 +215,18 @@ struct mxg_redis_heartbeat {
 	uint64_t started;
 	/** now, seconds since the epoch */
 	uint64_t now;
-	/** sink counters */
-	uint64_t queued, dropped, sent, unsent, errors, logged;
+	/** events queued */
+	uint64_t queued;
+	/** events dropped, queue full */
+	uint64_t dropped;
+	/** events sent */
+	uint64_t sent;
+	/** events taken from the queue but not sent (Redis down) */
+	uint64_t unsent;
+	/** Redis errors */
+	uint64_t errors;
+	/** JSON log lines written */
+	uint64_t logged;
 	/** queue capacity */
 	uint64_t queue_size;
 	/** fleet mode on */
