@@ -56,12 +56,18 @@ enum agg_op {
 struct agg_ent {
 	/** enum agg_op */
 	int op;
-	/** key offset and length */
-	size_t key, keylen;
-	/** member/field offset and length */
-	size_t mem, memlen;
-	/** value offset and length (HSET, HSETNX) */
-	size_t val, vallen;
+	/** key offset in the arena */
+	size_t key;
+	/** key length */
+	size_t keylen;
+	/** member/field offset */
+	size_t mem;
+	/** member/field length */
+	size_t memlen;
+	/** value offset (HSET, HSETNX) */
+	size_t val;
+	/** value length */
+	size_t vallen;
 	/** amount (INCR, ZINCR, HINCR) or seconds (EXPIRE) */
 	int64_t n;
 	/** hash of op, key and member */
@@ -72,12 +78,16 @@ struct agg_ent {
 struct agg {
 	/** byte arena holding every string of the batch */
 	char* arena;
-	/** bytes used and allocated in arena */
-	size_t alen, acap;
+	/** bytes used in arena */
+	size_t alen;
+	/** bytes allocated in arena */
+	size_t acap;
 	/** entries in insertion order (the order commands are sent) */
 	struct agg_ent* ent;
-	/** entries used and allocated */
-	size_t n, cap;
+	/** entries used */
+	size_t n;
+	/** entries allocated */
+	size_t cap;
 	/** open-addressing index: entry number + 1, 0 empty */
 	uint32_t* idx;
 	/** slots of idx (a power of two) */
@@ -115,8 +125,10 @@ struct mxg_redis {
 	char* password;
 	/** database number */
 	int db;
-	/** timeouts, milliseconds */
-	uint32_t connect_timeout_ms, timeout_ms;
+	/** connect timeout, milliseconds */
+	uint32_t connect_timeout_ms;
+	/** command timeout, milliseconds */
+	uint32_t timeout_ms;
 	/** key prefix (never NULL) */
 	char* prefix;
 	/** counters TTL, seconds */
@@ -133,7 +145,7 @@ struct mxg_redis {
 	uint64_t retry_at_ms;
 	/** errors counted */
 	uint64_t errors;
-	/** wall time of the last error log line, and errors not logged since */
+	/** wall time of the last error log line */
 	time_t last_log;
 	/** errors since the last log line */
 	uint64_t unlogged;

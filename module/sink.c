@@ -777,8 +777,10 @@ struct work {
 	/** one formatted line */
 	char line[MXG_JSONLOG_MAX];
 	/** pipelines sent to Redis whose replies are not read yet (at most
-	 * 2): events and commands of each, oldest first */
-	size_t fl_events[2], fl_cmds[2];
+	 * 2, oldest first): events of each */
+	size_t fl_events[2];
+	/** commands (replies to read) of each pipeline in flight */
+	size_t fl_cmds[2];
 	/** number of pipelines in flight */
 	int nfl;
 	/** events merged into the pending commands, not sent yet */

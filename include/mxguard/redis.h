@@ -30,7 +30,7 @@ struct mxg_redis;
 /** hiredis' context (only module/redis.c and the tools see its layout). */
 struct redisContext;
 
-/** Version of the key schema written by this code (MXG_SCHEMA_VERSION). */
+/** Key (after the prefix) holding the schema version, MXG_SCHEMA_VERSION. */
 #define MXG_REDIS_SCHEMA_KEY "{meta}:schema"
 
 /** Seconds kept for the per-minute buckets (capped at redis-ttl). */
