@@ -11,6 +11,12 @@
  * fast as the queue takes them (retrying when full, so the figure is the
  * sink's, not the queue's) for a few seconds; the figure is events sent to
  * Redis divided by the time until the last one was answered.
+ *
+ * On a shared or small machine the producer, the sink thread and Redis
+ * compete for cores, so the wall-clock figure is a floor. The CPU time per
+ * event of the sink (process CPU minus the producer thread) and of
+ * redis-server (/proc/PID/stat) is printed as well, and the capacity they
+ * imply when each has a core of its own: 1e6 / max(sink us, redis us).
  * Usage: bench_sink [seconds]   (default 3 per mix)
  */
 #include <errno.h>
@@ -57,6 +63,8 @@ struct prod {
 	_Atomic int* stop;
 	/** events pushed */
 	uint64_t pushed;
+	/** CPU seconds of the producer thread */
+	double cpu;
 };
 
 /** Monotonic seconds as a double. */
@@ -66,6 +74,37 @@ now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/** CPU seconds of this process. */
+static double
+proc_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/** CPU seconds of another process, from /proc/PID/stat (0 if unknown). */
+static double
+pid_cpu(pid_t pid)
+{
+	char path[64], buf[2048], *p;
+	unsigned long ut = 0, st = 0;
+	FILE* f;
+	size_t n;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if(!(f = fopen(path, "r")))
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* fields 14 and 15 after the ")" that ends the command name */
+	if(!(p = strrchr(buf, ')')) ||
+		sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+		"%lu %lu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 /** Build the event number i of a mix. */
@@ -120,6 +159,11 @@ produce(void* arg)
 		else	usleep(200); /* full: let the sink thread have the CPU */
 	}
 	p->pushed = i;
+	{
+		struct timespec ts;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+		p->cpu = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	}
 	return NULL;
 }
 
@@ -163,7 +207,7 @@ main(int argc, char** argv)
 		pthread_t t;
 		_Atomic int stop = 0;
 		char err[256];
-		double t0, t1;
+		double t0, t1, c0, r0, sink_us, redis_us, worst;
 		free(cfg->redis_server);
 		cfg->redis_server = strdup(server);
 		cfg->redis_queue = 65536;
@@ -190,6 +234,8 @@ main(int argc, char** argv)
 		p.m = &mixes[k];
 		p.stop = &stop;
 		t0 = now_s();
+		c0 = proc_cpu();
+		r0 = pid_cpu(pid);
 		pthread_create(&t, NULL, produce, &p);
 		usleep((useconds_t)(secs * 1e6));
 		atomic_store(&stop, 1);
@@ -202,9 +248,16 @@ main(int argc, char** argv)
 			usleep(1000);
 		}
 		t1 = now_s();
-		printf("%-40s %10.0f events/s  (sent %llu, unsent %llu, "
-			"errors %llu, queue-full retries not counted)\n",
-			mixes[k].name, (double)st.sent / (t1 - t0),
+		sink_us = st.sent ? (proc_cpu() - c0 - p.cpu) * 1e6 /
+			(double)st.sent : 0;
+		redis_us = st.sent ? (pid_cpu(pid) - r0) * 1e6 /
+			(double)st.sent : 0;
+		worst = sink_us > redis_us ? sink_us : redis_us;
+		printf("%-40s %8.0f events/s wall; CPU per event: sink %.2f "
+			"us, redis %.2f us -> %.0f events/s with a core each "
+			"(sent %llu, unsent %llu, errors %llu)\n",
+			mixes[k].name, (double)st.sent / (t1 - t0), sink_us,
+			redis_us, worst > 0 ? 1e6 / worst : 0,
 			(unsigned long long)st.sent,
 			(unsigned long long)st.unsent,
 			(unsigned long long)st.errors);
