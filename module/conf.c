@@ -1280,11 +1280,13 @@ mxg_conf_rule_action(const struct mxg_conf* cfg, enum mxg_rule_id rule)
 	return a;
 }
 
-/** Print a string value, quoted when it would not read back otherwise. */
+/** Print a string value, quoted when it would not read back otherwise.
+ * Quotes have no escape: a value holding '"' was read unquoted (so it has
+ * no '#' and no blanks at its ends) and reads back only unquoted. */
 static void
 print_str(FILE* out, const char* name, const char* v)
 {
-	if(!v || !*v || strpbrk(v, " \t#\""))
+	if(!v || !*v || (strpbrk(v, " \t#") && !strchr(v, '"')))
 		fprintf(out, "%s: \"%s\"\n", name, v ? v : "");
 	else
 		fprintf(out, "%s: %s\n", name, v);
