@@ -408,8 +408,12 @@ session(uint8_t opt, struct recs* x, size_t nrec, const uint8_t* rep,
 		CHECK(!mxg_redis_may_retry(r, now) ||
 			mxg_redis_backoff_ms(1) == 0);
 	}
-	no_password(err);
-	no_password(mxg_log_last);
+	/* a server may echo anything back, the password too: only a reply
+	 * stream without it proves that mxguard did not log it */
+	if(!memmem(rep, replen, PASSWORD, strlen(PASSWORD))) {
+		no_password(err);
+		no_password(mxg_log_last);
+	}
 	(void)mxg_redis_errors(r);
 	mxg_redis_free(r);
 	/* the client is gone: stop the server thread */
