@@ -17,13 +17,18 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-echo "== building (first run: installs packages and builds Unbound, ~2 min)"
-UNBOUND_DIR=$(bash contrib/build.sh 2>"${TMPDIR:-/tmp}/mxguard-demo-build.log" | tail -n 1) || {
-	tail -30 "${TMPDIR:-/tmp}/mxguard-demo-build.log"; echo "demo: build failed" >&2; exit 1; }
-export UNBOUND_DIR MXG_BUILDDIR=$top MXG_SRCDIR=$top
+if [ -n "${MXG_BUILDDIR:-}" ] && [ -n "${UNBOUND_DIR:-}" ]; then
+	echo "== using the build in $MXG_BUILDDIR"
+else
+	echo "== building (first run: installs packages and builds Unbound, ~2 min)"
+	UNBOUND_DIR=$(bash contrib/build.sh 2>"${TMPDIR:-/tmp}/mxguard-demo-build.log" | tail -n 1) || {
+		tail -30 "${TMPDIR:-/tmp}/mxguard-demo-build.log"; echo "demo: build failed" >&2; exit 1; }
+	MXG_BUILDDIR=$top
+fi
+export UNBOUND_DIR MXG_BUILDDIR MXG_SRCDIR=$top
 . tests/integration/lib.sh
 mxg_setup
-REPORT=$top/tools/mxguard-report
+REPORT=$MXG_BUILDDIR/tools/mxguard-report
 
 echo "== starting NSD, Redis and Unbound+mxguard on 127.0.0.1"
 bash contrib/make-zone.sh "$MXG_T/root.zone" 600
@@ -46,8 +51,16 @@ redis-server: 127.0.0.1:$REDIS_PORT
 redis-prefix: $2
 instance: demo-resolver
 log-file: $D/mxguard-$1.json
+category-file: $MXG_T/categories.txt
 CONF
 }
+# the built-in category list knows real providers; the demo's zones are
+# under .test, so give them categories of their own
+cat >"$MXG_T/categories.txt" <<CAT
+bigmail.test	freemail
+dyndns.test	dyndns
+num.test	cloud
+CAT
 write_conf log "demo-log:"
 start_unbound "$D" || { echo "demo: unbound did not start" >&2; exit 1; }
 
@@ -74,7 +87,7 @@ fetch_payload() {
 
 seq 1 200 | sed 's/.*/company&.test MX/' >"$MXG_T/relay.batch"
 seq 101 600 | sed 's/.*/company&.test MX/' >"$MXG_T/bot.batch"
-printf 'mx.test MX\nbigmail.test MX\n' >"$MXG_T/laptop.batch"
+printf 'bigmail.test MX\nhome.dyndns.test MX\n' >"$MXG_T/laptop.batch"
 
 # run MODE PREFIX: replay the four clients and report
 run() {
@@ -95,8 +108,14 @@ run() {
 		"staging client 127.0.0.99" "$sq" "$sa" "$sr"
 	echo "  payload fetched by the staging client: $sb of $staged_bytes bytes staged"
 	echo
-	echo "What mxguard saw (mxguard-report, from Redis):"
-	"$REPORT" -s "127.0.0.1:$REDIS_PORT" -p "$prefix" alerts -N 12 | sed 's/^/  /'
+	echo "Who was caught by which rule (alert stream in Redis, via mxguard-report alerts):"
+	"$REPORT" -s "127.0.0.1:$REDIS_PORT" -p "$prefix" alerts -N 5000 |
+		awk 'NR > 1 {print $2, $3, $4}' | sort | uniq -c | sort -k2,2 -k1,1nr |
+		awk 'BEGIN {printf "  %-12s %-15s %-12s %s\n", "CLIENT", "RULE", "ACTION", "ALERTS"}
+			{printf "  %-12s %-15s %-12s %d\n", $2, $3, $4, $1}'
+	echo
+	echo "The newest alerts:"
+	"$REPORT" -s "127.0.0.1:$REDIS_PORT" -p "$prefix" alerts -N 6 | sed 's/^/  /' | cut -c1-200
 	echo
 	"$REPORT" -s "127.0.0.1:$REDIS_PORT" -p "$prefix" top-clients -N 5 | sed 's/^/  /'
 	echo
