@@ -14,12 +14,20 @@
  * evicts from the tail of the shard's list first, so the table never holds
  * more than max_memory.
  *
- * Bytes per entry with the engine's default rules (64-bit build):
- *   client (volume 60 s counter + fanout set of 21)        ~ 360
- *   client + base domain (staging counter)                 ~ 232
- *   ... plus its extension (numeric counter, prefix set,
- *       15 samples in 480 bytes of text)                   ~ 840
- * mxg_window_entry_bytes() gives the exact figures; bench_engine prints them.
+ * Bytes per entry with the engine's default rules (x86-64, malloc overhead
+ * of 16 per allocation included):
+ *   client (volume 60 s counter + fanout set of 21)          408
+ *   client + base domain (1 h staging counter)               232
+ *   ... plus its extension (numeric counter, 16 prefixes,
+ *       15 samples in 480 bytes of text), when extended    + 824
+ * mxg_window_entry_bytes() gives the exact figures (test_window prints
+ * them); a flood of new clients and domains averages about 240 bytes per
+ * key with the hash index (bench_engine). 64 MB hold about 270,000 keys.
+ *
+ * Pins: entries handed out in one locked session (mxg_window_get) are
+ * pinned, so creating or extending a second entry of the shard never evicts
+ * the first; the shard budget is at least one entry of every kind with its
+ * extension, so room can always be made.
  *
  * Counters: a ring of 16-bit sub-bucket counts plus the bucket number of
  * the newest bucket and a running total; moving the window clears the

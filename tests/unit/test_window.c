@@ -337,6 +337,84 @@ test_eviction(void)
 	mxg_window_free(w);
 }
 
+/** Fresh table; client top|1 first, then n domains of the same shard.
+ * @return the table. */
+static struct mxg_window*
+pin_setup(uint64_t top, int n, int* client_alive)
+{
+	struct mxg_window_kind_conf k[MXG_WK_COUNT];
+	struct mxg_window* w;
+	struct mxg_window_entry* e;
+	char err[256];
+	int i;
+	kinds_default(k);
+	w = mxg_window_new(256 << 10, k, err, sizeof(err));
+	if(!w)
+		return NULL;
+	e = mxg_window_lock(w, MXG_WK_CLIENT, top | 1, 1700000000, 1);
+	if(e)
+		mxg_window_unlock(w, e);
+	for(i = 0; i < n; i++) {
+		e = mxg_window_lock(w, MXG_WK_DOMAIN, top | (1000 + i),
+			1700000001, 1);
+		if(e)
+			mxg_window_unlock(w, e);
+	}
+	e = mxg_window_peek(w, MXG_WK_CLIENT, top | 1);
+	*client_alive = e != NULL;
+	if(e)
+		mxg_window_unlock(w, e);
+	return w;
+}
+
+static void
+test_session_pins(void)
+{
+	struct mxg_window* w;
+	struct mxg_window_entry* e, *c, *p;
+	struct mxg_window_stats st, st2;
+	const uint64_t top = 0x15ULL << 58;
+	int n, alive = 1;
+	/* how many domains push the (oldest) client out of its shard */
+	for(n = 1; n < 200 && alive; n++) {
+		w = pin_setup(top, n, &alive);
+		mxg_window_free(w);
+	}
+	n--;
+	ok(!alive && n > 1, "%d domains evict the oldest entry of a shard", n);
+	/* one fewer: the client is the oldest of a full shard */
+	w = pin_setup(top, n - 1, &alive);
+	ok(w && alive, "with %d the client is still there", n - 1);
+	if(!w)
+		return;
+	mxg_window_get_stats(w, &st);
+	mxg_window_shard_lock(w, top);
+	c = mxg_window_get(w, MXG_WK_CLIENT, top | 1, 1700000002, 0);
+	p = mxg_window_get(w, MXG_WK_PAIR, top | 2, 1700000002,
+		MXG_WINDOW_CREATE | MXG_WINDOW_TOUCH);
+	ok(c && p && mxg_window_extend(w, p), "in one session a pair is made "
+		"and extended next to the client");
+	e = mxg_window_get(w, MXG_WK_CLIENT, top | 1, 1700000002, 0);
+	ok(c && e == c, "the pinned client, oldest in the shard, was not "
+		"evicted");
+	mxg_window_shard_unlock(w, top);
+	mxg_window_get_stats(w, &st2);
+	ok(st2.evictions > st.evictions, "other entries were evicted instead "
+		"(%llu)", (unsigned long long)(st2.evictions - st.evictions));
+	ok(mxg_window_peek(w, MXG_WK_CLIENT, (top ^ (1ULL << 58)) | 1) == NULL,
+		"another shard does not have the key");
+	/* sample_wanted */
+	e = mxg_window_lock(w, MXG_WK_PAIR, top | 2, 1700000005, 0);
+	ok(e && mxg_window_sample_wanted(w, e, 77), "a new name is wanted");
+	if(e) {
+		mxg_window_sample(w, e, 77, "1.a.example", 11);
+		ok(!mxg_window_sample_wanted(w, e, 77),
+			"a kept name is not wanted again");
+		mxg_window_unlock(w, e);
+	}
+	mxg_window_free(w);
+}
+
 /** Shared by the threads of test_threads. */
 static struct mxg_window* thr_w;
 /** Lookups per thread. */
@@ -408,6 +486,7 @@ main(void)
 	test_distinct();
 	test_extension();
 	test_eviction();
+	test_session_pins();
 	test_threads();
 	return done_testing();
 }
