@@ -6,17 +6,28 @@
 /** \file
  * Implements include/mxguard/engine.h. Per observation:
  *
- * 1. Features, outside any lock: relay or not (mxg_allowlist_match), the
- *    client key (IPv4-mapped IPv6 is treated as IPv4, then the address is
- *    masked to client-prefix-v4/v6 bits), the hash of the query name, its
- *    base domain through the memo of mxg_names_memo_lookup_hash (libpsl is
- *    called only on a memo miss), whether the leftmost label left of the base
- *    domain is numeric, and for answers the shape score and deny-country.
- * 2. The client + base domain entry ("pair") of the window table, then the
- *    client entry, each locked in turn (never both at once): count, evaluate
- *    the rules of that key, check and set blocks.
- * 3. The strongest candidate becomes the verdict (ties: the first rule in
- *    enum order); only then is its reason text written.
+ * 1. Features, outside any lock: the client key (IPv4-mapped IPv6 is
+ *    treated as IPv4, then the address is masked to client-prefix-v4/v6
+ *    bits), the hash of the query name, its base domain through the memo of
+ *    mxg_names_memo_lookup_hash (libpsl is called only on a memo miss), a
+ *    keyed hash of the base domain, whether the leftmost label left of the
+ *    base domain is numeric, and for answers the shape score and
+ *    deny-country.
+ * 2. One lock: the pair key (client + base domain) carries the client key's
+ *    top 6 bits, so both entries live in the same shard of the window table
+ *    and one mxg_window_shard_lock() covers them. Relay or not
+ *    (mxg_allowlist_match), cached in the client entry when the key is one
+ *    address (/32, /128); count; evaluate the client's rules (volume,
+ *    fanout, block) and the pair's (non-relay, staging-window,
+ *    staging-shape, country, block); start blocks; mark the winning rule
+ *    fired; copy the staging details if it won.
+ * 3. After the unlock, the reason text of the winner (only when a rule
+ *    fired). Ties go to the first rule in enum order.
+ *
+ * Cost (tests/bench/bench_engine.c, cachegrind, x86-64 -O2): about 1,000
+ * instructions for a known name from a known client with 10 relay
+ * netblocks; a new base domain adds the libpsl call (memo miss), a new
+ * entry and the non-relay reason text.
  *
  * Keys of the window table are 64-bit hashes keyed with a random seed, so
  * clients cannot aim collisions at someone else's counters.
