@@ -165,6 +165,9 @@ struct mxg_redis {
 };
 
 static void agg_reset(struct agg* a);
+static void redact(char* buf, size_t len, const char* secret);
+static void describe_raw(char* buf, size_t len, const char* cmd,
+	struct mxg_redis* r, const redisReply* rep);
 
 /** strdup that accepts NULL. */
 static char*
@@ -425,9 +428,43 @@ reply_ok(const redisReply* rep)
 		strcmp(rep->str, "OK") == 0;
 }
 
-/** Describe a failed command reply into buf (never with arguments). */
+/** Replace every occurrence of the password in a message by "***" (a
+ * server may echo arguments in its error replies). */
+static void
+redact(char* buf, size_t len, const char* secret)
+{
+	size_t sl;
+	char* p;
+	if(!secret || !(sl = strlen(secret)))
+		return;
+	while((p = strstr(buf, secret)) != NULL) {
+		size_t tail = strlen(p + sl);
+		if(sl >= 3) {
+			memcpy(p, "***", 3);
+			memmove(p + 3, p + sl, tail + 1);
+		} else {
+			/* too short to shrink: blank it out */
+			memset(p, '*', sl);
+			if(strstr(p + sl, secret) == NULL)
+				break;
+		}
+	}
+	(void)len;
+}
+
+/** Describe a failed command reply into buf (never with arguments, and
+ * with the password redacted should the server echo it). */
 static void
 describe(char* buf, size_t len, const char* cmd, struct mxg_redis* r,
+	const redisReply* rep)
+{
+	describe_raw(buf, len, cmd, r, rep);
+	redact(buf, len, r->password);
+}
+
+/** describe() without the redaction. */
+static void
+describe_raw(char* buf, size_t len, const char* cmd, struct mxg_redis* r,
 	const redisReply* rep)
 {
 	if(!rep)
@@ -532,6 +569,7 @@ mxg_redis_connect(struct mxg_redis* r, uint64_t now_ms, char* err,
 	r->unlogged = 0;
 	return 1;
 fail:
+	redact(why, sizeof(why), r->password);
 	snprintf(err, errlen, "redis %s: %s", r->name, why);
 	conn_failed(r, now_ms, why);
 	return 0;
