@@ -41,8 +41,9 @@
  * - A verdict fires when its threshold is crossed and again at most once per
  *   rule period for the same key, except when the rule's action is REFUSE
  *   (or would be, in dry-run): then every lookup over the threshold gets it.
- *   Only the winning rule is marked as fired, so a rule that lost the tie
- *   reports on the next lookup.
+ *   At the same action non-relay loses to every other rule, then the first
+ *   rule in enum order wins. Only the winning rule is marked as fired, so a
+ *   rule that lost the tie reports on the next lookup.
  * - A refusing verdict (or a would-refuse one in dry-run) of volume or fanout
  *   blocks the client, of staging-window, staging-shape or country the
  *   client + base domain, for block-duration seconds, restarted by each
@@ -443,14 +444,25 @@ client_key(const struct mxg_engine* e, const struct mxg_obs* obs,
 		((uint64_t)f->fam << 56));
 }
 
-/** Offer a candidate: the stronger action wins, ties keep the first. */
+/** Tie-break rank of a rule: lower wins. non-relay only says "not a relay",
+ * so every other rule beats it at the same action (otherwise a spam bot's
+ * fanout verdict would hide behind the non-relay line of each new domain). */
+static inline int
+tie_rank(enum mxg_rule_id r)
+{
+	return r == MXG_RULE_NON_RELAY ? MXG_RULE_COUNT : (int)r;
+}
+
+/** Offer a candidate: the stronger action wins; at the same action the
+ * lower tie_rank. */
 static inline void
 offer(struct cand* best, const struct cand* c)
 {
 	if(c->act > best->act || (best->rule == MXG_RULE_COUNT &&
 		c->act == best->act)) {
 		*best = *c;
-	} else if(c->act == best->act && c->rule < best->rule) {
+	} else if(c->act == best->act &&
+		tie_rank(c->rule) < tie_rank(best->rule)) {
 		*best = *c;
 	}
 }

@@ -63,7 +63,8 @@ void mxg_engine_free(struct mxg_engine* e);
  *   blocks; counts nothing. A refusing answer verdict starts a block of the
  *   client+base domain for block-duration.
  * - MXG_OBS_CACHED: both of the above.
- * The strongest verdict wins; on a tie, the first rule in enum order.
+ * The strongest verdict wins; on a tie any rule beats non-relay, then the
+ * first rule in enum order.
  * @param v: filled in (always).
  */
 void mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
