@@ -30,11 +30,11 @@ lines() { grep "\"SrcIpAddr\":\"$1\"" "$J" 2>/dev/null | grep "\"RuleName\":\"$2
 # batch CLIENT FILE
 batch() { dig +time=3 +tries=1 -p "$UB_PORT" @127.0.0.1 -b "$1" -f "$2" +noall +comments 2>/dev/null; }
 
-q -b 127.0.0.10 company3.test MX >/dev/null
+q -b 127.0.0.10 company5.test MX >/dev/null
 wait_for "$J" '"SrcIpAddr":"127.0.0.10"'
 lines 127.0.0.10 non-relay | grep -q '"Reason":"client 127.0.0.10'
 ok $? "a laptop's MX lookup gets a non-relay verdict with a reason naming the client"
-q -b 127.0.0.10 company3.test MX >/dev/null; sleep 0.5
+q -b 127.0.0.10 company5.test MX >/dev/null; sleep 0.5
 [ "$(lines 127.0.0.10 non-relay | wc -l)" -eq 1 ]
 ok $? "non-relay is logged once per client and base domain per period"
 
