@@ -41,6 +41,8 @@
 static char fixdir[PATH_MAX];
 /** The name the input is parsed under: fixdir + "/fuzz.conf". */
 static char confname[PATH_MAX];
+/** /dev/null, for printing single options. */
+static FILE* devnull;
 
 /** The fixture files: name and content. */
 static const char* const fixtures[][2] = {
@@ -140,6 +142,8 @@ LLVMFuzzerInitialize(int* argc, char*** argv)
 		fclose(f);
 	}
 	snprintf(confname, sizeof(confname), "%s/fuzz.conf", fixdir);
+	if(!(devnull = fopen("/dev/null", "w")))
+		abort();
 	atexit(cleanup);
 	return 0;
 }
@@ -249,12 +253,9 @@ LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 			"read:\n%s--- second:\n%s", p1, p2);
 		abort();
 	}
-	for(i = 0; i < mxg_conf_option_count(); i++) {
-		FILE* out = fopen("/dev/null", "w");
-		CHECK(out);
-		CHECK(mxg_conf_print(cfg, out, mxg_conf_option_name(i)) == 1);
-		fclose(out);
-	}
+	for(i = 0; i < mxg_conf_option_count(); i++)
+		CHECK(mxg_conf_print(cfg, devnull, mxg_conf_option_name(i)) ==
+			1);
 	free(p1);
 	free(p2);
 	mxg_conf_free(cfg3);
