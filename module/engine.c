@@ -140,6 +140,10 @@ struct mxg_engine {
 	uint32_t mask4;
 	/** mask of client-prefix-v6, in memory byte order */
 	uint64_t mask6[2];
+	/** fleet-wide counts (fleet mode), NULL when off; set before use */
+	mxg_fleet_count_fn fleet_fn;
+	/** argument of fleet_fn (the sink) */
+	void* fleet_arg;
 	/** counters */
 	struct stat_stripe stats[STAT_STRIPES];
 };
@@ -196,6 +200,8 @@ struct feat {
 	int shape_on;
 	/** index of a denied country, or (size_t)-1 */
 	size_t deny;
+	/** the volume count is the fleet's (fleet mode) */
+	int fleet;
 };
 
 /** 64x64 -> 128 multiply, folded (wyhash's mum). */
@@ -400,6 +406,13 @@ mxg_engine_free(struct mxg_engine* e)
 	mxg_window_free(e->win);
 	mxg_names_memo_free(e->memo);
 	free(e);
+}
+
+void
+mxg_engine_set_fleet(struct mxg_engine* e, mxg_fleet_count_fn fn, void* arg)
+{
+	e->fleet_fn = fn;
+	e->fleet_arg = arg;
 }
 
 int
@@ -619,6 +632,17 @@ judge_client(struct mxg_engine* e, const struct mxg_obs* obs,
 	if(counting) {
 		vol = mxg_window_count(e->win, we, 0, now, 1);
 		fan = mxg_window_distinct(e->win, we, 0, f->b32, now);
+		if(e->fleet_fn && !f->relay && e->on[MXG_RULE_VOLUME]) {
+			uint64_t fleet = 0;
+			if(e->fleet_fn(e->fleet_arg, obs->client_family,
+				obs->client_addr,
+				cfg->rules[MXG_RULE_VOLUME].period,
+				(uint64_t)now, &fleet) && fleet > vol) {
+				vol = fleet > UINT32_MAX ? UINT32_MAX :
+					(uint32_t)fleet;
+				f->fleet = 1;
+			}
+		}
 		if(!f->relay && e->on[MXG_RULE_VOLUME] &&
 			vol > cfg->rules[MXG_RULE_VOLUME].limit &&
 			due(e, f, we, U_FIRED0, MXG_RULE_VOLUME, now)) {
@@ -715,7 +739,8 @@ reason(const struct mxg_engine* e, const struct mxg_obs* obs,
 		break;
 	case MXG_RULE_VOLUME:
 		textf(v->reason, sizeof(v->reason), "client %s made %u MX "
-			"lookups in %s", cl, c->n1, per);
+			"lookups in %s%s", cl, c->n1, per, f->fleet ?
+			" across the fleet" : "");
 		break;
 	case MXG_RULE_FANOUT:
 		textf(v->reason, sizeof(v->reason), "client %s looked up "

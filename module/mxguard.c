@@ -102,6 +102,15 @@ log_lines(const char* prefix, const char* msg)
 	}
 }
 
+/** The engine's view of the fleet-wide counts the sink thread reads back. */
+static int
+fleet_count(void* arg, int family, const uint8_t* addr, uint32_t window_s,
+	uint64_t now_s, uint64_t* count)
+{
+	return mxg_sink_fleet_count((struct mxg_sink*)arg, family, addr,
+		window_s, now_s, count);
+}
+
 /** Load config and build the parts. @return 0 with errors logged. */
 static int
 env_setup(struct mxg_env* e, const char* file)
@@ -156,6 +165,8 @@ env_setup(struct mxg_env* e, const char* file)
 		mxg_log_err("cannot start the event thread: %s", err);
 		return 0;
 	}
+	if(e->cfg->fleet)
+		mxg_engine_set_fleet(e->engine, fleet_count, e->sink);
 	return 1;
 }
 

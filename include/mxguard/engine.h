@@ -70,6 +70,21 @@ void mxg_engine_free(struct mxg_engine* e);
 void mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 	struct mxg_verdict* v);
 
+/**
+ * Fleet mode: where the engine gets a client's MX lookups summed over every
+ * resolver sharing one Redis (mxg_sink_fleet_count). Called on the query path
+ * with a table lock held, so it must be quick and must not block.
+ * @return 1 and *count when known, 0 otherwise.
+ */
+typedef int (*mxg_fleet_count_fn)(void* arg, int family, const uint8_t* addr,
+	uint32_t window_s, uint64_t now_s, uint64_t* count);
+
+/** Let the volume rule fire on the fleet-wide count: the count compared
+ * with volume-limit is the larger of this resolver's own and the fleet's.
+ * Set once after mxg_engine_new, before any observation. */
+void mxg_engine_set_fleet(struct mxg_engine* e, mxg_fleet_count_fn fn,
+	void* arg);
+
 /** Could any enabled rule refuse (after mode, per-rule action, dry-run)?
  * The glue keeps MX answers out of Unbound's cache only then. */
 int mxg_engine_can_refuse(const struct mxg_engine* e);
