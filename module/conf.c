@@ -648,6 +648,10 @@ check_redis(const char* v, char* norm, size_t nlen)
 			if(!isalnum((unsigned char)host[i]) && host[i] != '-' &&
 				host[i] != '.' && host[i] != '_')
 				return "bad character in host name";
+		/* "unix" would be printed as "unix:6379", a socket path */
+		if(strcasecmp(host, "unix") == 0)
+			return "host 'unix' is ambiguous (a socket is "
+				"unix:/path)";
 		if(colon)
 			port = colon + 1;
 	}
