@@ -193,7 +193,7 @@ start_redis() {
 	MXG_PIDS+=("$REDIS_PID")
 	local i
 	for ((i = 0; i < 100; i++)); do
-		redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && return 0
+		redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -Eq 'PONG|NOAUTH' && return 0
 		sleep 0.1
 	done
 	bail "redis-server did not start"
