@@ -23,8 +23,39 @@ rm -f tests/unit/*.trs tests/integration/*.trs
 make -j1 check >&2
 rc=$?
 
+# The same unit and integration tests again, built with ASan+UBSan, in a
+# copy of the tree (this one is configured in place). Unbound itself is not
+# instrumented, so the sanitizer runtime is preloaded into it.
+san=${MXG_SAN_BUILD:-/tmp/mxguard-sanitizers}
+san_trs=""
+if [ "${MXG_SKIP_SANITIZERS:-}" != yes ]; then
+	step "sanitizers: ASan+UBSan build in $san"
+	udir=$(sed -n 's/^UNBOUND_DIR = //p' Makefile)
+	rm -rf "$san" && mkdir -p "$san"
+	if git ls-files -z >/dev/null 2>&1; then
+		git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$san"
+	else
+		tar --exclude='*.o' --exclude='*.lo' --exclude=.libs -cf - . | tar -xf - -C "$san"
+		(cd "$san" && make distclean >/dev/null 2>&1)
+	fi
+	asan=$(gcc -print-file-name=libasan.so)
+	ubsan=$(gcc -print-file-name=libubsan.so)
+	if (cd "$san" && autoreconf -fi && ./configure --with-unbound="$udir" \
+		--enable-sanitizers && make -j"${MXG_JOBS:-$(nproc)}") >"$san/build.log" 2>&1; then
+		(cd "$san" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+			MXG_UNBOUND_PRELOAD="$asan $ubsan" \
+			make -j1 check FUZZ_TESTS= >&2)
+		san_trs=$(find "$san/tests" -name '*.trs' | sort)
+	else
+		tail -30 "$san/build.log" >&2
+		echo "sanitizer build failed" >&2
+		rc=1
+	fi
+fi
+
 pass=0; fail=0; skip=0
-for t in $(find tests -name '*.trs' | sort); do
+for t in $(find tests -name '*.trs' | sort) $san_trs; do
 	p=$(grep -c '^:test-result: PASS' "$t"); f=$(grep -Ec '^:test-result: (FAIL|ERROR|XPASS)' "$t")
 	s=$(grep -c '^:test-result: SKIP' "$t")
 	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))

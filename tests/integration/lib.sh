@@ -273,8 +273,10 @@ UBCONF
 # MXGUARD_CONF=$dir/mxguard.conf; sets UB_PID
 start_unbound() {
 	local dir=$1
-	MXGUARD_CONF="$dir/mxguard.conf" "$UNBOUND" -d -c "$dir/unbound.conf" \
-		>"$dir/unbound.out" 2>&1 &
+	# MXG_UNBOUND_PRELOAD: the sanitizer runtime, when the module is built
+	# with --enable-sanitizers (Unbound itself is not)
+	MXGUARD_CONF="$dir/mxguard.conf" LD_PRELOAD="${MXG_UNBOUND_PRELOAD:-}" \
+		"$UNBOUND" -d -c "$dir/unbound.conf" >"$dir/unbound.out" 2>&1 &
 	UB_PID=$!
 	MXG_PIDS+=("$UB_PID")
 	wait_dns 127.0.0.1 "$UB_PORT" version.bind TXT -c CH || {
