@@ -851,6 +851,7 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 		obs->qname_len);
 	f.shape_on = 0;
 	f.deny = (size_t)-1;
+	f.fleet = 0;
 	if(answer) {
 		if(e->on[MXG_RULE_STAGING_SHAPE] && obs->n_mx && obs->mx) {
 			mxg_shape_score(obs->qname, obs->qname_len, f.base_off,
