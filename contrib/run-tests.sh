@@ -45,7 +45,7 @@ if [ "${MXG_SKIP_SANITIZERS:-}" != yes ]; then
 		(cd "$san" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 			MXG_UNBOUND_PRELOAD="$asan $ubsan" \
-			make -j1 check FUZZ_TESTS= >&2)
+			make -j1 check FUZZ_TESTS= TSAN_TESTS= >&2)
 		san_trs=$(find "$san/tests" -name '*.trs' | sort)
 	else
 		tail -30 "$san/build.log" >&2
