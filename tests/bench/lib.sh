@@ -23,14 +23,17 @@ ZONE
 # mxg_conf FILE MODE [REDIS(host:port|"")] [MAX_MEMORY]: the mxguard.conf
 # of every configuration. The relay is 127.0.0.1 (dnsperf's source); other
 # 127/8 sources are non-relay clients, with volume and fanout limits raised
-# so that a steady-state client stays below them.
+# so that a steady-state client stays below them (BENCH_LIMITS=default keeps
+# the defaults: the flood, where each client makes one lookup).
 mxg_conf() {
 	local file=$1 mode=$2 redis=${3:-} mem=${4:-64m}
 	{
 	echo "mode: $mode"
 	echo "relay: 127.0.0.1"
-	echo "volume-limit: 1000000"
-	echo "fanout-limit: 1000000"
+	if [ "${BENCH_LIMITS:-raised}" = raised ]; then
+		echo "volume-limit: 1000000"
+		echo "fanout-limit: 1000000"
+	fi
 	echo "max-memory: $mem"
 	echo "log-file: $(dirname "$file")/mxguard.json"
 	[ -n "$redis" ] && echo "redis-server: $redis"
@@ -132,9 +135,9 @@ latency_pct() {
 cpu_ns() {
 	local pid=$1
 	if [ -r "/proc/$pid/schedstat" ]; then
-		cat /proc/"$pid"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d\n", s}'
+		cat /proc/"$pid"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'
 	else
-		awk -v hz="$(getconf CLK_TCK)" '{printf "%d\n", ($14 + $15) * 1e9 / hz}' \
+		awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f\n", ($14 + $15) * 1e9 / hz}' \
 			"/proc/$pid/stat"
 	fi
 }
@@ -142,7 +145,7 @@ cpu_ns() {
 # cpu_ticks PID: utime+stime of /proc/PID/stat in ns (10 ms resolution)
 cpu_ticks() {
 	awk -v hz="$(getconf CLK_TCK)" '{
-		sub(/^.*\) /, ""); printf "%d\n", ($12 + $13) * 1e9 / hz}' "/proc/$1/stat"
+		sub(/^.*\) /, ""); printf "%.0f\n", ($12 + $13) * 1e9 / hz}' "/proc/$1/stat"
 }
 
 # mem_kb PID FIELD: VmHWM, VmRSS ... in kB

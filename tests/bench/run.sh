@@ -13,7 +13,9 @@
 # 1. Instructions per answered query (the measure of the targets, BRIEF §9):
 #    unbound under valgrind --tool=cachegrind --cache-sim=no, num-threads 1,
 #    run twice per configuration and scenario (start + warm-up, and start +
-#    warm-up + Q queries), stopped with SIGTERM; (Ir2 - Ir1) / Q.
+#    warm-up + Q queries), stopped with SIGTERM; (Ir2 - Ir1) / Q. The
+#    queries come from qsend.c, one outstanding at a time, so the count is
+#    repeatable to about 0.3 % (see docs/performance.md).
 # 2. Server CPU µs per answered query under dnsperf at a fixed rate (CPU of
 #    all unbound threads from /proc/PID/task/*/schedstat, and utime+stime of
 #    /proc/PID/stat), QPS, p50/p99 latency (from dnsperf -v per-query times),
@@ -75,10 +77,10 @@ mxg_setup
 
 # ---- sizes ----
 if [ "$QUICK" = 1 ]; then
-	Q=${BENCH_Q:-20000} QMISS=${BENCH_QMISS:-1000} RATE=${BENCH_RATE:-20000}
+	Q=${BENCH_Q:-5000} QMISS=${BENCH_QMISS:-500} RATE=${BENCH_RATE:-20000}
 	SECS=${BENCH_SECS:-3} REPS=${BENCH_REPS:-1} IRREPS=1 FLOOD=${BENCH_FLOOD:-20000}
 else
-	Q=${BENCH_Q:-100000} QMISS=${BENCH_QMISS:-5000} RATE=${BENCH_RATE:-20000}
+	Q=${BENCH_Q:-30000} QMISS=${BENCH_QMISS:-3000} RATE=${BENCH_RATE:-20000}
 	SECS=${BENCH_SECS:-10} REPS=${BENCH_REPS:-3} IRREPS=2 FLOOD=${BENCH_FLOOD:-1000000}
 fi
 NAMES=50			# cached names per scenario
@@ -101,7 +103,8 @@ bench_zone "$MXG_T/root.zone" "$COMPANIES"
 start_nsd "$MXG_T/root.zone"
 start_redis
 REDIS="127.0.0.1:$REDIS_PORT"
-gcc -O2 -o "$MXG_T/flood" "$here/flood.c" || bail "cannot build flood.c"
+gcc -O2 -o "$MXG_T/floodq" "$here/flood.c" || bail "cannot build flood.c"
+gcc -O2 -o "$MXG_T/qsend" "$here/qsend.c" || bail "cannot build qsend.c"
 DATA=$MXG_T/data
 mkdir -p "$DATA"
 seq 1 $NAMES | sed 's/.*/company&.test A/' >"$DATA/a_hit"
@@ -119,8 +122,8 @@ NONRELAY=127.0.0.77
 # warm PORT: every cached name once from the relay, then the MX names once
 # from the non-relay client (its counters exist before the measured part)
 warm() {
-	perf "$1" "$DATA/warm" -n 1 -q 10 >/dev/null
-	perf "$1" "$DATA/mx_hit" -n 1 -q 10 -a $NONRELAY >/dev/null
+	"$MXG_T/qsend" 127.0.0.1 "$1" "$DATA/warm" 1 127.0.0.1 >/dev/null
+	"$MXG_T/qsend" 127.0.0.1 "$1" "$DATA/mx_hit" 1 $NONRELAY >/dev/null
 }
 
 CONFIGS=(plain log tag refuse)
@@ -152,8 +155,8 @@ ir_run() {
 	local nans=0
 	if [ "$scen" != base ]; then
 		read -r file passes src <<<"${SCEN[$scen]}"
-		read -r nans _ < <(PERF_OUT=$d/perf.out perf "$UB_PORT" "$DATA/$file" \
-			-n "$passes" -q 20 -a "$src")
+		nans=$("$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$DATA/$file" "$passes" "$src" |
+			sed -n 's/.*answered=\([0-9]*\).*/\1/p')
 	fi
 	bench_stop "$UB_PID"
 	echo "$(cg_total "$d/cg.out") $nans"
@@ -206,7 +209,7 @@ load_run() {
 	out=$d/perf.$file.out
 	c0=$(cpu_ns "$pid") t0=$(cpu_ticks "$pid")
 	read -r nans lost noerr sf refused qps avg sd < <(PERF_OUT=$out PERF_PREFIX="taskset -c ${CLIENT_CPU:-1}" \
-		perf "$port" "$DATA/$file" -a "$src" -Q "$RATE" -l "$SECS" -q 500 -v)
+		perf "$port" "$DATA/$file" -a "$src" -Q "$RATE" -l "$SECS" -q 500 -t 5 -v)
 	c1=$(cpu_ns "$pid") t1=$(cpu_ticks "$pid")
 	read -r p50 p99 < <(latency_pct "$out")
 	rm -f "$out"
@@ -319,13 +322,13 @@ declare -A FL
 for cfg in plain log refuse; do
 	d=$MXG_T/flood/$cfg
 	mkdir -p "$d"
-	bench_instance "$d" "$cfg" 1 "$REDIS" 16m
+	BENCH_LIMITS=default bench_instance "$d" "$cfg" 1 "$REDIS" 16m
 	bench_start "$d" || bail "unbound $cfg (flood) did not start"
 	warm "$UB_PORT"
 	pid=$UB_PID
 	rss0=$(mem_kb "$pid" VmRSS)
 	c0=$(cpu_ns "$pid")
-	fl=$("$MXG_T/flood" 127.0.0.1 "$UB_PORT" "$FLOOD" 200 3000 f test)
+	fl=$("$MXG_T/floodq" 127.0.0.1 "$UB_PORT" "$FLOOD" 200 3000 f test)
 	c1=$(cpu_ns "$pid")
 	hwm=$(mem_kb "$pid" VmHWM) rss=$(mem_kb "$pid" VmRSS)
 	modmem=$(ubctl "$d" stats_noreset 2>/dev/null | awk -F= '$1 == "mem.mod.dynlibmod" {print $2}')

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * tests/bench/qsend.c - queries from a file, a fixed number outstanding.
+ */
+/** \file
+ * The client of the instruction counts (tests/bench/run.sh): sends the
+ * queries of FILE ("name type" per line, types A, AAAA, MX, TXT, NS) PASSES
+ * times to a loopback server from source address SRC, with at most WINDOW
+ * outstanding. WINDOW 1 (the default) sends the next query only when the
+ * answer of the previous one is in, so the server handles every query on
+ * its own wake-up: the count per query does not depend on how many packets
+ * happened to queue up (dnsperf -q 1 paces itself to about 50 qps, and
+ * with more outstanding the count varies by a few percent).
+ * A query unanswered after TIMEOUT ms is counted lost.
+ *
+ * Usage: qsend SERVER PORT FILE PASSES [SRC [WINDOW [TIMEOUT_MS]]]
+ * Prints: sent=.. answered=.. lost=.. noerror=.. servfail=.. refused=..
+ *         nxdomain=.. seconds=..
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+struct q { uint8_t pkt[300]; size_t len; };
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+qtype(const char* t)
+{
+	if(!strcasecmp(t, "A")) return 1;
+	if(!strcasecmp(t, "NS")) return 2;
+	if(!strcasecmp(t, "MX")) return 15;
+	if(!strcasecmp(t, "TXT")) return 16;
+	if(!strcasecmp(t, "AAAA")) return 28;
+	return atoi(t);
+}
+
+/* Wire query for "name type" (id filled in at send). 0 if malformed. */
+static size_t
+build(uint8_t* p, const char* name, int type)
+{
+	size_t n = 12;
+	const char* s = name;
+	memset(p, 0, 12);
+	p[2] = 0x01;	/* RD */
+	p[5] = 1;
+	while(*s) {
+		const char* dot = strchr(s, '.');
+		size_t l = dot ? (size_t)(dot - s) : strlen(s);
+		if(l == 0 || l > 63 || n + l + 6 > 300)
+			return 0;
+		p[n++] = (uint8_t)l;
+		memcpy(p + n, s, l);
+		n += l;
+		s += l + (dot ? 1 : 0);
+	}
+	p[n++] = 0;
+	p[n++] = (uint8_t)(type >> 8); p[n++] = (uint8_t)type;
+	p[n++] = 0; p[n++] = 1;
+	return n;
+}
+
+int
+main(int argc, char** argv)
+{
+	struct sockaddr_in srv, src;
+	struct q* qs = NULL;
+	size_t nq = 0, cap = 0;
+	char line[512];
+	FILE* f;
+	unsigned long passes, total, next = 0, answered = 0, lost = 0, rc[16] = {0};
+	unsigned window = 1, timeout = 5000, outstanding = 0;
+	static uint64_t sent_at[65536];
+	uint64_t t0, tlast;
+	int fd;
+	if(argc < 5) {
+		fprintf(stderr, "usage: qsend SERVER PORT FILE PASSES [SRC [WINDOW "
+			"[TIMEOUT_MS]]]\n");
+		return 2;
+	}
+	memset(&srv, 0, sizeof(srv));
+	srv.sin_family = AF_INET;
+	srv.sin_port = htons((uint16_t)atoi(argv[2]));
+	if(inet_pton(AF_INET, argv[1], &srv.sin_addr) != 1 ||
+		(ntohl(srv.sin_addr.s_addr) >> 24) != 127) {
+		fprintf(stderr, "qsend: SERVER must be an IPv4 loopback address\n");
+		return 2;
+	}
+	passes = strtoul(argv[4], NULL, 10);
+	memset(&src, 0, sizeof(src));
+	src.sin_family = AF_INET;
+	if(inet_pton(AF_INET, argc > 5 ? argv[5] : "127.0.0.1", &src.sin_addr) != 1) {
+		fprintf(stderr, "qsend: bad SRC\n");
+		return 2;
+	}
+	if(argc > 6) window = (unsigned)strtoul(argv[6], NULL, 10);
+	if(argc > 7) timeout = (unsigned)strtoul(argv[7], NULL, 10);
+	if(window < 1 || window > 30000) {
+		fprintf(stderr, "qsend: WINDOW 1..30000\n");
+		return 2;
+	}
+	if(!(f = fopen(argv[3], "r"))) { perror(argv[3]); return 1; }
+	while(fgets(line, sizeof(line), f)) {
+		char name[300], type[16];
+		if(sscanf(line, "%299s %15s", name, type) != 2)
+			continue;
+		if(nq == cap) {
+			cap = cap ? cap * 2 : 1024;
+			qs = realloc(qs, cap * sizeof(*qs));
+			if(!qs) { perror("realloc"); return 1; }
+		}
+		qs[nq].len = build(qs[nq].pkt, name, qtype(type));
+		if(qs[nq].len)
+			nq++;
+	}
+	fclose(f);
+	if(nq == 0) { fprintf(stderr, "qsend: no queries in %s\n", argv[3]); return 1; }
+	total = nq * passes;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if(fd < 0 || bind(fd, (struct sockaddr*)&src, sizeof(src)) < 0) {
+		perror("socket/bind"); return 1;
+	}
+	t0 = tlast = now_ms();
+	while(next < total || outstanding > 0) {
+		struct pollfd pfd;
+		uint64_t t;
+		while(next < total && outstanding < window) {
+			struct q* q = &qs[next % nq];
+			uint16_t id = (uint16_t)(next & 0xffff);
+			if(sent_at[id])
+				break;
+			q->pkt[0] = id >> 8; q->pkt[1] = id & 0xff;
+			if(sendto(fd, q->pkt, q->len, 0, (struct sockaddr*)&srv,
+				sizeof(srv)) < 0) {
+				if(errno == EAGAIN || errno == ENOBUFS)
+					break;
+				perror("sendto");
+				return 1;
+			}
+			sent_at[id] = now_ms() | 1;
+			next++;
+			outstanding++;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if(poll(&pfd, 1, 20) > 0) {
+			uint8_t r[65536];
+			ssize_t k;
+			while((k = recv(fd, r, sizeof(r), MSG_DONTWAIT)) >= 12) {
+				uint16_t id = (uint16_t)(r[0] << 8 | r[1]);
+				if(!sent_at[id])
+					continue;
+				sent_at[id] = 0;
+				outstanding--;
+				answered++;
+				rc[r[3] & 15]++;
+			}
+		}
+		t = now_ms();
+		if(t - tlast >= 100) {
+			unsigned id;
+			tlast = t;
+			for(id = 0; id < 65536; id++)
+				if(sent_at[id] && t - sent_at[id] > timeout) {
+					sent_at[id] = 0;
+					outstanding--;
+					lost++;
+				}
+		}
+	}
+	printf("sent=%lu answered=%lu lost=%lu noerror=%lu servfail=%lu "
+		"refused=%lu nxdomain=%lu seconds=%.1f\n", next, answered, lost,
+		rc[0], rc[2], rc[5], rc[3], (double)(now_ms() - t0) / 1000.0);
+	free(qs);
+	close(fd);
+	return 0;
+}
