@@ -20,6 +20,21 @@ mx.flood.test.	IN A 192.0.2.25
 ZONE
 }
 
+# bench_nsd ZONE: lib.sh start_nsd, restarted without response rate limiting
+# (NSD's default rrl-ratelimit of 200 qps per source /24 would truncate and
+# drop the misses of a flood: every upstream query comes from 127.0.0.1)
+bench_nsd() {
+	start_nsd "$1"
+	stop_pid "$NSD_PID"
+	sed -i 's/^server:$/server:\n\trrl-ratelimit: 0\n\trrl-whitelist-ratelimit: 0/' \
+		"$MXG_T/nsd/nsd.conf"
+	"$(command -v nsd || echo /usr/sbin/nsd)" -d -c "$MXG_T/nsd/nsd.conf" \
+		>"$MXG_T/nsd/nsd.out" 2>&1 &
+	NSD_PID=$!
+	MXG_PIDS+=("$NSD_PID")
+	wait_dns "$NSD_ADDR" "$NSD_PORT" "." SOA || bail "nsd did not restart"
+}
+
 # mxg_conf FILE MODE [REDIS(host:port|"")] [MAX_MEMORY]: the mxguard.conf
 # of every configuration. The relay is 127.0.0.1 (dnsperf's source); other
 # 127/8 sources are non-relay clients, with volume and fanout limits raised

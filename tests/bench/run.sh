@@ -80,8 +80,8 @@ if [ "$QUICK" = 1 ]; then
 	Q=${BENCH_Q:-5000} QMISS=${BENCH_QMISS:-500} RATE=${BENCH_RATE:-20000}
 	SECS=${BENCH_SECS:-3} REPS=${BENCH_REPS:-1} IRREPS=1 FLOOD=${BENCH_FLOOD:-20000}
 else
-	Q=${BENCH_Q:-30000} QMISS=${BENCH_QMISS:-3000} RATE=${BENCH_RATE:-20000}
-	SECS=${BENCH_SECS:-10} REPS=${BENCH_REPS:-3} IRREPS=2 FLOOD=${BENCH_FLOOD:-1000000}
+	Q=${BENCH_Q:-100000} QMISS=${BENCH_QMISS:-3000} RATE=${BENCH_RATE:-20000}
+	SECS=${BENCH_SECS:-10} REPS=${BENCH_REPS:-3} IRREPS=1 FLOOD=${BENCH_FLOOD:-1000000}
 fi
 NAMES=50			# cached names per scenario
 COMPANIES=$((1000 + QMISS))	# misses use company1001..
@@ -100,7 +100,7 @@ T0=$(date +%s)
 
 # ---- servers and data ----
 bench_zone "$MXG_T/root.zone" "$COMPANIES"
-start_nsd "$MXG_T/root.zone"
+bench_nsd "$MXG_T/root.zone"
 start_redis
 REDIS="127.0.0.1:$REDIS_PORT"
 gcc -O2 -o "$MXG_T/floodq" "$here/flood.c" || bail "cannot build flood.c"
@@ -139,14 +139,14 @@ declare -A SCEN=(
 	[mix]="mix $((Q / 1000)) 127.0.0.1"
 )
 SCENS=(a_hit mx_hit_relay mx_hit_nonrelay mx_miss mix)
-IRCONFIGS=(plain log tag refuse log-noredis)
+IRCONFIGS=(plain log tag refuse log+redis)
 
 # ir_run CONFIG SCENARIO|base REP: one cachegrind run; prints "Ir completed"
 ir_run() {
 	local cfg=$1 scen=$2 rep=$3 d mode redis=$REDIS file passes src
 	d=$MXG_T/ir/$cfg.$scen.$rep
-	mode=${cfg%-noredis}
-	[ "$cfg" = log-noredis ] && redis=""
+	mode=${cfg%+redis}
+	[ "$cfg" = "$mode" ] && redis=""	# Redis only for log+redis
 	mkdir -p "$d"
 	bench_instance "$d" "$mode" 1 "$redis"
 	bench_start "$d" valgrind --tool=cachegrind --cache-sim=no \
@@ -366,7 +366,8 @@ echo
 echo "## Instructions per answered query (cachegrind, 1 thread)"
 echo
 echo "Q = $Q cached queries ($NAMES names), $QMISS misses; mean of $IRREPS run(s);"
-echo "ratio to plain Unbound of the same run. Redis up except log-noredis."
+echo "ratio to plain Unbound of the same run. No Redis (the query path) except"
+echo "log+redis (the whole process: the Redis thread formats every event)."
 echo
 printf '| scenario | plain |'; for c in "${IRCONFIGS[@]:1}"; do printf ' %s | ratio |' "$c"; done; echo
 printf '|---|---:|'; for c in "${IRCONFIGS[@]:1}"; do printf -- '---:|---:|'; done; echo
