@@ -247,6 +247,7 @@ $hints
 	prefetch: no
 	ede: yes
 	val-log-level: 0
+	extended-statistics: yes
 	local-zone: "test." nodefault
 UBCONF
 	if [ "$withmod" = yes ]; then
