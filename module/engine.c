@@ -854,10 +854,19 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 	f.fleet = 0;
 	if(answer) {
 		if(e->on[MXG_RULE_STAGING_SHAPE] && obs->n_mx && obs->mx) {
-			mxg_shape_score(obs->qname, obs->qname_len, f.base_off,
-				obs->mx, obs->n_mx, &f.shape);
-			f.shape_on = 1;
-			v->shape_score = f.shape.score;
+			/* most answers have no label long enough to be
+			 * encoded: then the bound is the exact score and
+			 * below the limit, and the full scan is skipped */
+			unsigned bound = mxg_shape_bound(obs->mx, obs->n_mx);
+			if(bound >= e->cfg->rules[MXG_RULE_STAGING_SHAPE].limit) {
+				mxg_shape_score(obs->qname, obs->qname_len,
+					f.base_off, obs->mx, obs->n_mx,
+					&f.shape);
+				f.shape_on = 1;
+				v->shape_score = f.shape.score;
+			} else {
+				v->shape_score = bound;
+			}
 		}
 		f.deny = deny_country(e, obs);
 	}

@@ -153,6 +153,30 @@ rnd(double x)
 }
 
 unsigned
+mxg_shape_bound(const struct mxg_mx_rr* rr, size_t n)
+{
+	size_t i, pos;
+	for(i = 0; rr && i < n; i++) {
+		const uint8_t* x = rr[i].exchange;
+		size_t xl = rr[i].exchange_len;
+		if(!x)
+			return 100;
+		for(pos = 0; pos < xl; pos += 1 + x[pos]) {
+			if(x[pos] == 0)
+				break;
+			if(x[pos] >= ENC_HALF)
+				return 100;	/* a label may be encoded */
+		}
+		if(pos >= xl)
+			return 100;	/* malformed: let the full scan judge */
+	}
+	/* nothing can be encoded: f = 0, only the count points remain */
+	if(!rr || n < 5)
+		return 0;
+	return n >= 20 ? 25 : (n >= 10 ? 15 : 5);
+}
+
+unsigned
 mxg_shape_score(const uint8_t* qname, size_t qname_len, size_t base_off,
 	const struct mxg_mx_rr* rr, size_t n, struct mxg_shape* detail)
 {

@@ -119,4 +119,14 @@ unsigned mxg_shape_score(const uint8_t* qname, size_t qname_len,
 size_t mxg_shape_explain(const struct mxg_shape* d, const uint8_t* qname,
 	size_t qname_len, char* buf, size_t buflen);
 
+/**
+ * A cheap upper bound of mxg_shape_score() for the same records: a few
+ * instructions per label. When no exchange has a label of 20 characters or
+ * more, nothing can count as encoded and the bound is the count points
+ * alone (at most 25); otherwise it is 100. The engine skips the full score
+ * when the bound is below the rule's limit, as it is for almost every
+ * honest answer.
+ */
+unsigned mxg_shape_bound(const struct mxg_mx_rr* rr, size_t n);
+
 #endif /* MXGUARD_SHAPE_H */

@@ -473,6 +473,44 @@ test_robust(void)
 	is_int(d.pref_step, 10, "step 10");
 }
 
+/** The cheap bound: exact for honest answers, never below the score. */
+static void
+test_bound(void)
+{
+	unsigned i, s, b, below = 0, n;
+	char nm[64];
+	start("google.com");
+	add(1, "aspmx.l.google.com");
+	add(5, "alt1.aspmx.l.google.com");
+	is_int(mxg_shape_bound(A.rr, A.n), 0, "bound of 2 honest MX is 0");
+	start("bigmail.example");
+	for(i = 1; i <= 10; i++) {
+		snprintf(nm, sizeof(nm), "mx%u.bigmail.example", i);
+		add((uint16_t)(i * 10), nm);
+	}
+	is_int(mxg_shape_bound(A.rr, A.n), score(NULL),
+		"bound of 10 honest MX equals the score (count points)");
+	staged("1.evil.example", 10, 1, 32, HEX, "evil.example", 10);
+	ok(mxg_shape_bound(A.rr, A.n) == 100, "a 32-char hex label: bound 100");
+	staged("1.evil.example", 4, 1, 20, B32, "evil.example", 10);
+	ok(mxg_shape_bound(A.rr, A.n) == 100, "a 20-char label: bound 100");
+	staged("1.evil.example", 30, 2, 19, HEX, "evil.example", 10);
+	is_int(mxg_shape_bound(A.rr, A.n), 25,
+		"30 MX with 19-char labels: bound is the count points, 25");
+	is_int(score(NULL), 25, "and so is the full score");
+	for(n = 0; n < 300; n++) {
+		staged("1.evil.example", 1 + rnd32() % 40, 1 + rnd32() % 4,
+			1 + rnd32() % 40, (n & 1) ? HEX : B32, "evil.example",
+			10);
+		s = score(NULL);
+		b = mxg_shape_bound(A.rr, A.n);
+		if(b < s)
+			below++;
+	}
+	is_int(below, 0, "over 300 random answers the bound is never below "
+		"the score");
+}
+
 int
 main(void)
 {
@@ -480,5 +518,6 @@ main(void)
 	test_staging();
 	test_classifier();
 	test_robust();
+	test_bound();
 	return done_testing();
 }
