@@ -188,5 +188,6 @@ box() {
 	echo "unbound: $("$UNBOUND" -V 2>/dev/null | awk '/^Version/ {print $2; exit}') ($UNBOUND)"
 	echo "dnsperf: $(dnsperf -h 2>&1 | awk '/^Version/ {print $2}')"
 	echo "valgrind: $(valgrind --version 2>/dev/null)"
-	echo "mxguard: $(git -C "$MXG_SRCDIR" describe --always --dirty 2>/dev/null || echo '?')"
+	echo "mxguard: $(git -C "$MXG_SRCDIR" describe --always --dirty 2>/dev/null || echo '?'), module $MXG_MODULE"
+	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the box skews the µs and latency figures, not the Ir counts)"
 }

@@ -360,6 +360,7 @@ echo "# mxguard benchmark $(basename "$RES")"
 echo
 echo '```'
 cat "$RES/box.txt"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "run time: $(( (T1 - T0) / 60 )) min $(( (T1 - T0) % 60 )) s$([ "$QUICK" = 1 ] && echo ' (--quick)')"
 echo '```'
 echo
