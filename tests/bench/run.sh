@@ -35,6 +35,7 @@
 # Environment: MXG_BUILDDIR (an existing mxguard build; default: build in
 # the source tree with contrib/build.sh), UNBOUND_DIR (the Unbound tree,
 # default: the one contrib/build.sh prints), MXG_SRCDIR (the source tree).
+# BENCH_SECTIONS: which parts to run (default "ir load redis flood").
 # Knobs: BENCH_Q (cached queries per Ir run), BENCH_QMISS, BENCH_RATE (qps),
 # BENCH_SECS (seconds per load run), BENCH_REPS, BENCH_FLOOD (flood size).
 set -uo pipefail
@@ -122,8 +123,8 @@ NONRELAY=127.0.0.77
 # warm PORT: every cached name once from the relay, then the MX names once
 # from the non-relay client (its counters exist before the measured part)
 warm() {
-	"$MXG_T/qsend" 127.0.0.1 "$1" "$DATA/warm" 1 127.0.0.1 >/dev/null
-	"$MXG_T/qsend" 127.0.0.1 "$1" "$DATA/mx_hit" 1 $NONRELAY >/dev/null
+	QSEND_IDLE=${2:-} "$MXG_T/qsend" 127.0.0.1 "$1" "$DATA/warm" 1 127.0.0.1 >/dev/null
+	QSEND_IDLE=${2:-} "$MXG_T/qsend" 127.0.0.1 "$1" "$DATA/mx_hit" 1 $NONRELAY >/dev/null
 }
 
 CONFIGS=(plain log tag refuse)
@@ -151,11 +152,12 @@ ir_run() {
 	bench_instance "$d" "$mode" 1 "$redis"
 	bench_start "$d" valgrind --tool=cachegrind --cache-sim=no \
 		--cachegrind-out-file="$d/cg.out" || { echo "0 0"; return 1; }
-	warm "$UB_PORT"
+	warm "$UB_PORT" "/proc/$UB_PID/task/$UB_PID/wchan"
 	local nans=0
 	if [ "$scen" != base ]; then
 		read -r file passes src <<<"${SCEN[$scen]}"
-		nans=$("$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$DATA/$file" "$passes" "$src" |
+		nans=$(QSEND_IDLE=/proc/$UB_PID/task/$UB_PID/wchan \
+			"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$DATA/$file" "$passes" "$src" |
 			sed -n 's/.*answered=\([0-9]*\).*/\1/p')
 	fi
 	bench_stop "$UB_PID"
@@ -167,6 +169,9 @@ ir_run() {
 	[ -n "${MXG_KEEP:-}" ] || rm -f "$d/cg.out"
 }
 
+SECTIONS=" ${BENCH_SECTIONS:-ir load redis flood} "
+has() { [[ "$SECTIONS" == *" $1 "* ]]; }
+has ir || IRCONFIGS=()
 say "1. Ir per query: Q=$Q cached, $QMISS misses, configs ${IRCONFIGS[*]}"
 for ((rep = 1; rep <= IRREPS; rep++)); do
 	for cfg in "${IRCONFIGS[@]}"; do
@@ -253,6 +258,7 @@ stop_load_set() {
 	local cfg
 	for cfg in "${CONFIGS[@]}"; do bench_stop "$(cat "$MXG_T/load$1/$cfg/pid")"; done
 }
+if has load; then
 say "2. load: $RATE qps for $SECS s, $REPS reps interleaved, 1 thread on cpu 0, dnsperf on cpu 1"
 start_load_set 1 0
 for ((rep = 1; rep <= REPS; rep++)); do
@@ -286,7 +292,9 @@ for key in t1.mx_hit t1.mix t1.a_hit t2.mx_hit; do
 	done
 done
 
+fi
 # ---- 3. Redis up, stopped, down ----
+if has redis; then
 say "3. Redis up / SIGSTOPped / down, log mode, MX cache hits from the relay"
 RD=$MXG_T/redis-states
 mkdir -p "$RD/up" "$RD/down"
@@ -316,7 +324,9 @@ for st in up stopped down; do
 	tsv redis mx_hit "log-redis-$st" servfail "$(sumf "$k" 8)" ""
 done
 
+fi
 # ---- 4. flood: distinct clients and names against max-memory ----
+if has flood; then
 say "4. flood: $FLOOD distinct clients x distinct MX names, max-memory 16m"
 declare -A FL
 for cfg in plain log refuse; do
@@ -353,6 +363,7 @@ for cfg in plain log refuse; do
 	tsv flood distinct "$cfg" alive "$alive" ""
 done
 
+fi
 # ---- the report ----
 T1=$(date +%s)
 {
@@ -364,6 +375,7 @@ echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "run time: $(( (T1 - T0) / 60 )) min $(( (T1 - T0) % 60 )) s$([ "$QUICK" = 1 ] && echo ' (--quick)')"
 echo '```'
 echo
+if has ir; then
 echo "## Instructions per answered query (cachegrind, 1 thread)"
 echo
 echo "Q = $Q cached queries ($NAMES names), $QMISS misses; mean of $IRREPS run(s);"
@@ -380,6 +392,8 @@ for scen in "${SCENS[@]}"; do
 	echo
 done
 echo
+fi
+if has load; then
 echo "## Server CPU per answered query under load (1 thread, cpu 0; dnsperf on cpu 1)"
 echo
 echo "$RATE qps for $SECS s per run, $REPS interleaved repetitions (min-max);"
@@ -394,6 +408,8 @@ for key in t1.mx_hit t1.mix t1.a_hit t2.mx_hit; do
 	done
 done
 echo
+fi
+if has redis; then
 echo "## Redis up, SIGSTOPped, down (log mode, MX cache hits from the relay)"
 echo
 echo "| Redis | µs/query | QPS | p50 ms | p99 ms | lost | SERVFAIL |"
@@ -403,6 +419,8 @@ for st in up stopped down; do
 	echo "| $st | $(minmax "$k" 1) | $(minmax "$k" 3) | $(minmax "$k" 4) | $(minmax "$k" 5) | $(sumf "$k" 7) | $(sumf "$k" 8) |"
 done
 echo
+fi
+if has flood; then
 echo "## Flood: $FLOOD distinct clients asking $FLOOD distinct MX names, max-memory 16m"
 echo
 echo "| config | RSS before kB | peak RSS (VmHWM) kB | ratio | module mem (stats) | answered | lost | SERVFAIL | QPS | µs/query | alive |"
@@ -411,6 +429,7 @@ for cfg in plain log refuse; do
 	read -r rss0 hwm rss modmem msgmem ans lost sf qps us alive <<<"${FL[$cfg]}"
 	echo "| $cfg | $rss0 | $hwm | $(ratio "$hwm" "$(echo "${FL[plain]}" | awk '{print $2}')")× | $(awk -v m="$modmem" 'BEGIN {printf "%.1f MiB", m / 1048576}') | $ans | $lost | $sf | $qps | $us | $([ "$alive" = 1 ] && echo yes || echo NO) |"
 done
+fi
 } >"$MD"
 cat "$MD"
 say "done in $(( (T1 - T0) / 60 )) min: $MD and $TSV"

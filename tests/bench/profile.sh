@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# tests/bench/profile.sh - where mxguard's instructions go, per query.
+#
+#   MXG_BUILDDIR=... UNBOUND_DIR=... bash tests/bench/profile.sh [MODE...]
+#
+# For each MODE (default: log refuse) runs Unbound + mxguard (one thread, no
+# Redis) under valgrind --tool=callgrind, warms the cache, then sends N MX
+# cache hits (50 names, from the relay 127.0.0.1) and N A cache hits with
+# tests/bench/qsend.c, stops Unbound with SIGTERM and prints the inclusive
+# instruction count per query of Unbound's cache-hit callback chain, of
+# operate() and of the module's main functions. The callgrind files stay
+# in tests/bench/results/profile-DATE/ for callgrind_annotate.
+# N: PROFILE_N (default 20000).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+MXG_SRCDIR=${MXG_SRCDIR:-$(cd "$here/../.." && pwd)}
+export MXG_SRCDIR
+: "${MXG_BUILDDIR:?set MXG_BUILDDIR to an mxguard build}"
+: "${UNBOUND_DIR:?set UNBOUND_DIR to the Unbound tree}"
+N=${PROFILE_N:-20000}
+modes=("$@")
+[ ${#modes[@]} -gt 0 ] || modes=(log refuse)
+. "$here/lib.sh"
+mxg_setup
+OUT=$here/results
+mkdir -p "$OUT"
+[ -f "$OUT/.gitignore" ] || echo '*' >"$OUT/.gitignore"
+OUT=$OUT/profile-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$OUT"
+bench_zone "$MXG_T/root.zone" 200
+bench_nsd "$MXG_T/root.zone"
+gcc -O2 -o "$MXG_T/qsend" "$here/qsend.c" || bail "cannot build qsend.c"
+seq 1 50 | sed 's/.*/company&.test MX/' >"$MXG_T/mx"
+seq 1 50 | sed 's/.*/company&.test A/' >"$MXG_T/a"
+cat "$MXG_T/a" "$MXG_T/mx" >"$MXG_T/warm"
+for mode in "${modes[@]}"; do
+	d=$MXG_T/$mode
+	mkdir -p "$d"
+	bench_instance "$d" "$mode" 1 ""
+	bench_start "$d" valgrind --tool=callgrind \
+		--callgrind-out-file="$OUT/callgrind.$mode.out" || bail "unbound did not start"
+	"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$MXG_T/warm" 1 >/dev/null
+	"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$MXG_T/mx" $((N / 50)) >/dev/null
+	"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$MXG_T/a" $((N / 50)) >/dev/null
+	bench_stop "$UB_PID"
+	echo "== $mode: inclusive Ir per query ($N MX cache hits + $N A cache hits)"
+	callgrind_annotate --inclusive=yes "$OUT/callgrind.$mode.out" 2>/dev/null |
+		awk -v n="$N" '
+		/^ *[0-9,]+ \( *[0-9.]+%\)  [\/?.]/ && (/\/module\/[a-z]+\.c:/ || /inplace_cb_reply_cache_call|dynlib_inplace_cb_reply_generic|mesh_new_client|worker_handle_request/) && !/=>/ {
+			c = $1; gsub(",", "", c)
+			fn = $0; sub(/^.*:/, "", fn); sub(/ \[.*$/, "", fn)
+			if (seen[fn]++) next
+			printf "%9.0f  %s\n", c / n, fn
+		}' | sort -k1,1nr | head -30
+done
+echo "callgrind files: $OUT"
