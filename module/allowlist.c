@@ -475,3 +475,17 @@ mxg_allowlist_mem(const struct mxg_allowlist* al)
 			m += (2 * sizeof(uint64_t)) << al->v6[i].lg;
 	return m;
 }
+
+int
+mxg_allowlist_match_text(const struct mxg_allowlist* al, const char* addr)
+{
+	uint8_t b[16];
+	if(strchr(addr, ':')) {
+		if(inet_pton(AF_INET6, addr, b) != 1)
+			return -1;
+		return mxg_allowlist_match(al, AF_INET6, b);
+	}
+	if(inet_pton(AF_INET, addr, b) != 1)
+		return -1;
+	return mxg_allowlist_match(al, AF_INET, b);
+}

@@ -37,6 +37,11 @@ int mxg_allowlist_match(const struct mxg_allowlist* al, int family,
 int mxg_allowlist_match_sa(const struct mxg_allowlist* al,
 	const struct sockaddr* sa);
 
+/** As mxg_allowlist_match, for an address written as text ("10.1.2.3",
+ * "2001:db8::1"). @return 1 match, 0 no match, -1 if it does not parse. */
+int mxg_allowlist_match_text(const struct mxg_allowlist* al,
+	const char* addr);
+
 /** Number of distinct netblocks stored (a duplicate counts once). */
 size_t mxg_allowlist_count(const struct mxg_allowlist* al);
 

@@ -21,15 +21,7 @@
 static int
 m(const struct mxg_allowlist* al, const char* a)
 {
-	uint8_t b[16];
-	if(strchr(a, ':')) {
-		if(inet_pton(AF_INET6, a, b) != 1)
-			return -1;
-		return mxg_allowlist_match(al, AF_INET6, b);
-	}
-	if(inet_pton(AF_INET, a, b) != 1)
-		return -1;
-	return mxg_allowlist_match(al, AF_INET, b);
+	return mxg_allowlist_match_text(al, a);
 }
 
 /** Add a netblock, expecting success. */
