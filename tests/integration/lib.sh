@@ -50,6 +50,7 @@ mxg_setup() {
 
 mxg_teardown() {
 	local i pid
+	set +e	# a caller's errexit must not stop the cleanup half way
 	for ((i = ${#MXG_PIDS[@]} - 1; i >= 0; i--)); do
 		pid=${MXG_PIDS[$i]}
 		kill -TERM "$pid" 2>/dev/null && wait_gone "$pid" 10
@@ -76,9 +77,10 @@ wait_gone() {
 # stop_pid PID: stop one server we started, by its PID
 stop_pid() {
 	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null
-	wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	kill -CONT "$pid" 2>/dev/null || true
+	kill -TERM "$pid" 2>/dev/null || true
+	wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 	for i in "${!MXG_PIDS[@]}"; do
 		[ "${MXG_PIDS[$i]}" = "$pid" ] && unset 'MXG_PIDS[i]'
 	done
