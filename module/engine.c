@@ -629,9 +629,13 @@ judge_client(struct mxg_engine* e, const struct mxg_obs* obs,
 	struct cand c;
 	uint32_t vol, fan;
 	time_t now = obs->now;
-	if(counting) {
-		vol = mxg_window_count(e->win, we, 0, now, 1);
-		fan = mxg_window_distinct(e->win, we, 0, f->b32, now);
+	if(counting && !f->relay) {
+		/* volume and fanout do not apply to relays: their lookups are
+		 * not counted here (Redis still counts them) */
+		vol = e->on[MXG_RULE_VOLUME] ?
+			mxg_window_count(e->win, we, 0, now, 1) : 0;
+		fan = e->on[MXG_RULE_FANOUT] ?
+			mxg_window_distinct(e->win, we, 0, f->b32, now) : 0;
 		if(e->fleet_fn && !f->relay && e->on[MXG_RULE_VOLUME]) {
 			uint64_t fleet = 0;
 			if(e->fleet_fn(e->fleet_arg, obs->client_family,

@@ -78,7 +78,7 @@ static void
 view_answer(struct mxg_env* env, const struct reply_info* rep,
 	struct mxg_obs* obs, struct answer_view* av)
 {
-	size_t i, j;
+	size_t i, j, amax;
 	obs->mx = av->mx;
 	obs->addrs = av->addrs;
 	obs->n_mx = obs->n_addrs = 0;
@@ -107,8 +107,11 @@ view_answer(struct mxg_env* env, const struct reply_info* rep,
 			obs->n_mx++;
 		}
 	}
-	for(i = rep->an_numrrsets + rep->ns_numrrsets; i < rep->rrset_count;
-		i++) {
+	/* the event carries MXG_EVENT_MAX_ADDR addresses for the reports;
+	 * more are read only when the country rule needs them inline */
+	amax = env->geo_inline ? MXG_OBS_MAX_ADDR : MXG_EVENT_MAX_ADDR;
+	for(i = rep->an_numrrsets + rep->ns_numrrsets; i < rep->rrset_count &&
+		obs->n_addrs < amax; i++) {
 		struct ub_packed_rrset_key* k = rep->rrsets[i];
 		struct packed_rrset_data* d;
 		uint16_t t = ntohs(k->rk.type);
@@ -117,8 +120,7 @@ view_answer(struct mxg_env* env, const struct reply_info* rep,
 		if(alen == 0)
 			continue;
 		d = (struct packed_rrset_data*)k->entry.data;
-		for(j = 0; j < d->count && obs->n_addrs < MXG_OBS_MAX_ADDR;
-			j++) {
+		for(j = 0; j < d->count && obs->n_addrs < amax; j++) {
 			struct mxg_addr_rr* a = &av->addrs[obs->n_addrs];
 			if(d->rr_len[j] != 2 + alen)
 				continue;
@@ -306,6 +308,20 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 		qstate->no_cache_store = 1;
 	__atomic_add_fetch(&env->n_lookups, 1, __ATOMIC_RELAXED);
 
+	if(env->cache && (rep = mxg_anscache_lookup(env->cache,
+		&qstate->qinfo, qstate->query_flags & MXG_BIT_CD,
+		*qstate->env->now, qstate->region)) != NULL) {
+		/* answered from the private cache: one observation counts
+		 * the lookup and judges the answer, as for a cache hit */
+		struct dns_msg* m = make_msg(qstate, rep);
+		if(m) {
+			qstate->return_msg = m;
+			qstate->return_rcode = LDNS_RCODE_NOERROR;
+			mq->from_cache = 1;
+			mxg_hooks_answer(env, qstate, id);
+			return;
+		}
+	}
 	memset(&obs, 0, sizeof(obs));
 	obs.stage = MXG_OBS_QUERY;
 	obs.now = *qstate->env->now;
@@ -330,19 +346,6 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 		qstate->ext_state[id] = module_finished;
 		return;
 	}
-	if(env->cache && (rep = mxg_anscache_lookup(env->cache,
-		&qstate->qinfo, qstate->query_flags & MXG_BIT_CD,
-		*qstate->env->now, qstate->region)) != NULL) {
-		struct dns_msg* m = make_msg(qstate, rep);
-		if(!m)
-			return;
-		qstate->return_msg = m;
-		qstate->return_rcode = LDNS_RCODE_NOERROR;
-		mq->from_cache = 1;
-		/* judge the cached answer as if it had just come back */
-		mxg_hooks_answer(env, qstate, id);
-		return;
-	}
 }
 
 void
@@ -362,7 +365,7 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 	if(!av)
 		return;
 	memset(&obs, 0, sizeof(obs));
-	obs.stage = MXG_OBS_ANSWER;
+	obs.stage = mq->from_cache ? MXG_OBS_CACHED : MXG_OBS_ANSWER;
 	obs.now = *qstate->env->now;
 	obs.client_family = mq->client_family;
 	memcpy(obs.client_addr, mq->client_addr, 16);
@@ -377,7 +380,10 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 		addr_from_sa(&qstate->reply_origin->addr,
 			&obs.upstream_family, obs.upstream_addr);
 	mxg_engine_observe(env->engine, &obs, &v);
-	merge(&mq->qv, &v);
+	if(mq->from_cache)
+		mq->qv = v;	/* the only observation of this lookup */
+	else
+		merge(&mq->qv, &v);
 	rcode = qstate->return_rcode ? qstate->return_rcode : obs.rcode;
 
 	/* keep the answer for the next client before acting on this one */
@@ -401,28 +407,25 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 	emit(env, &obs, &mq->qv, rcode, flags, qstate_ms(qstate));
 }
 
-int
-mxg_hooks_cache_hit(struct query_info* qinfo, struct module_qstate* qstate,
-	struct reply_info* rep, int rcode, struct edns_data* edns,
+/** An MX cache hit: count, judge, tag. Out of line, so that the other
+ * cache hits do not pay for its stack frame. */
+static __attribute__((noinline)) void
+cache_hit_mx(struct query_info* qinfo, struct reply_info* rep, int rcode,
 	struct edns_option** opt_list_out, struct comm_reply* repinfo,
-	struct regional* region, struct timeval* start_time, int id,
-	void* cb_arg)
+	struct regional* region, struct timeval* start_time,
+	struct mxg_env* env)
 {
-	struct mxg_env* env = (struct mxg_env*)cb_arg;
 	struct mxg_obs obs;
 	struct answer_view av;
 	struct mxg_verdict v;
 	uint64_t now_ms;
-	/* the one check every cached answer pays */
-	if(!qinfo || qinfo->qtype != LDNS_RR_TYPE_MX)
-		return 1;
 	if(!env || env->passthrough || !repinfo ||
 		qinfo->qclass != LDNS_RR_CLASS_IN)
-		return 1;
+		return;
 	memset(&obs, 0, sizeof(obs));
 	if(!addr_from_sa(&repinfo->client_addr, &obs.client_family,
 		obs.client_addr))
-		return 1;
+		return;
 	__atomic_add_fetch(&env->n_lookups, 1, __ATOMIC_RELAXED);
 	if(start_time && start_time->tv_sec) {
 		obs.now = start_time->tv_sec;
@@ -449,5 +452,18 @@ mxg_hooks_cache_hit(struct query_info* qinfo, struct module_qstate* qstate,
 		__atomic_add_fetch(&env->n_tagged, 1, __ATOMIC_RELAXED);
 	}
 	emit(env, &obs, &v, obs.rcode, MXG_EV_CACHED, now_ms);
+}
+
+int
+mxg_hooks_cache_hit(struct query_info* qinfo, struct module_qstate* qstate,
+	struct reply_info* rep, int rcode, struct edns_data* edns,
+	struct edns_option** opt_list_out, struct comm_reply* repinfo,
+	struct regional* region, struct timeval* start_time, int id,
+	void* cb_arg)
+{
+	/* the one check every cached answer pays */
+	if(qinfo && qinfo->qtype == LDNS_RR_TYPE_MX)
+		cache_hit_mx(qinfo, rep, rcode, opt_list_out, repinfo, region,
+			start_time, (struct mxg_env*)cb_arg);
 	return 1;
 }
