@@ -58,6 +58,9 @@ struct mxg_env {
 	int enforce;
 	/** the country rule needs GeoIP on the query path */
 	int geo_inline;
+	/** Redis is configured: every lookup becomes an event (counters);
+	 * without it only the lookups that are logged do */
+	int redis;
 	/** MX lookups observed (atomic) */
 	uint64_t n_lookups;
 	/** lookups refused (atomic) */

@@ -170,6 +170,12 @@ emit(struct mxg_env* env, const struct mxg_obs* obs,
 {
 	struct mxg_event ev;
 	size_t i;
+	int logit = (v->action != MXG_ACT_PASS || env->cfg->log_lookups) &&
+		mxg_ratelimit_allow(&env->logrl, now_ms);
+	/* without Redis, an event nobody logs has no consumer: do not build
+	 * it, queue it or wake the thread for it */
+	if(!logit && !env->redis && verbosity < VERB_QUERY)
+		return;
 	ev.time_ms = now_ms;
 	ev.client_family = (uint8_t)obs->client_family;
 	memcpy(ev.client_addr, obs->client_addr, 16);
@@ -196,15 +202,15 @@ emit(struct mxg_env* env, const struct mxg_obs* obs,
 		flags |= MXG_EV_TCP;
 	if(v->would_refuse)
 		flags |= MXG_EV_WOULD_REFUSE;
-	if((v->action != MXG_ACT_PASS || env->cfg->log_lookups) &&
-		mxg_ratelimit_allow(&env->logrl, now_ms))
+	if(logit)
 		flags |= MXG_EV_LOG;
 	ev.flags = (uint8_t)flags;
 	if(verbosity >= VERB_QUERY)
 		log_lookup(&ev);
 	memcpy(ev.reason, v->reason, sizeof(ev.reason));
 	ev.reason[sizeof(ev.reason) - 1] = 0;
-	mxg_sink_push(env->sink, &ev);
+	if(logit || env->redis)
+		mxg_sink_push(env->sink, &ev);
 }
 
 /** Text for the EDE option of a verdict. */
