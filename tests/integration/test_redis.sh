@@ -126,6 +126,27 @@ done
 [ "${d:-0}" -gt 0 ] || [ "${e:-0}" -gt 0 ]
 ok $? "the heartbeat counts what was lost (unsent ${d:-0}, errors ${e:-0})"
 
+# Redis slow (DEBUG SLEEP) and out of memory (tiny maxmemory): still answering
+rcli DEBUG SLEEP 3 >/dev/null &
+slept=$!
+sleep 0.2
+n=$(answered 127.0.0.11 40 "$MXG_T/c40")
+[ "$n" -eq 40 ]
+ok $? "Redis busy in DEBUG SLEEP 3: all 40 MX queries answered within 1 s ($n)"
+wait "$slept"
+rcli CONFIG SET maxmemory 1 >/dev/null; rcli CONFIG SET maxmemory-policy noeviction >/dev/null
+e0=$(rcli HGET 't:{inst:res-a}' errors)
+n=$(answered 127.0.0.12 40 "$MXG_T/c40")
+[ "$n" -eq 40 ]
+ok $? "Redis out of memory (maxmemory 1, OOM errors): all 40 answered ($n)"
+sleep 1.5
+rcli CONFIG SET maxmemory 0 >/dev/null
+for ((i = 0; i < 80; i++)); do
+	e1=$(rcli HGET 't:{inst:res-a}' errors); [ "${e1:-0}" -gt "${e0:-0}" ] && break; sleep 0.1
+done
+[ "${e1:-0}" -gt "${e0:-0}" ]
+ok $? "the OOM errors are counted in the heartbeat (${e0:-0} -> ${e1:-0})"
+
 # a second resolver on the same Redis: totals add up
 B=$MXG_T/b
 resolver "$B" res-b
@@ -189,8 +210,15 @@ stop_pid "$UB_PID"
 UB_PORT=$PORT_A
 base_conn=$(rcli CLIENT LIST | grep -c .)
 th0=$(ls /proc/"$UB_A"/task | wc -l); fd0=$(ls /proc/"$UB_A"/fd | wc -l)
+# queries keep coming while it reloads
+( for ((j = 0; j < 400; j++)); do
+	dig +time=1 +tries=1 -p "$UB_PORT" @127.0.0.1 -b 127.0.0.13 "company$((j % 40 + 1)).test" MX +noall >/dev/null 2>&1
+done ) &
+loadpid=$!
 for ((i = 0; i < 100; i++)); do ubctl "$A" reload >/dev/null || break; done
-ok $? "100 reloads done"
+[ "$i" -eq 100 ]
+ok $? "100 reloads done under query load"
+wait "$loadpid"
 sleep 1
 q -b 127.0.0.2 mx.test MX | grep -q "status: NOERROR"
 ok $? "unbound answers after 100 reloads"
