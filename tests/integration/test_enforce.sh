@@ -91,8 +91,17 @@ q -b 127.0.0.5 +norec mx.test MX | grep -q "status:"
 ok $? "an RD=0 MX query gets an answer"
 q -b 127.0.0.5 -c CH mx.test MX | grep -q "status:"
 ok $? "a CHAOS-class MX query gets an answer"
+q -b 127.0.0.5 -c NONE mx.test MX | grep -q "status:"
+ok $? "a class NONE MX query gets an answer"
+q -b 127.0.0.2 +noedns company2.test MX | grep -q "status: NOERROR"
+ok $? "an MX query without EDNS is answered"
+out=$(q -b 127.0.0.66 +noedns company3.test MX)
+echo "$out" | grep -q "status: REFUSED" && ! echo "$out" | grep -q "EDE:"
+ok $? "the blocked bot without EDNS gets a plain REFUSED (no OPT, so no EDE)"
+q -b 127.0.0.2 +ednsopt=65001:c0ffee +nsid +cookie company4.test MX | grep -q "status: NOERROR"
+ok $? "an MX query with unknown EDNS options, NSID and a cookie is answered"
 kill -0 "$UB_PID"
-ok $? "unbound still runs after CHAOS, ANY, 255-byte and RD=0 queries"
+ok $? "unbound still runs after CHAOS, ANY, NONE, 255-byte, RD=0 and EDNS-option queries"
 
 conf tag
 ubctl "$D" reload >/dev/null
