@@ -291,6 +291,23 @@ make_msg(struct module_qstate* qstate, struct reply_info* rep)
 	return m;
 }
 
+/** An observation of the query in qstate, from client mq, without answer. */
+static void
+obs_init(struct mxg_obs* obs, struct module_qstate* qstate,
+	const struct mxg_qstate* mq, enum mxg_obs_stage stage)
+{
+	memset(obs, 0, sizeof(*obs));
+	obs->stage = stage;
+	obs->now = *qstate->env->now;
+	obs->client_family = mq->client_family;
+	memcpy(obs->client_addr, mq->client_addr, 16);
+	obs->qname = qstate->qinfo.qname;
+	obs->qname_len = qstate->qinfo.qname_len;
+	obs->qtype = qstate->qinfo.qtype;
+	obs->qclass = qstate->qinfo.qclass;
+	obs->tcp = mq->tcp;
+}
+
 void
 mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 {
@@ -328,17 +345,8 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 			return;
 		}
 	}
-	memset(&obs, 0, sizeof(obs));
-	obs.stage = MXG_OBS_QUERY;
-	obs.now = *qstate->env->now;
-	obs.client_family = mq->client_family;
-	memcpy(obs.client_addr, mq->client_addr, 16);
-	obs.qname = qstate->qinfo.qname;
-	obs.qname_len = qstate->qinfo.qname_len;
-	obs.qtype = qstate->qinfo.qtype;
-	obs.qclass = qstate->qinfo.qclass;
+	obs_init(&obs, qstate, mq, MXG_OBS_QUERY);
 	obs.rcode = -1;
-	obs.tcp = mq->tcp;
 	mxg_engine_observe(env->engine, &obs, &mq->qv);
 	mxg_log_verbose(4, "query verdict %s rule %s",
 		mxg_action_name(mq->qv.action),
@@ -370,17 +378,9 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 	av = regional_alloc(qstate->region, sizeof(*av));
 	if(!av)
 		return;
-	memset(&obs, 0, sizeof(obs));
-	obs.stage = mq->from_cache ? MXG_OBS_CACHED : MXG_OBS_ANSWER;
-	obs.now = *qstate->env->now;
-	obs.client_family = mq->client_family;
-	memcpy(obs.client_addr, mq->client_addr, 16);
-	obs.qname = qstate->qinfo.qname;
-	obs.qname_len = qstate->qinfo.qname_len;
-	obs.qtype = qstate->qinfo.qtype;
-	obs.qclass = qstate->qinfo.qclass;
+	obs_init(&obs, qstate, mq, mq->from_cache ? MXG_OBS_CACHED :
+		MXG_OBS_ANSWER);
 	obs.rcode = rep ? FLAGS_GET_RCODE(rep->flags) : qstate->return_rcode;
-	obs.tcp = mq->tcp;
 	view_answer(env, rep, &obs, av);
 	if(qstate->reply_origin && qstate->reply_origin->len > 0)
 		addr_from_sa(&qstate->reply_origin->addr,
