@@ -6,7 +6,8 @@
 # payload-staging domain written exactly as the public MX staging tool writes
 # it), a private Redis and Unbound with mxguard, all on 127.0.0.1 and free
 # ports. It replays four clients:
-#   127.0.0.2   the mail relay (allowlisted), sending mail to 200 domains
+#   127.0.0.2   the mail relay (allowlisted), sending mail to 200 companies,
+#               a freemail provider and a dynamic-DNS name
 #   127.0.0.10  a laptop looking up two MX records
 #   127.0.0.66  a spam bot resolving MX for 500 domains
 #   127.0.0.99  a staging client fetching its payload from N.evil.test
@@ -85,7 +86,12 @@ fetch_payload() {
 	echo "5 $ans $ref $bytes"
 }
 
-seq 1 200 | sed 's/.*/company&.test MX/' >"$MXG_T/relay.batch"
+# the relay mails 200 companies, and a freemail and a dynamic-DNS
+# domain often
+{ seq 1 200 | sed 's/.*/company&.test MX/'
+  for i in 1 2 3 4 5 6; do echo "bigmail.test MX"; echo "home.dyndns.test MX"; done
+} >"$MXG_T/relay.batch"
+nrelay=$(wc -l <"$MXG_T/relay.batch")
 seq 101 600 | sed 's/.*/company&.test MX/' >"$MXG_T/bot.batch"
 printf 'bigmail.test MX\nhome.dyndns.test MX\n' >"$MXG_T/laptop.batch"
 
@@ -102,7 +108,7 @@ run() {
 	echo
 	echo "What the clients got:"
 	printf '  %-28s %5d MX lookups: %4d answered, %4d refused\n' \
-		"mail relay 127.0.0.2" 200 "$ra" "$rr" \
+		"mail relay 127.0.0.2" "$nrelay" "$ra" "$rr" \
 		"laptop 127.0.0.10" 2 "$la" "$lr" \
 		"spam bot 127.0.0.66" 500 "$ba" "$br" \
 		"staging client 127.0.0.99" "$sq" "$sa" "$sr"
