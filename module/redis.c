@@ -839,6 +839,24 @@ append_ent(struct mxg_redis* r, const struct agg_ent* e)
 }
 
 /**
+ * The next reply of a pipeline; a missing one (I/O error, timeout) fails the
+ * connection. @param what: names the commands in the log line.
+ * @return the reply (free it with freeReplyObject()), or NULL.
+ */
+static redisReply*
+next_reply(struct mxg_redis* r, const char* what, uint64_t now_ms)
+{
+	void* v = NULL;
+	if(redisGetReply(r->c, &v) != REDIS_OK || !v) {
+		char why[300];
+		describe(why, sizeof(why), what, r, NULL);
+		conn_failed(r, now_ms, why);
+		return NULL;
+	}
+	return (redisReply*)v;
+}
+
+/**
  * Read n replies of a pipeline. Error replies and unexpected types are
  * counted (and logged, rate-limited); a missing reply fails the connection.
  * @return 1 if all arrived, 0 if the connection failed.
@@ -848,15 +866,9 @@ read_replies(struct mxg_redis* r, size_t n, uint64_t now_ms)
 {
 	size_t i;
 	for(i = 0; i < n; i++) {
-		void* v = NULL;
-		redisReply* rep;
-		if(redisGetReply(r->c, &v) != REDIS_OK || !v) {
-			char why[300];
-			describe(why, sizeof(why), "pipeline", r, NULL);
-			conn_failed(r, now_ms, why);
+		redisReply* rep = next_reply(r, "pipeline", now_ms);
+		if(!rep)
 			return 0;
-		}
-		rep = v;
 		if(rep->type == REDIS_REPLY_ERROR) {
 			char why[300];
 			describe(why, sizeof(why), "command", r, rep);
@@ -1266,15 +1278,9 @@ mxg_redis_read_minutes(struct mxg_redis* r, const char* const* clients,
 		}
 	}
 	for(i = 0; i < ncmd; i++) {
-		void* v = NULL;
-		redisReply* rep;
-		if(redisGetReply(r->c, &v) != REDIS_OK || !v) {
-			char why[300];
-			describe(why, sizeof(why), "MGET", r, NULL);
-			conn_failed(r, now_ms, why);
+		redisReply* rep = next_reply(r, "MGET", now_ms);
+		if(!rep)
 			return 0;
-		}
-		rep = v;
 		if(rep->type != REDIS_REPLY_ARRAY) {
 			char why[300];
 			describe(why, sizeof(why), "MGET", r, rep);
