@@ -920,6 +920,21 @@ ekey(struct mxg_redis* r, char* buf, size_t buflen, const char* kind,
 		strlen(suffix));
 }
 
+/** The fields every entity hash (client, domain) gets per lookup: count,
+ * alerts, last, and first when the key is new. */
+static void
+entity_hash(struct mxg_redis* r, const char* key, size_t kl, int alert,
+	const char* ts, size_t tl)
+{
+	/* "first" needs setting only when the memo has not seen the key
+	 * lately (then it exists with its first field) */
+	if(agg_count(r, AG_HINCR, key, kl, "count", 5, 1, AG_EXPIRE, r->ttl))
+		agg_add(&r->agg, AG_HSETNX, key, kl, "first", 5, ts, tl, 0);
+	if(alert)
+		agg_add(&r->agg, AG_HINCR, key, kl, "alerts", 6, "", 0, 1);
+	agg_add(&r->agg, AG_HSET, key, kl, "last", 4, ts, tl, 0);
+}
+
 /** Merge the counter operations of one record. */
 static void
 add_rec(struct mxg_redis* r, const struct mxg_redis_rec* x)
@@ -943,14 +958,7 @@ add_rec(struct mxg_redis* r, const struct mxg_redis_rec* x)
 
 	/* per client: hash, and domains of the day */
 	if((kl = ekey(r, key, sizeof(key), "c", x->client, ":h"))) {
-		/* "first" needs setting only when the memo has not seen the
-		 * key lately (then it exists with its first field) */
-		if(agg_count(r, AG_HINCR, key, kl, "count", 5, 1, AG_EXPIRE,
-			r->ttl))
-			agg_add(a, AG_HSETNX, key, kl, "first", 5, ts, tl, 0);
-		if(alert)
-			agg_add(a, AG_HINCR, key, kl, "alerts", 6, "", 0, 1);
-		agg_add(a, AG_HSET, key, kl, "last", 4, ts, tl, 0);
+		entity_hash(r, key, kl, alert, ts, tl);
 		agg_add(a, AG_HSET, key, kl, "relay", 5, x->relay ? "1" : "0",
 			1, 0);
 	}
@@ -962,12 +970,7 @@ add_rec(struct mxg_redis* r, const struct mxg_redis_rec* x)
 	/* per domain: hash, distinct clients (the count per domain per day
 	 * is its score in the day's domains set below) */
 	if((kl = ekey(r, key, sizeof(key), "d", x->base, ":h"))) {
-		if(agg_count(r, AG_HINCR, key, kl, "count", 5, 1, AG_EXPIRE,
-			r->ttl))
-			agg_add(a, AG_HSETNX, key, kl, "first", 5, ts, tl, 0);
-		if(alert)
-			agg_add(a, AG_HINCR, key, kl, "alerts", 6, "", 0, 1);
-		agg_add(a, AG_HSET, key, kl, "last", 4, ts, tl, 0);
+		entity_hash(r, key, kl, alert, ts, tl);
 		if(x->country[0])
 			agg_add(a, AG_HSET, key, kl, "country", 7, x->country,
 				strlen(x->country), 0);
