@@ -16,10 +16,10 @@
  *
  * Bytes per entry with the engine's default rules (x86-64, malloc overhead
  * of 16 per allocation included):
- *   client (volume 60 s counter + fanout set of 21)          408
+ *   client (volume 60 s counter + fanout set of 21)          416
  *   client + base domain (1 h staging counter)               232
  *   ... plus its extension (numeric counter, 16 prefixes,
- *       15 samples in 480 bytes of text), when extended    + 824
+ *       15 samples in 480 bytes of text), when extended    + 832
  * mxg_window_entry_bytes() gives the exact figures (test_window prints
  * them); a flood of new clients and domains averages about 240 bytes per
  * key with the hash index (bench_engine). 64 MB hold about 270,000 keys.
@@ -68,13 +68,27 @@ struct wmember {
 	uint32_t t;
 };
 
-/** A distinct set; cap members follow. */
+/**
+ * A distinct set; cap members follow, sorted by hash so that a lookup is a
+ * binary search. The number of live members (seen within the period) is
+ * kept with the second at which the first of them expires: until then it
+ * is exact without a scan, so a client that keeps asking for the same
+ * names costs O(log n) per lookup, not O(n).
+ */
 struct wdset {
 	/** members used, in m[0..n) */
-	uint32_t n;
+	uint16_t n;
+	/** members seen within the period, valid before expiry */
+	uint16_t live;
+	/** second (low 32 bits) at which the first live member leaves the
+	 * window; live must be recounted from then on */
+	uint32_t expiry;
+	/** the newest second seen; an older one (the clock stepped back)
+	 * can bring members back into the window, so live is recounted */
+	uint32_t last;
 	/** pad to 8 */
 	uint32_t pad;
-	/** the members */
+	/** the members, sorted by h */
 	struct wmember m[];
 };
 
@@ -601,46 +615,99 @@ get_dset(struct mxg_window* w, struct wentry* e, int set, uint32_t* cap,
 	return NULL;
 }
 
+/** Recount the live members of a set and the second the first of them
+ * expires. */
+static void
+dset_recount(struct wdset* d, uint32_t period, uint32_t now32)
+{
+	uint32_t i, live = 0, first = now32 + period;
+	for(i = 0; i < d->n; i++) {
+		int32_t age = (int32_t)(now32 - d->m[i].t);
+		if(age < (int32_t)period) {
+			live++;
+			/* a member from the future (clock stepped back) is
+			 * kept live until it is seen again or recounted */
+			if((int32_t)(d->m[i].t + period - first) < 0)
+				first = d->m[i].t + period;
+		}
+	}
+	d->live = (uint16_t)live;
+	d->expiry = first;
+}
+
+/** Position of h in the sorted members: its index if present (*found set),
+ * else where it would be inserted. */
+static inline uint32_t
+dset_find(const struct wdset* d, uint32_t h, int* found)
+{
+	uint32_t lo = 0, hi = d->n;
+	while(lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if(d->m[mid].h < h)
+			lo = mid + 1;
+		else	hi = mid;
+	}
+	*found = lo < d->n && d->m[lo].h == h;
+	return lo;
+}
+
+/** Note that a member seen at now32 is live: lower the expiry to its end
+ * of window if that comes first. */
+static inline void
+dset_note_live(struct wdset* d, uint32_t period, uint32_t now32)
+{
+	if((int32_t)(now32 + period - d->expiry) < 0)
+		d->expiry = now32 + period;
+}
+
 uint32_t
 mxg_window_distinct(struct mxg_window* w, struct mxg_window_entry* pub,
 	int set, uint32_t h, time_t now)
 {
 	struct wentry* e = (struct wentry*)pub;
-	uint32_t cap, period, i, live = 0, oldest = 0, now32 = (uint32_t)now;
-	int found = 0, oldest_live = 1;
+	uint32_t cap, period, i, oldest, now32 = (uint32_t)now;
+	int found;
 	struct wdset* d = get_dset(w, e, set, &cap, &period);
 	if(!d)
 		return 0;
-	for(i = 0; i < d->n; i++) {
-		struct wmember* m = &d->m[i];
-		int32_t age = (int32_t)(now32 - m->t);
-		if(h && m->h == h) {
-			if(age > 0)
-				m->t = now32;
-			found = 1;
-			live++;
-			continue;
+	if((int32_t)(now32 - d->expiry) >= 0 ||
+		(int32_t)(now32 - d->last) < 0)
+		dset_recount(d, period, now32);
+	d->last = now32;
+	if(!h)
+		return d->live;
+	i = dset_find(d, h, &found);
+	if(found) {
+		int32_t age = (int32_t)(now32 - d->m[i].t);
+		if(age >= (int32_t)period) {
+			/* back in the window */
+			d->live++;
+			dset_note_live(d, period, now32);
 		}
-		if(age < (int32_t)period)
-			live++;
+		if(age > 0)
+			d->m[i].t = now32;
+		return d->live;
 	}
-	if(!h || found)
-		return live;
-	if(d->n < cap) {
-		d->m[d->n].h = h;
-		d->m[d->n].t = now32;
-		d->n++;
-		return live + 1;
+	if(d->n == cap) {
+		/* full: drop the least recently seen member */
+		oldest = 0;
+		for(i = 1; i < d->n; i++)
+			if((int32_t)(d->m[i].t - d->m[oldest].t) < 0)
+				oldest = i;
+		if((int32_t)(now32 - d->m[oldest].t) < (int32_t)period)
+			d->live--;
+		memmove(&d->m[oldest], &d->m[oldest + 1],
+			(d->n - oldest - 1) * sizeof(struct wmember));
+		d->n--;
+		i = dset_find(d, h, &found);
 	}
-	/* full: replace the least recently seen member */
-	for(i = 1; i < d->n; i++)
-		if((int32_t)(d->m[i].t - d->m[oldest].t) < 0)
-			oldest = i;
-	if((int32_t)(now32 - d->m[oldest].t) >= (int32_t)period)
-		oldest_live = 0;
-	d->m[oldest].h = h;
-	d->m[oldest].t = now32;
-	return oldest_live ? live : live + 1;
+	memmove(&d->m[i + 1], &d->m[i], (d->n - i) * sizeof(struct wmember));
+	d->m[i].h = h;
+	d->m[i].t = now32;
+	d->n++;
+	d->live++;
+	dset_note_live(d, period, now32);
+	return d->live;
 }
 
 int

@@ -10,7 +10,8 @@
 # instruction count per query of Unbound's cache-hit callback chain, of
 # operate() and of the module's main functions. The callgrind files stay
 # in tests/bench/results/profile-DATE/ for callgrind_annotate.
-# N: PROFILE_N (default 20000).
+# N: PROFILE_N (default 20000). PROFILE_REDIS=1 starts a private Redis and
+# points the module at it (the Redis thread's functions then show too).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 MXG_SRCDIR=${MXG_SRCDIR:-$(cd "$here/../.." && pwd)}
@@ -29,6 +30,11 @@ OUT=$OUT/profile-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
 bench_zone "$MXG_T/root.zone" 200
 bench_nsd "$MXG_T/root.zone"
+redis=""
+if [ "${PROFILE_REDIS:-0}" = 1 ]; then
+	start_redis
+	redis="127.0.0.1:$REDIS_PORT"
+fi
 gcc -O2 -o "$MXG_T/qsend" "$here/qsend.c" || bail "cannot build qsend.c"
 seq 1 50 | sed 's/.*/company&.test MX/' >"$MXG_T/mx"
 seq 1 50 | sed 's/.*/company&.test A/' >"$MXG_T/a"
@@ -36,7 +42,7 @@ cat "$MXG_T/a" "$MXG_T/mx" >"$MXG_T/warm"
 for mode in "${modes[@]}"; do
 	d=$MXG_T/$mode
 	mkdir -p "$d"
-	bench_instance "$d" "$mode" 1 ""
+	bench_instance "$d" "$mode" 1 "$redis"
 	bench_start "$d" valgrind --tool=callgrind \
 		--callgrind-out-file="$OUT/callgrind.$mode.out" || bail "unbound did not start"
 	"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$MXG_T/warm" 1 >/dev/null

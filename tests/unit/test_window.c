@@ -206,6 +206,89 @@ test_distinct(void)
 	mxg_window_free(w);
 }
 
+/** The reference model of a distinct set: an unsorted array scanned in
+ * full (the set's first implementation), to check the indexed one. */
+struct model {
+	uint32_t n, cap, period;
+	uint32_t h[64], t[64];
+};
+
+/** The model's mxg_window_distinct. */
+static uint32_t
+model_distinct(struct model* m, uint32_t h, uint32_t now)
+{
+	uint32_t i, live = 0, oldest = 0;
+	int found = 0;
+	for(i = 0; i < m->n; i++) {
+		int32_t age = (int32_t)(now - m->t[i]);
+		if(h && m->h[i] == h) {
+			if(age > 0)
+				m->t[i] = now;
+			found = 1;
+			live++;
+		} else if(age < (int32_t)m->period)
+			live++;
+	}
+	if(!h || found)
+		return live;
+	if(m->n < m->cap) {
+		m->h[m->n] = h;
+		m->t[m->n++] = now;
+		return live + 1;
+	}
+	/* the least recently seen; of equals, the smallest hash */
+	for(i = 1; i < m->n; i++)
+		if((int32_t)(m->t[i] - m->t[oldest]) < 0 ||
+			(m->t[i] == m->t[oldest] && m->h[i] < m->h[oldest]))
+			oldest = i;
+	live += (int32_t)(now - m->t[oldest]) >= (int32_t)m->period;
+	m->h[oldest] = h;
+	m->t[oldest] = now;
+	return live;
+}
+
+/** Random lookups, pauses and clock steps back: the set answers as the
+ * model does at every step. */
+static void
+test_distinct_model(void)
+{
+	struct mxg_window_kind_conf k[MXG_WK_COUNT];
+	struct mxg_window* w;
+	struct mxg_window_entry* e;
+	struct model m;
+	char err[256];
+	uint32_t now = 1700000000, i, got, want, bad = 0, firstbad = 0;
+	uint64_t r = 12345;
+	kinds_default(k);
+	k[MXG_WK_CLIENT].distinct = 40;
+	k[MXG_WK_CLIENT].distinct_period = 50;
+	w = mxg_window_new(1 << 20, k, err, sizeof(err));
+	e = mxg_window_lock(w, MXG_WK_CLIENT, key_of(11), now, 1);
+	memset(&m, 0, sizeof(m));
+	m.cap = 40;
+	m.period = 50;
+	for(i = 0; i < 200000; i++) {
+		uint32_t h;
+		r = key_of(r);
+		if(r % 100 < 3)
+			now += (uint32_t)(r >> 8) % 60;	/* a pause */
+		else if(r % 1000 == 7)
+			now -= (uint32_t)(r >> 8) % 20;	/* clock back */
+		else if(r % 10 < 4)
+			now++;
+		/* hashes from a pool of 60 (over the capacity), some 0 */
+		h = (uint32_t)((r >> 20) % 61) * 2654435761u;
+		got = mxg_window_distinct(w, e, 0, h, (time_t)now);
+		want = model_distinct(&m, h, now);
+		if(got != want && !bad++)
+			firstbad = i;
+	}
+	ok(bad == 0, "200000 random lookups count as the reference set does "
+		"(%u differ, first at step %u)", bad, firstbad);
+	mxg_window_unlock(w, e);
+	mxg_window_free(w);
+}
+
 static void
 test_extension(void)
 {
@@ -484,6 +567,7 @@ main(void)
 	test_create();
 	test_counter_edges();
 	test_distinct();
+	test_distinct_model();
 	test_extension();
 	test_eviction();
 	test_session_pins();
