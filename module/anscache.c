@@ -9,11 +9,20 @@
  * so an entry is freed with one regional_destroy(). Keyed by the lowercased
  * query name, type, class and the CD flag.
  *
+ * A lookup does not copy the answer: the lookups of one second share one
+ * copy whose TTLs are lowered to that second (struct ac_copy, refcounted).
+ * The first lookup of a new second makes the next copy from the current
+ * one; the query holds a reference until the module's clear() releases it,
+ * after Unbound has encoded the reply. Encoding only reads the answer, so
+ * workers share a copy as they share Unbound's own cached answers.
+ *
  * Locking: MXG_AC_SHARDS shards, each with a pthread mutex that protects its
- * hash chains, its LRU list and its byte count; a lookup copies the answer
- * into the query's region while holding the shard lock, so an entry is never
- * freed while it is read. Counters are atomics. The byte budget is split
- * evenly over the shards.
+ * hash chains, its LRU list, its byte count and each entry's current copy
+ * pointer. A copy's reference count is atomic: the entry holds one while the
+ * copy is current, so it is raised only under the shard lock, and whoever
+ * drops it to zero frees the copy (no lock needed, nobody else can reach
+ * it). Counters are atomics. The byte budget is split evenly over the
+ * shards.
  */
 #include "config.h"
 #include <pthread.h>
@@ -30,6 +39,19 @@
 /** Hash buckets per shard (a power of two). */
 #define MXG_AC_BUCKETS 1024
 
+/** An answer with TTLs relative to second at, in a regional of its own
+ * (which holds this struct too). */
+struct ac_copy {
+	/** the memory of the copy */
+	struct regional* region;
+	/** the answer */
+	struct reply_info* rep;
+	/** the second its TTLs count from */
+	time_t at;
+	/** references (atomic): the entry's while current, and queries' */
+	int refs;
+};
+
 /** One cached answer. */
 struct ac_entry {
 	/** next in the hash chain */
@@ -40,18 +62,16 @@ struct ac_entry {
 	uint32_t hash;
 	/** query type, class, flags */
 	uint16_t qtype, qclass, flags;
+	/** the answer as of the latest second it was looked up */
+	struct ac_copy* cur;
+	/** when it expires */
+	time_t expire;
+	/** bytes accounted to this entry; need: for one copy */
+	size_t size, need;
 	/** length of qname */
 	size_t qname_len;
-	/** lowercased qname (in region) */
-	uint8_t* qname;
-	/** the answer, TTLs relative to stored (in region) */
-	struct reply_info* rep;
-	/** memory of this entry */
-	struct regional* region;
-	/** when stored and when it expires */
-	time_t stored, expire;
-	/** bytes accounted to this entry */
-	size_t size;
+	/** lowercased qname */
+	uint8_t qname[];
 };
 
 /** One shard. */
@@ -148,7 +168,7 @@ entry_delete(struct ac_shard* s, struct ac_entry* e)
 		*p = e->hnext;
 	ac_lru_remove(s, e);
 	s->bytes -= e->size;
-	regional_destroy(e->region);
+	mxg_anscache_release(e->cur);
 	free(e);
 }
 
@@ -199,6 +219,60 @@ answer_size(const struct reply_info* rep)
 	return n;
 }
 
+/** Lower a TTL by elapsed seconds, not below 0. */
+static time_t
+lower(time_t ttl, time_t elapsed)
+{
+	return ttl > elapsed ? ttl - elapsed : 0;
+}
+
+/**
+ * Copy an answer into a new ac_copy (one reference) with its TTLs lowered
+ * by elapsed seconds. @return the copy, or NULL (no memory).
+ */
+static struct ac_copy*
+copy_new(const struct reply_info* rep, size_t need, time_t at,
+	time_t elapsed)
+{
+	struct regional* region = regional_create_custom(need +
+		sizeof(struct ac_copy));
+	struct ac_copy* cp;
+	struct reply_info* r;
+	size_t i, j;
+	if(!region)
+		return NULL;
+	cp = regional_alloc(region, sizeof(*cp));
+	r = cp ? reply_info_copy((struct reply_info*)rep, NULL, region) : NULL;
+	if(!r) {
+		regional_destroy(region);
+		return NULL;
+	}
+	cp->region = region;
+	cp->rep = r;
+	cp->at = at;
+	cp->refs = 1;
+	if(elapsed > 0) {
+		r->ttl = lower(r->ttl, elapsed);
+		r->prefetch_ttl = lower(r->prefetch_ttl, elapsed);
+		r->serve_expired_ttl = lower(r->serve_expired_ttl, elapsed);
+		for(i = 0; i < r->rrset_count; i++) {
+			struct packed_rrset_data* d = (struct packed_rrset_data*)
+				r->rrsets[i]->entry.data;
+			d->ttl = lower(d->ttl, elapsed);
+			for(j = 0; j < d->count + d->rrsig_count; j++)
+				d->rr_ttl[j] = lower(d->rr_ttl[j], elapsed);
+		}
+	}
+	return cp;
+}
+
+void
+mxg_anscache_release(struct ac_copy* cp)
+{
+	if(cp && __atomic_sub_fetch(&cp->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		regional_destroy(cp->region);
+}
+
 int
 mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 	uint16_t flags, const struct reply_info* rep, time_t now)
@@ -209,24 +283,18 @@ mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 	size_t need;
 	if(!c || !rep || rep->ttl <= 0 || q->qname_len > 255)
 		return 0;
-	need = answer_size(rep) + q->qname_len;
-	if(need > c->shard_max / 4)
+	need = answer_size(rep);
+	if(need + q->qname_len > c->shard_max / 4)
 		return 0;
-	e = calloc(1, sizeof(*e));
+	e = calloc(1, sizeof(*e) + q->qname_len);
 	if(!e)
 		return 0;
-	e->region = regional_create_custom(need);
-	if(!e->region) {
+	e->cur = copy_new(rep, need, now, 0);
+	if(!e->cur) {
 		free(e);
 		return 0;
 	}
-	e->rep = reply_info_copy((struct reply_info*)rep, NULL, e->region);
-	e->qname = regional_alloc_init(e->region, q->qname, q->qname_len);
-	if(!e->rep || !e->qname) {
-		regional_destroy(e->region);
-		free(e);
-		return 0;
-	}
+	memcpy(e->qname, q->qname, q->qname_len);
 	query_dname_tolower(e->qname);
 	e->qname_len = q->qname_len;
 	e->qtype = q->qtype;
@@ -234,9 +302,9 @@ mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 	e->flags = flags;
 	e->hash = h = key_hash(e->qname, e->qname_len, q->qtype, q->qclass,
 		flags);
-	e->stored = now;
 	e->expire = now + rep->ttl;
-	e->size = need + sizeof(*e);
+	e->need = need;
+	e->size = need + sizeof(struct ac_copy) + sizeof(*e) + q->qname_len;
 	s = &c->shards[(h >> 24) & (MXG_AC_SHARDS - 1)];
 	pthread_mutex_lock(&s->lock);
 	if((old = find(s, h, q, flags)) != NULL)
@@ -254,23 +322,15 @@ mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 	return 1;
 }
 
-/** Lower a TTL by elapsed seconds, not below 0. */
-static time_t
-lower(time_t ttl, time_t elapsed)
-{
-	return ttl > elapsed ? ttl - elapsed : 0;
-}
-
 struct reply_info*
 mxg_anscache_lookup(struct mxg_anscache* c, const struct query_info* q,
-	uint16_t flags, time_t now, struct regional* region)
+	uint16_t flags, time_t now, struct ac_copy** ref)
 {
 	uint32_t h;
 	struct ac_shard* s;
 	struct ac_entry* e;
-	struct reply_info* cp = NULL;
-	time_t elapsed = 0;
-	size_t i, j;
+	struct ac_copy* cp = NULL;
+	*ref = NULL;
 	if(!c || q->qname_len > 255)
 		return NULL;
 	{
@@ -286,9 +346,19 @@ mxg_anscache_lookup(struct mxg_anscache* c, const struct query_info* q,
 		entry_delete(s, e);
 		e = NULL;
 	}
+	if(e && now > e->cur->at) {
+		/* the first lookup of this second makes its copy; the
+		 * previous one goes when its last query is done */
+		struct ac_copy* next = copy_new(e->cur->rep, e->need, now,
+			now - e->cur->at);
+		if(next) {
+			mxg_anscache_release(e->cur);
+			e->cur = next;
+		}
+	}
 	if(e) {
-		cp = reply_info_copy(e->rep, NULL, region);
-		elapsed = now - e->stored;
+		cp = e->cur;
+		__atomic_add_fetch(&cp->refs, 1, __ATOMIC_RELAXED);
 		ac_lru_remove(s, e);
 		ac_lru_front(s, e);
 	}
@@ -298,19 +368,8 @@ mxg_anscache_lookup(struct mxg_anscache* c, const struct query_info* q,
 		return NULL;
 	}
 	__atomic_add_fetch(&c->hits, 1, __ATOMIC_RELAXED);
-	if(elapsed > 0) {
-		cp->ttl = lower(cp->ttl, elapsed);
-		cp->prefetch_ttl = lower(cp->prefetch_ttl, elapsed);
-		cp->serve_expired_ttl = lower(cp->serve_expired_ttl, elapsed);
-		for(i = 0; i < cp->rrset_count; i++) {
-			struct packed_rrset_data* d = (struct packed_rrset_data*)
-				cp->rrsets[i]->entry.data;
-			d->ttl = lower(d->ttl, elapsed);
-			for(j = 0; j < d->count + d->rrsig_count; j++)
-				d->rr_ttl[j] = lower(d->rr_ttl[j], elapsed);
-		}
-	}
-	return cp;
+	*ref = cp;
+	return cp->rep;
 }
 
 size_t

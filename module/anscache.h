@@ -21,6 +21,7 @@ struct reply_info;
 struct regional;
 struct query_info;
 struct mxg_anscache;
+struct ac_copy;
 
 /** Create a cache holding at most max_bytes of answers. */
 struct mxg_anscache* mxg_anscache_new(size_t max_bytes);
@@ -37,12 +38,20 @@ int mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 	uint16_t flags, const struct reply_info* rep, time_t now);
 
 /**
- * Look up an answer and copy it into region with TTLs lowered by the time
- * since it was stored. @return the copy, or NULL on a miss or expiry.
+ * Look up an answer, with TTLs lowered by the time since it was stored. The
+ * answer is shared with the other lookups of the same second and must not
+ * be changed; it stays valid until *ref is released.
+ * @param ref: set to the reference to give to mxg_anscache_release() when
+ *	the reply has been sent (NULL on a miss).
+ * @return the answer, or NULL on a miss or expiry.
  */
 struct reply_info* mxg_anscache_lookup(struct mxg_anscache* c,
 	const struct query_info* q, uint16_t flags, time_t now,
-	struct regional* region);
+	struct ac_copy** ref);
+
+/** Release a reference from mxg_anscache_lookup(). NULL is fine. Needs no
+ * lock and not the cache (it may have been freed since). */
+void mxg_anscache_release(struct ac_copy* ref);
 
 /** Bytes in use. */
 size_t mxg_anscache_mem(const struct mxg_anscache* c);

@@ -26,6 +26,7 @@ struct mxg_geo;
 struct mxg_category;
 struct mxg_sink;
 struct mxg_anscache;
+struct ac_copy;
 
 /**
  * The module's state. Created in init, destroyed in deinit, when no worker
@@ -84,6 +85,8 @@ struct mxg_qstate {
 	int tcp;
 	/** the answer was served from the private answer cache */
 	int from_cache;
+	/** the private cache's shared answer, released in clear() */
+	struct ac_copy* ac_ref;
 };
 
 /** Handle a client MX query entering the module (operate, new/pass).

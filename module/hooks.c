@@ -333,7 +333,7 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 
 	if(env->cache && (rep = mxg_anscache_lookup(env->cache,
 		&qstate->qinfo, qstate->query_flags & MXG_BIT_CD,
-		*qstate->env->now, qstate->region)) != NULL) {
+		*qstate->env->now, &mq->ac_ref)) != NULL) {
 		/* answered from the private cache: one observation counts
 		 * the lookup and judges the answer, as for a cache hit */
 		struct dns_msg* m = make_msg(qstate, rep);

@@ -283,7 +283,11 @@ inform_super(struct module_qstate* qstate, int id,
 void
 clear(struct module_qstate* qstate, int id)
 {
-	/* the per-query state lives in the query region */
+	/* the per-query state lives in the query region; only the shared
+	 * answer of the private cache is held beyond it */
+	struct mxg_qstate* mq = (struct mxg_qstate*)qstate->minfo[id];
+	if(mq)
+		mxg_anscache_release(mq->ac_ref);
 	qstate->minfo[id] = NULL;
 }
 
