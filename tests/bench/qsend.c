@@ -17,7 +17,8 @@
  * Even so, under valgrind the server may still be finishing the previous
  * query when the next one arrives, and then handles it without a trip
  * through epoll: a few hundred instructions less, at random. With
- * QSEND_IDLE=/proc/PID/task/PID/wchan (the server's main thread) and
+ * QSEND_IDLE=/proc/PID/task/PID/wchan (the server's main thread; a
+ * colon-separated list for several worker threads) and
  * WINDOW 1, qsend waits before each query until that thread sleeps in
  * epoll_wait (wchan do_epoll_wait, at most 200 ms), so every query costs
  * exactly one wake-up and the count repeats to within a few instructions.
@@ -49,22 +50,29 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Wait until the wchan file says the thread sleeps in epoll_wait. */
+/* Wait until every wchan file of the colon-separated list says its thread
+ * sleeps in epoll_wait (at most 200 ms in all). */
 static void
-wait_idle(const char* wchan_file)
+wait_idle(const char* wchan_files)
 {
 	uint64_t t0 = now_ms();
-	char buf[64];
-	while(now_ms() - t0 < 200) {
-		FILE* f = fopen(wchan_file, "r");
-		size_t n;
+	char buf[64], path[256];
+	const char* p = wchan_files;
+	while(*p && now_ms() - t0 < 200) {
+		size_t pl = strcspn(p, ":"), n;
+		FILE* f;
+		if(pl >= sizeof(path))
+			return;
+		memcpy(path, p, pl);
+		path[pl] = 0;
+		f = fopen(path, "r");
 		if(!f)
 			return;
 		n = fread(buf, 1, sizeof(buf) - 1, f);
 		fclose(f);
 		buf[n] = 0;
 		if(strstr(buf, "epoll_wait"))
-			return;
+			p += pl + (p[pl] == ':');	/* this one idles: next */
 	}
 }
 

@@ -139,24 +139,48 @@ declare -A SCEN=(
 	[mx_miss]="mx_miss 1 127.0.0.1"
 	[mix]="mix $((Q / 1000)) 127.0.0.1"
 )
-SCENS=(a_hit mx_hit_relay mx_hit_nonrelay mx_miss mix)
-IRCONFIGS=(plain log tag refuse log+redis)
+read -ra SCENS <<<"${BENCH_SCENS:-a_hit mx_hit_relay mx_hit_nonrelay mx_miss mix}"
+# CONFIG[+redis][@2]: @2 runs Unbound with num-threads 2 (its ratio is to
+# plain@2); the queries then reach one thread, and qsend waits until both
+# are idle
+read -ra IRCONFIGS <<<"${BENCH_IRCONFIGS:-plain log tag refuse log+redis plain@2 log@2 refuse@2}"
+
+# idle_workers PID: wchan files of the threads of PID sleeping in epoll_wait
+# (Unbound's workers once warm; the module's thread waits on a condition)
+idle_workers() {
+	local t out=""
+	for t in /proc/"$1"/task/*; do
+		grep -q epoll_wait "$t/wchan" 2>/dev/null && out="$out${out:+:}$t/wchan"
+	done
+	echo "$out"
+}
+
+# base_of CONFIG: the plain configuration its ratio is to
+base_of() { case $1 in *@2) echo plain@2 ;; *) echo plain ;; esac; }
 
 # ir_run CONFIG SCENARIO|base REP: one cachegrind run; prints "Ir completed"
 ir_run() {
 	local cfg=$1 scen=$2 rep=$3 d mode redis=$REDIS file passes src
+	local threads=1 idle
 	d=$MXG_T/ir/$cfg.$scen.$rep
-	mode=${cfg%+redis}
-	[ "$cfg" = "$mode" ] && redis=""	# Redis only for log+redis
+	mode=${cfg%@2}
+	[ "$mode" != "$cfg" ] && threads=2
+	[ "${mode%+redis}" = "$mode" ] && redis=""	# Redis only for +redis
+	mode=${mode%+redis}
 	mkdir -p "$d"
-	bench_instance "$d" "$mode" 1 "$redis"
+	bench_instance "$d" "$mode" "$threads" "$redis"
 	bench_start "$d" valgrind --tool=cachegrind --cache-sim=no \
 		--cachegrind-out-file="$d/cg.out" || { echo "0 0"; return 1; }
-	warm "$UB_PORT" "/proc/$UB_PID/task/$UB_PID/wchan"
+	idle=/proc/$UB_PID/task/$UB_PID/wchan
+	warm "$UB_PORT" "$idle"
+	if [ "$threads" = 2 ]; then
+		sleep 0.5
+		idle=$(idle_workers "$UB_PID")
+	fi
 	local nans=0
 	if [ "$scen" != base ]; then
 		read -r file passes src <<<"${SCEN[$scen]}"
-		nans=$(QSEND_IDLE=/proc/$UB_PID/task/$UB_PID/wchan \
+		nans=$(QSEND_IDLE=$idle \
 			"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$DATA/$file" "$passes" "$src" |
 			sed -n 's/.*answered=\([0-9]*\).*/\1/p')
 	fi
@@ -200,7 +224,7 @@ done
 for cfg in "${IRCONFIGS[@]}"; do
 	for scen in "${SCENS[@]}"; do
 		tsv ir "$scen" "$cfg" ir_per_query "${IR[$cfg.$scen]}" \
-			"$(ratio "${IR[$cfg.$scen]}" "${IR[plain.$scen]}")"
+			"$(ratio "${IR[$cfg.$scen]}" "${IR[$(base_of "$cfg").$scen]:-0}")"
 		tsv ir "$scen" "$cfg" ir_per_query_range "${IR[$cfg.$scen.spread]}" ""
 	done
 done
@@ -379,15 +403,22 @@ if has ir; then
 echo "## Instructions per answered query (cachegrind, 1 thread)"
 echo
 echo "Q = $Q cached queries ($NAMES names), $QMISS misses; mean of $IRREPS run(s);"
-echo "ratio to plain Unbound of the same run. No Redis (the query path) except"
-echo "log+redis (the whole process: the Redis thread formats every event)."
+echo "ratio to plain Unbound of the same run (@2: num-threads 2, ratio to"
+echo "plain@2). No Redis (the query path) except +redis (the whole process:"
+echo "the Redis thread formats every event)."
 echo
-printf '| scenario | plain |'; for c in "${IRCONFIGS[@]:1}"; do printf ' %s | ratio |' "$c"; done; echo
-printf '|---|---:|'; for c in "${IRCONFIGS[@]:1}"; do printf -- '---:|---:|'; done; echo
+printf '| scenario |'; for c in "${IRCONFIGS[@]}"; do
+	case $c in plain|plain@2) printf ' %s |' "$c" ;; *) printf ' %s | ratio |' "$c" ;; esac; done; echo
+printf '|---|'; for c in "${IRCONFIGS[@]}"; do
+	case $c in plain|plain@2) printf -- '---:|' ;; *) printf -- '---:|---:|' ;; esac; done; echo
 for scen in "${SCENS[@]}"; do
-	printf '| %s | %s |' "$scen" "${IR[plain.$scen]}"
-	for c in "${IRCONFIGS[@]:1}"; do
-		printf ' %s | %s× |' "${IR[$c.$scen]}" "$(ratio "${IR[$c.$scen]}" "${IR[plain.$scen]}")"
+	printf '| %s |' "$scen"
+	for c in "${IRCONFIGS[@]}"; do
+		case $c in
+		plain|plain@2) printf ' %s |' "${IR[$c.$scen]}" ;;
+		*) printf ' %s | %s× |' "${IR[$c.$scen]}" \
+			"$(ratio "${IR[$c.$scen]}" "${IR[$(base_of "$c").$scen]:-0}")" ;;
+		esac
 	done
 	echo
 done
