@@ -50,6 +50,11 @@ struct ac_copy {
 	time_t at;
 	/** references (atomic): the entry's while current, and queries' */
 	int refs;
+	/** the caller's data about this answer (atomic pointer, set once
+	 * by mxg_anscache_set_aux), freed with aux_free */
+	void* aux;
+	/** frees aux */
+	void (*aux_free)(void*);
 };
 
 /** One cached answer. */
@@ -87,6 +92,8 @@ struct ac_shard {
 };
 
 struct mxg_anscache {
+	/** frees the aux data of a copy */
+	void (*aux_free)(void*);
 	/** shards by hash */
 	struct ac_shard shards[MXG_AC_SHARDS];
 	/** byte budget of one shard */
@@ -115,12 +122,13 @@ key_hash(const uint8_t* qname, size_t len, uint16_t qtype, uint16_t qclass,
 }
 
 struct mxg_anscache*
-mxg_anscache_new(size_t max_bytes)
+mxg_anscache_new(size_t max_bytes, void (*aux_free)(void*))
 {
 	struct mxg_anscache* c = calloc(1, sizeof(*c));
 	int i;
 	if(!c)
 		return NULL;
+	c->aux_free = aux_free;
 	for(i = 0; i < MXG_AC_SHARDS; i++)
 		pthread_mutex_init(&c->shards[i].lock, NULL);
 	c->shard_max = max_bytes / MXG_AC_SHARDS;
@@ -231,8 +239,8 @@ lower(time_t ttl, time_t elapsed)
  * by elapsed seconds. @return the copy, or NULL (no memory).
  */
 static struct ac_copy*
-copy_new(const struct reply_info* rep, size_t need, time_t at,
-	time_t elapsed)
+copy_new(const struct mxg_anscache* c, const struct reply_info* rep,
+	size_t need, time_t at, time_t elapsed)
 {
 	struct regional* region = regional_create_custom(need +
 		sizeof(struct ac_copy));
@@ -251,6 +259,8 @@ copy_new(const struct reply_info* rep, size_t need, time_t at,
 	cp->rep = r;
 	cp->at = at;
 	cp->refs = 1;
+	cp->aux = NULL;
+	cp->aux_free = c->aux_free;
 	if(elapsed > 0) {
 		r->ttl = lower(r->ttl, elapsed);
 		r->prefetch_ttl = lower(r->prefetch_ttl, elapsed);
@@ -269,8 +279,27 @@ copy_new(const struct reply_info* rep, size_t need, time_t at,
 void
 mxg_anscache_release(struct ac_copy* cp)
 {
-	if(cp && __atomic_sub_fetch(&cp->refs, 1, __ATOMIC_ACQ_REL) == 0)
+	if(cp && __atomic_sub_fetch(&cp->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		if(cp->aux && cp->aux_free)
+			cp->aux_free(cp->aux);
 		regional_destroy(cp->region);
+	}
+}
+
+void*
+mxg_anscache_aux(const struct ac_copy* ref)
+{
+	return ref ? __atomic_load_n(&ref->aux, __ATOMIC_ACQUIRE) : NULL;
+}
+
+void*
+mxg_anscache_set_aux(struct ac_copy* ref, void* aux)
+{
+	void* expected = NULL;
+	if(__atomic_compare_exchange_n(&ref->aux, &expected, aux, 0,
+		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return aux;
+	return expected;
 }
 
 int
@@ -289,7 +318,7 @@ mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 	e = calloc(1, sizeof(*e) + q->qname_len);
 	if(!e)
 		return 0;
-	e->cur = copy_new(rep, need, now, 0);
+	e->cur = copy_new(c, rep, need, now, 0);
 	if(!e->cur) {
 		free(e);
 		return 0;
@@ -349,7 +378,7 @@ mxg_anscache_lookup(struct mxg_anscache* c, const struct query_info* q,
 	if(e && now > e->cur->at) {
 		/* the first lookup of this second makes its copy; the
 		 * previous one goes when its last query is done */
-		struct ac_copy* next = copy_new(e->cur->rep, e->need, now,
+		struct ac_copy* next = copy_new(c, e->cur->rep, e->need, now,
 			now - e->cur->at);
 		if(next) {
 			mxg_anscache_release(e->cur);

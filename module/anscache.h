@@ -23,8 +23,11 @@ struct query_info;
 struct mxg_anscache;
 struct ac_copy;
 
-/** Create a cache holding at most max_bytes of answers. */
-struct mxg_anscache* mxg_anscache_new(size_t max_bytes);
+/** Create a cache holding at most max_bytes of answers.
+ * @param aux_free: frees what mxg_anscache_set_aux() attached to an answer
+ *	(NULL: nothing is attached). */
+struct mxg_anscache* mxg_anscache_new(size_t max_bytes,
+	void (*aux_free)(void*));
 
 /** Free the cache and every answer. NULL is fine. */
 void mxg_anscache_free(struct mxg_anscache* c);
@@ -52,6 +55,17 @@ struct reply_info* mxg_anscache_lookup(struct mxg_anscache* c,
 /** Release a reference from mxg_anscache_lookup(). NULL is fine. Needs no
  * lock and not the cache (it may have been freed since). */
 void mxg_anscache_release(struct ac_copy* ref);
+
+/** What the caller attached to the answer of ref, NULL if nothing yet. */
+void* mxg_anscache_aux(const struct ac_copy* ref);
+
+/**
+ * Attach data about the answer of ref (for example what the module reads
+ * out of it), freed with the answer. Lookups of the same second share it.
+ * @return aux, or the data another thread attached first (then the caller
+ *	frees its aux and uses that).
+ */
+void* mxg_anscache_set_aux(struct ac_copy* ref, void* aux);
 
 /** Bytes in use. */
 size_t mxg_anscache_mem(const struct mxg_anscache* c);

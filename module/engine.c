@@ -861,7 +861,9 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 			/* most answers have no label long enough to be
 			 * encoded: then the bound is the exact score and
 			 * below the limit, and the full scan is skipped */
-			unsigned bound = mxg_shape_bound(obs->mx, obs->n_mx);
+			unsigned bound = obs->shape_bound_known ?
+				obs->shape_bound :
+				mxg_shape_bound(obs->mx, obs->n_mx);
 			if(bound >= e->cfg->rules[MXG_RULE_STAGING_SHAPE].limit) {
 				mxg_shape_score(obs->qname, obs->qname_len,
 					f.base_off, obs->mx, obs->n_mx,

@@ -99,6 +99,10 @@ void mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate,
 void mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate,
 	int id);
 
+/** Free what the hooks attach to a private-cache answer (the anscache's
+ * aux_free). */
+void mxg_hooks_view_free(void* view);
+
 /** The inplace_cb_reply_cache callback: MX cache hits. cb_arg is the
  * struct mxg_env. Always returns 1 (Unbound ignores the value). */
 int mxg_hooks_cache_hit(struct query_info* qinfo,

@@ -143,6 +143,77 @@ view_answer(struct mxg_env* env, const struct reply_info* rep,
 	}
 }
 
+/** What view_answer() reads out of an answer of the private cache, kept
+ * with that answer (mxg_anscache_set_aux), so that the lookups of one
+ * second read it once. Pointers point into that answer. */
+struct cached_view {
+	/** rcode of the answer */
+	int rcode;
+	/** mxg_shape_bound() of mx */
+	unsigned shape_bound;
+	/** number of MX records, addresses and countries */
+	size_t n_mx, n_addrs, n_countries;
+	/** the addresses */
+	struct mxg_addr_rr addrs[MXG_OBS_MAX_ADDR];
+	/** their countries (when the country rule needs them) */
+	char countries[MXG_OBS_MAX_ADDR][3];
+	/** the MX records, n_mx of them */
+	struct mxg_mx_rr mx[];
+};
+
+void
+mxg_hooks_view_free(void* cv)
+{
+	free(cv);
+}
+
+/** The view of a private-cache answer: attached to it by the first lookup
+ * of its second. @return the view, or NULL (no memory). */
+static const struct cached_view*
+cached_view(struct mxg_env* env, struct ac_copy* ref,
+	const struct reply_info* rep)
+{
+	struct cached_view* cv = mxg_anscache_aux(ref), *won;
+	struct answer_view av;
+	struct mxg_obs o;
+	if(cv)
+		return cv;
+	memset(&o, 0, sizeof(o));
+	view_answer(env, rep, &o, &av);
+	cv = malloc(sizeof(*cv) + o.n_mx * sizeof(struct mxg_mx_rr));
+	if(!cv)
+		return NULL;
+	cv->rcode = o.rcode;
+	cv->n_mx = o.n_mx;
+	cv->n_addrs = o.n_addrs;
+	cv->n_countries = o.n_countries;
+	memcpy(cv->mx, av.mx, o.n_mx * sizeof(struct mxg_mx_rr));
+	memcpy(cv->addrs, av.addrs, o.n_addrs * sizeof(struct mxg_addr_rr));
+	memcpy(cv->countries, av.countries, sizeof(cv->countries));
+	cv->shape_bound = mxg_shape_bound(cv->mx, cv->n_mx);
+	won = mxg_anscache_set_aux(ref, cv);
+	if(won != cv)
+		free(cv);
+	return won;
+}
+
+/** Point obs at a cached view. */
+static void
+use_view(struct mxg_obs* obs, const struct cached_view* cv)
+{
+	obs->rcode = cv->rcode;
+	obs->mx = cv->mx;
+	obs->n_mx = cv->n_mx;
+	obs->addrs = cv->addrs;
+	obs->n_addrs = cv->n_addrs;
+	if(cv->n_countries) {
+		obs->countries = (const char (*)[3])cv->countries;
+		obs->n_countries = cv->n_countries;
+	}
+	obs->shape_bound = cv->shape_bound;
+	obs->shape_bound_known = 1;
+}
+
 /** Log one lookup at verbosity 3 (query): what the module observed. */
 static void
 log_lookup(const struct mxg_event* ev)
@@ -367,7 +438,8 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 {
 	struct mxg_qstate* mq = (struct mxg_qstate*)qstate->minfo[id];
 	struct mxg_obs obs;
-	struct answer_view* av;
+	struct answer_view av;
+	const struct cached_view* cv;
 	struct mxg_verdict v;
 	struct reply_info* rep;
 	int rcode, flags = 0;
@@ -375,13 +447,13 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 	if(!mq || env->passthrough)
 		return;
 	rep = qstate->return_msg ? qstate->return_msg->rep : NULL;
-	av = regional_alloc(qstate->region, sizeof(*av));
-	if(!av)
-		return;
 	obs_init(&obs, qstate, mq, mq->from_cache ? MXG_OBS_CACHED :
 		MXG_OBS_ANSWER);
 	obs.rcode = rep ? FLAGS_GET_RCODE(rep->flags) : qstate->return_rcode;
-	view_answer(env, rep, &obs, av);
+	if(mq->ac_ref && rep && (cv = cached_view(env, mq->ac_ref, rep)))
+		use_view(&obs, cv);
+	else
+		view_answer(env, rep, &obs, &av);
 	if(qstate->reply_origin && qstate->reply_origin->len > 0)
 		addr_from_sa(&qstate->reply_origin->addr,
 			&obs.upstream_family, obs.upstream_addr);

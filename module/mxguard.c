@@ -152,7 +152,8 @@ env_setup(struct mxg_env* e, const char* file)
 			"open (geoip-country): the country rule is off");
 	e->enforce = mxg_engine_can_refuse(e->engine);
 	if(e->enforce) {
-		e->cache = mxg_anscache_new(e->cfg->mx_cache_size);
+		e->cache = mxg_anscache_new(e->cfg->mx_cache_size,
+			mxg_hooks_view_free);
 		if(!e->cache) {
 			mxg_log_err("out of memory for the MX answer cache");
 			return 0;

@@ -92,6 +92,12 @@ struct mxg_obs {
 	const char (*countries)[3];
 	/** number of entries in countries */
 	size_t n_countries;
+	/** shape_bound holds mxg_shape_bound(mx, n_mx), computed earlier
+	 * (the glue keeps it with a cached answer); 0: the engine computes
+	 * it */
+	int shape_bound_known;
+	/** the shape bound when shape_bound_known */
+	unsigned shape_bound;
 };
 
 #endif /* MXGUARD_OBS_H */
