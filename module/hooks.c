@@ -40,6 +40,7 @@
 #include "mxguard/conf.h"
 #include "mxguard/engine.h"
 #include "mxguard/geo.h"
+#include "mxguard/shape.h"
 #include "mxguard/sink.h"
 #include "mxguard/log.h"
 
