@@ -352,7 +352,7 @@ fi
 # ---- 4. flood: distinct clients and names against max-memory ----
 if has flood; then
 say "4. flood: $FLOOD distinct clients x distinct MX names, max-memory 16m"
-declare -A FL
+declare -A FL FLPARTS
 for cfg in plain log refuse; do
 	d=$MXG_T/flood/$cfg
 	mkdir -p "$d"
@@ -365,6 +365,8 @@ for cfg in plain log refuse; do
 	fl=$("$MXG_T/floodq" 127.0.0.1 "$UB_PORT" "$FLOOD" 200 3000 f test)
 	c1=$(cpu_ns "$pid")
 	hwm=$(mem_kb "$pid" VmHWM) rss=$(mem_kb "$pid" VmRSS)
+	FLPARTS[$cfg]="$(mem_parts "$pid")"
+	cp "/proc/$pid/smaps" "$RES/smaps.flood.$cfg" 2>/dev/null
 	modmem=$(ubctl "$d" stats_noreset 2>/dev/null | awk -F= '$1 == "mem.mod.dynlibmod" {print $2}')
 	msgmem=$(ubctl "$d" stats_noreset 2>/dev/null | awk -F= '$1 == "mem.cache.message" {print $2}')
 	ok=0; kill -0 "$pid" 2>/dev/null && ok=1
@@ -376,6 +378,11 @@ done
 for cfg in plain log refuse; do
 	read -r rss0 hwm rss modmem msgmem ans lost sf qps us alive <<<"${FL[$cfg]}"
 	tsv flood distinct "$cfg" rss_start_kb "$rss0" ""
+	read -r mh ma64 ma mf <<<"${FLPARTS[$cfg]}"
+	tsv flood distinct "$cfg" rss_end_heap_kb "$mh" ""
+	tsv flood distinct "$cfg" rss_end_thread_arenas_kb "$ma64" ""
+	tsv flood distinct "$cfg" rss_end_other_anon_kb "$ma" ""
+	tsv flood distinct "$cfg" rss_end_files_kb "$mf" ""
 	tsv flood distinct "$cfg" vmhwm_kb "$hwm" "$(ratio "$hwm" "$(echo "${FL[plain]}" | awk '{print $2}')")"
 	tsv flood distinct "$cfg" rss_end_kb "$rss" ""
 	tsv flood distinct "$cfg" module_mem_bytes "$modmem" ""
@@ -459,6 +466,19 @@ echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 for cfg in plain log refuse; do
 	read -r rss0 hwm rss modmem msgmem ans lost sf qps us alive <<<"${FL[$cfg]}"
 	echo "| $cfg | $rss0 | $hwm | $(ratio "$hwm" "$(echo "${FL[plain]}" | awk '{print $2}')")× | $(awk -v m="$modmem" 'BEGIN {printf "%.1f MiB", m / 1048576}') | $ans | $lost | $sf | $qps | $us | $([ "$alive" = 1 ] && echo yes || echo NO) |"
+done
+echo
+echo "Where the resident memory is at the end of the flood (kB, /proc/PID/smaps):"
+echo "the main malloc arena, the malloc arenas of other threads (64 MB"
+echo "reservations), other anonymous memory (large blocks such as the event"
+echo "ring, thread stacks) and mapped files."
+echo
+echo "| config | RSS at end | main arena | thread arenas | other anonymous | files |"
+echo "|---|---:|---:|---:|---:|---:|"
+for cfg in plain log refuse; do
+	read -r rss0 hwm rss _ <<<"${FL[$cfg]}"
+	read -r mh ma64 ma mf <<<"${FLPARTS[$cfg]}"
+	echo "| $cfg | $rss | $mh | $ma64 | $ma | $mf |"
 done
 fi
 } >"$MD"
