@@ -10,12 +10,23 @@
  * redisSetTimeout, reconnect with exponential backoff plus jitter.
  *
  * mxg_redis_write() turns a batch of records into the commands of
- * docs/redis-schema.md. Counters of the batch are merged first in a small
- * hash table (one INCRBY/ZINCRBY/HINCRBY per key and member, one EXPIRE per
- * key), so a burst of lookups by one client costs a handful of commands, not
- * a dozen per event. Every command goes through redisAppendCommandArgv, then
- * all replies are read; an error reply is counted, a missing reply drops the
- * connection.
+ * docs/redis-schema.md, in three steps, so that the cost per lookup stays a
+ * few hundred instructions:
+ *
+ * - records that write the same keys and values (same client, base domain,
+ *   relay flag, verdict, rule, minute, GeoIP and category) are merged into
+ *   one with a count (the pre-aggregation table, struct pre);
+ * - each distinct record then adds its counter operations, multiplied by
+ *   its count, to a merge table (struct agg: one INCRBY/ZINCRBY/HINCRBY per
+ *   key and member, one EXPIRE per key), so a burst of lookups by one
+ *   client costs a handful of commands, not a dozen per event;
+ * - the merged operations are written as RESP (the Redis protocol) into one
+ *   buffer (struct obuf) with lengths, never with a format string, so any
+ *   byte of a name is stored exactly, and the buffer goes to hiredis with
+ *   redisAppendFormattedCommand. Then all replies are read; an error reply
+ *   is counted, a missing reply drops the connection.
+ *
+ * Alerts are never merged: every alert record gets its own XADD.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -72,6 +83,10 @@ struct agg_ent {
 	int64_t n;
 	/** hash of op, key and member */
 	uint64_t hash;
+	/** HSET, HSETNX: number of the record the value comes from (the
+	 * highest wins for HSET, the lowest for HSETNX, whatever the order
+	 * the merged records are added in) */
+	uint64_t seq;
 };
 
 /** The merge table of one batch; reused from batch to batch. */
@@ -93,6 +108,86 @@ struct agg {
 	/** slots of idx (a power of two) */
 	size_t icap;
 	/** malloc failed during this batch */
+	int oom;
+};
+
+/** Most distinct records in the pre-aggregation table; a full table is
+ * drained into the merge table. */
+#define PRE_MAX 4096
+/** Slots of the pre-aggregation index (a power of two, 2 * PRE_MAX). */
+#define PRE_SLOTS 8192
+/** Most bytes of record strings in the pre-aggregation table. */
+#define PRE_ARENA_MAX (1024 * 1024)
+/** Room for the strings of one record: client, base, country, AS
+ * organisation and category, each with its NUL. */
+#define PRE_BLOB (56 + 1025 + 3 + 64 + 32)
+
+/** One pre-aggregated record: the lookups since the last drain that write
+ * the same keys and values. Its strings are a blob in the arena: client,
+ * base, country, as_org, category, each NUL-terminated. */
+struct pre_ent {
+	/** hash of the blob and the numeric fields */
+	uint64_t hash;
+	/** blob offset in the arena */
+	size_t off;
+	/** blob length */
+	size_t len;
+	/** minute of the lookups (epoch s / 60; it also gives the day) */
+	uint64_t minute;
+	/** lookups merged */
+	uint64_t n;
+	/** second of the first lookup (in the order added) */
+	uint64_t first_s;
+	/** second of the last lookup (in the order added) */
+	uint64_t last_s;
+	/** number of the first record merged (struct mxg_redis.seq) */
+	uint64_t seq_first;
+	/** number of the last record merged */
+	uint64_t seq_last;
+	/** ASN, 0 unknown */
+	uint32_t asn;
+	/** rule of an alert, -1 when not an alert */
+	int rule;
+	/** client is a relay */
+	uint8_t relay;
+	/** the lookups had a verdict (or a suppressed refuse) */
+	uint8_t alert;
+	/** lengths of client, base, country, as_org, category in the blob */
+	uint16_t sl[5];
+	/** slot in the index */
+	uint32_t slot;
+};
+
+/** The pre-aggregation table; reused, memory bounded by PRE_MAX and
+ * PRE_ARENA_MAX (allocated on first use). */
+struct pre {
+	/** blobs */
+	char* arena;
+	/** bytes used in arena */
+	size_t alen;
+	/** bytes allocated in arena */
+	size_t acap;
+	/** entries in order of their first record (PRE_MAX) */
+	struct pre_ent* ent;
+	/** entries used */
+	size_t n;
+	/** index (PRE_SLOTS): entry number + 1, 0 empty */
+	uint32_t* idx;
+	/** allocation failed: records go to the merge table one by one */
+	int off;
+};
+
+/** The RESP text of the commands of a batch, handed to hiredis at once. */
+struct obuf {
+	/** bytes */
+	char* b;
+	/** bytes used */
+	size_t len;
+	/** bytes allocated */
+	size_t cap;
+	/** commands in b */
+	size_t cmds;
+	/** malloc failed while appending (the buffer is unusable) */
 	int oom;
 };
 
@@ -158,13 +253,28 @@ struct mxg_redis {
 	struct memo_ent* memo;
 	/** epoch seconds of the batch being built */
 	uint64_t batch_s;
-	/** XADD commands appended since the last mxg_redis_send */
-	size_t acc_cmds;
 	/** an alert was appended since the last mxg_redis_send */
 	int acc_alerts;
+	/** pre-aggregation table */
+	struct pre pre;
+	/** number of the next record added (orders HSET values) */
+	uint64_t seq;
+	/** commands to send: XADDs as they come, the merged ones at send */
+	struct obuf out;
+	/** length of prefix */
+	size_t prefix_len;
+	/** minute whose texts follow (UINT64_MAX: none yet) */
+	uint64_t txt_minute;
+	/** that minute in decimal */
+	char min_txt[24];
+	/** length of min_txt */
+	size_t min_len;
+	/** its UTC day, YYYYMMDD */
+	char day_txt[9];
 };
 
 static void agg_reset(struct agg* a);
+static void pre_reset(struct pre* p);
 static void redact(char* buf, size_t len, const char* secret);
 static void describe_raw(char* buf, size_t len, const char* cmd,
 	struct mxg_redis* r, const redisReply* rep);
@@ -277,6 +387,8 @@ mxg_redis_new(const struct mxg_redis_opts* o, char* err, size_t errlen)
 	r->stream_maxlen = o->stream_maxlen ? o->stream_maxlen : 100000;
 	r->seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)r;
 	r->memo = calloc(MEMO_SLOTS, sizeof(*r->memo));
+	r->prefix_len = strlen(r->prefix);
+	r->txt_minute = UINT64_MAX;
 	return r;
 fail:
 	mxg_redis_free(r);
@@ -310,6 +422,10 @@ mxg_redis_free(struct mxg_redis* r)
 	free(r->agg.arena);
 	free(r->agg.ent);
 	free(r->agg.idx);
+	free(r->pre.arena);
+	free(r->pre.ent);
+	free(r->pre.idx);
+	free(r->out.b);
 	free(r->memo);
 	free(r);
 }
@@ -323,8 +439,11 @@ mxg_redis_disconnect(struct mxg_redis* r)
 	}
 	if(r) {
 		/* what was merged or appended for this connection is lost */
+		pre_reset(&r->pre);
 		agg_reset(&r->agg);
-		r->acc_cmds = 0;
+		r->out.len = 0;
+		r->out.cmds = 0;
+		r->out.oom = 0;
 		r->acc_alerts = 0;
 		/* TTLs of the last batches may not have been set */
 		if(r->memo)
@@ -608,20 +727,99 @@ mxg_redis_day(char* buf, uint64_t epoch_s)
 }
 
 /* ------------------------------------------------------------------ */
-/* The merge table.                                                    */
+/* Hashing and numbers.                                                */
 
-/** FNV-1a over bytes, continuing from h. */
+/** Multiplier of the hash: 2^64 divided by the golden ratio. */
+#define HASH_K 0x9e3779b97f4a7c15ULL
+
+/** Final mix of a 64-bit value (MurmurHash3's fmix64): every input bit
+ * reaches every output bit, so the low bits index a table well. */
 static uint64_t
-fnv(uint64_t h, const void* p, size_t n)
+mix64(uint64_t h)
 {
-	const unsigned char* b = p;
-	size_t i;
-	for(i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 1099511628211ULL;
-	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
 	return h;
 }
+
+/** Read 4 bytes as a number (any alignment). */
+static uint64_t
+rd32(const unsigned char* p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/**
+ * Hash of bytes, eight at a time (about 1 instruction per byte instead of
+ * FNV-1a's 4). Deterministic: the same bytes and seed give the same hash in
+ * every run. The length is part of the hash.
+ */
+static uint64_t
+hash_bytes(uint64_t seed, const void* p, size_t n)
+{
+	const unsigned char* b = p;
+	uint64_t h = seed ^ ((uint64_t)n * HASH_K), w;
+	while(n >= 8) {
+		memcpy(&w, b, 8);
+		h = (h ^ w) * HASH_K;
+		h ^= h >> 29;
+		b += 8;
+		n -= 8;
+	}
+	if(n) {
+		/* 1..7 bytes: overlapping reads inside [b, b + n), exact
+		 * because n is in the hash already */
+		if(n >= 4)
+			w = rd32(b) | rd32(b + n - 4) << 32;
+		else	w = (uint64_t)b[0] << 16 | (uint64_t)b[n / 2] << 8 |
+				b[n - 1];
+		h = (h ^ w) * HASH_K;
+		h ^= h >> 29;
+	}
+	return mix64(h);
+}
+
+/** Hash of a key (the merge table and the EXPIRE memo use it). */
+static uint64_t
+key_hash(const char* key, size_t len)
+{
+	return hash_bytes(0x6b6579, key, len);
+}
+
+/** Decimal text of v into buf (20 bytes; not NUL-terminated).
+ * @return its length. */
+static size_t
+u64_text(char* buf, uint64_t v)
+{
+	char t[20];
+	size_t n = 0, i;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while(v);
+	for(i = 0; i < n; i++)
+		buf[i] = t[n - 1 - i];
+	return n;
+}
+
+/** Decimal text of a signed v into buf (21 bytes; not NUL-terminated).
+ * @return its length. */
+static size_t
+i64_text(char* buf, int64_t v)
+{
+	if(v >= 0)
+		return u64_text(buf, (uint64_t)v);
+	buf[0] = '-';
+	return 1 + u64_text(buf + 1, (uint64_t)0 - (uint64_t)v);
+}
+
+/* ------------------------------------------------------------------ */
+/* The merge table.                                                    */
 
 /** Reset the table for a new batch. */
 static void
@@ -681,34 +879,58 @@ agg_grow_index(struct agg* a)
 	return 1;
 }
 
+/** Replace the value of an HSET/HSETNX entry. */
+static void
+agg_set_val(struct agg* a, struct agg_ent* e, const char* val, size_t vallen,
+	uint64_t seq)
+{
+	if(vallen <= e->vallen) {
+		/* the old value's bytes belong to this entry alone */
+		if(vallen)
+			memcpy(a->arena + e->val, val, vallen);
+	} else {
+		size_t v = arena_put(a, val, vallen);
+		if(v == (size_t)-1)
+			return;
+		e->val = v;
+	}
+	e->vallen = vallen;
+	e->seq = seq;
+}
+
 /**
  * Add an operation, merging it with an equal one (same op, key, member).
- * INCR/ZINCR/HINCR add n; HSET replaces the value; HSETNX and EXPIRE keep
- * the first.
+ * INCR/ZINCR/HINCR add n; HSET keeps the value of the highest seq (the
+ * last record), HSETNX the value of the lowest (the first record); EXPIRE
+ * keeps the first. With memo, an EXPIRE of a key that got its TTL less
+ * than MEMO_SECONDS ago is skipped.
+ * @param kh: key_hash() of the key.
+ * @param seq: number of the record the value comes from (HSET, HSETNX).
+ * @return 0 if an EXPIRE was skipped, else 1.
  */
 static int
 agg_add_m(struct agg* a, struct memo_ent* memo, uint64_t now_s, int op,
-	const char* key, size_t keylen, const char* mem, size_t memlen,
-	const char* val, size_t vallen, int64_t n)
+	const char* key, size_t keylen, uint64_t kh, const char* mem,
+	size_t memlen, const char* val, size_t vallen, int64_t n, uint64_t seq)
 {
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h;
 	size_t s;
 	struct agg_ent* e;
 	if(a->oom)
 		return 1;
 	if((op == AG_EXPIRE || op == AG_EXPIRE_NX) && memo) {
 		/* the key got its TTL a moment ago: do not repeat it */
-		uint64_t kh = fnv(14695981039346656037ULL, key, keylen) | 1;
-		struct memo_ent* m = &memo[kh & (MEMO_SLOTS - 1)];
-		if(m->hash == kh && m->when + MEMO_SECONDS > now_s)
+		uint64_t mk = kh | 1;
+		struct memo_ent* m = &memo[mk & (MEMO_SLOTS - 1)];
+		if(m->hash == mk && m->when + MEMO_SECONDS > now_s)
 			return 0;
-		m->hash = kh;
+		m->hash = mk;
 		m->when = now_s;
 	}
-	h = fnv(h, &op, sizeof(op));
-	h = fnv(h, key, keylen);
-	h = fnv(h, "\0", 1);
-	h = fnv(h, mem, memlen);
+	h = kh ^ ((uint64_t)(op + 1) * HASH_K);
+	if(memlen)
+		h ^= hash_bytes(h, mem, memlen);
+	else	h = mix64(h);
 	if((a->n + 1) * 2 > a->icap && !agg_grow_index(a))
 		return 1;
 	s = (size_t)h & (a->icap - 1);
@@ -720,13 +942,9 @@ agg_add_m(struct agg* a, struct memo_ent* memo, uint64_t now_s, int op,
 			memcmp(a->arena + e->mem, mem, memlen) == 0) {
 			if(op == AG_INCR || op == AG_ZINCR || op == AG_HINCR)
 				e->n += n;
-			else if(op == AG_HSET) {
-				size_t v = arena_put(a, val, vallen);
-				if(v != (size_t)-1) {
-					e->val = v;
-					e->vallen = vallen;
-				}
-			}
+			else if((op == AG_HSET && seq >= e->seq) ||
+				(op == AG_HSETNX && seq < e->seq))
+				agg_set_val(a, e, val, vallen, seq);
 			return 1;
 		}
 		s = (s + 1) & (a->icap - 1);
@@ -745,6 +963,7 @@ agg_add_m(struct agg* a, struct memo_ent* memo, uint64_t now_s, int op,
 	e->op = op;
 	e->hash = h;
 	e->n = n;
+	e->seq = seq;
 	e->key = arena_put(a, key, keylen);
 	e->keylen = keylen;
 	e->mem = arena_put(a, mem, memlen);
@@ -759,83 +978,184 @@ agg_add_m(struct agg* a, struct memo_ent* memo, uint64_t now_s, int op,
 }
 
 /** agg_add_m without the EXPIRE memo (for the non-EXPIRE operations). */
-#define agg_add(a, op, key, keylen, mem, memlen, val, vallen, n) \
-	agg_add_m(a, NULL, 0, op, key, keylen, mem, memlen, val, vallen, n)
+#define agg_add(a, op, key, keylen, kh, mem, memlen, val, vallen, n, seq) \
+	agg_add_m(a, NULL, 0, op, key, keylen, kh, mem, memlen, val, vallen, \
+	n, seq)
 
 /** Shorthand: counter op plus its EXPIRE (skipped when the memo says the
  * TTL was set less than MEMO_SECONDS ago).
  * @return 1 if the key is fresh (EXPIRE added), 0 if it was skipped. */
 static int
 agg_count(struct mxg_redis* r, int op, const char* key, size_t keylen,
-	const char* mem, size_t memlen, int64_t n, int exp_op, uint32_t ttl)
+	uint64_t kh, const char* mem, size_t memlen, int64_t n, int exp_op,
+	uint32_t ttl)
 {
-	agg_add(&r->agg, op, key, keylen, mem, memlen, "", 0, n);
+	agg_add(&r->agg, op, key, keylen, kh, mem, memlen, "", 0, n, 0);
 	return agg_add_m(&r->agg, r->memo, r->batch_s, exp_op, key, keylen,
-		"", 0, "", 0, (int64_t)ttl);
+		kh, "", 0, "", 0, (int64_t)ttl, 0);
 }
 
-/** Append one merged entry as a command. @return 1 or 0 (append failed). */
+/* ------------------------------------------------------------------ */
+/* The commands as RESP text.                                          */
+
+/** Bytes of output buffer kept between batches; a larger one is freed. */
+#define OUT_KEEP (4 * 1024 * 1024)
+
+/** Make room for n more bytes. @return 1, or 0 on OOM (then flagged). */
 static int
-append_ent(struct mxg_redis* r, const struct agg_ent* e)
+out_room(struct obuf* o, size_t n)
 {
-	const char* argv[5];
-	size_t len[5];
-	char num[24];
-	int argc = 0;
+	size_t nc;
+	char* nb;
+	if(o->len + n <= o->cap)
+		return 1;
+	if(o->oom)
+		return 0;
+	nc = o->cap ? o->cap : 65536;
+	while(nc < o->len + n)
+		nc *= 2;
+	if(!(nb = realloc(o->b, nc))) {
+		o->oom = 1;
+		return 0;
+	}
+	o->b = nb;
+	o->cap = nc;
+	return 1;
+}
+
+/** Append bytes as they are (protocol text). */
+static void
+out_raw(struct obuf* o, const char* s, size_t n)
+{
+	if(!out_room(o, n))
+		return;
+	memcpy(o->b + o->len, s, n);
+	o->len += n;
+}
+
+/** Start a command: its header and name, a string literal such as
+ * "*3\r\n$6\r\nINCRBY\r\n". */
+#define OUT_CMD(o, lit) do { out_raw((o), lit, sizeof(lit) - 1); \
+	(o)->cmds++; } while(0)
+
+/** Append "*argc" (the header of a command built argument by argument). */
+static void
+out_head(struct obuf* o, unsigned argc)
+{
+	char* p;
+	if(!out_room(o, 24))
+		return;
+	p = o->b + o->len;
+	*p++ = '*';
+	p += u64_text(p, argc);
+	*p++ = '\r';
+	*p++ = '\n';
+	o->len = (size_t)(p - o->b);
+	o->cmds++;
+}
+
+/** Append one argument: its length, then its bytes (any bytes). */
+static void
+out_arg(struct obuf* o, const char* s, size_t n)
+{
+	char* p;
+	if(!out_room(o, n + 32))
+		return;
+	p = o->b + o->len;
+	*p++ = '$';
+	p += u64_text(p, n);
+	*p++ = '\r';
+	*p++ = '\n';
+	if(n)
+		memcpy(p, s, n);
+	p += n;
+	*p++ = '\r';
+	*p++ = '\n';
+	o->len = (size_t)(p - o->b);
+}
+
+/** Append a number argument. */
+static void
+out_num(struct obuf* o, int64_t v)
+{
+	char t[24];
+	out_arg(o, t, i64_text(t, v));
+}
+
+/** Append one merged entry (any op but HSET) as a command. */
+static void
+out_ent(struct mxg_redis* r, const struct agg_ent* e)
+{
+	struct obuf* o = &r->out;
 	const char* A = r->agg.arena;
-	size_t nl = (size_t)snprintf(num, sizeof(num), "%lld",
-		(long long)e->n);
 	switch(e->op) {
 	case AG_INCR:
-		argv[0] = "INCRBY"; len[0] = 6;
-		argv[1] = A + e->key; len[1] = e->keylen;
-		argv[2] = num; len[2] = nl;
-		argc = 3;
+		OUT_CMD(o, "*3\r\n$6\r\nINCRBY\r\n");
+		out_arg(o, A + e->key, e->keylen);
+		out_num(o, e->n);
 		break;
 	case AG_ZINCR:
-		argv[0] = "ZINCRBY"; len[0] = 7;
-		argv[1] = A + e->key; len[1] = e->keylen;
-		argv[2] = num; len[2] = nl;
-		argv[3] = A + e->mem; len[3] = e->memlen;
-		argc = 4;
+		OUT_CMD(o, "*4\r\n$7\r\nZINCRBY\r\n");
+		out_arg(o, A + e->key, e->keylen);
+		out_num(o, e->n);
+		out_arg(o, A + e->mem, e->memlen);
 		break;
 	case AG_HINCR:
-		argv[0] = "HINCRBY"; len[0] = 7;
-		argv[1] = A + e->key; len[1] = e->keylen;
-		argv[2] = A + e->mem; len[2] = e->memlen;
-		argv[3] = num; len[3] = nl;
-		argc = 4;
+		OUT_CMD(o, "*4\r\n$7\r\nHINCRBY\r\n");
+		out_arg(o, A + e->key, e->keylen);
+		out_arg(o, A + e->mem, e->memlen);
+		out_num(o, e->n);
 		break;
 	case AG_PFADD:
-		argv[0] = "PFADD"; len[0] = 5;
-		argv[1] = A + e->key; len[1] = e->keylen;
-		argv[2] = A + e->mem; len[2] = e->memlen;
-		argc = 3;
+		OUT_CMD(o, "*3\r\n$5\r\nPFADD\r\n");
+		out_arg(o, A + e->key, e->keylen);
+		out_arg(o, A + e->mem, e->memlen);
 		break;
-	case AG_HSET:
 	case AG_HSETNX:
-		argv[0] = e->op == AG_HSET ? "HSET" : "HSETNX";
-		len[0] = strlen(argv[0]);
-		argv[1] = A + e->key; len[1] = e->keylen;
-		argv[2] = A + e->mem; len[2] = e->memlen;
-		argv[3] = A + e->val; len[3] = e->vallen;
-		argc = 4;
+		OUT_CMD(o, "*4\r\n$6\r\nHSETNX\r\n");
+		out_arg(o, A + e->key, e->keylen);
+		out_arg(o, A + e->mem, e->memlen);
+		out_arg(o, A + e->val, e->vallen);
 		break;
 	case AG_EXPIRE:
 	case AG_EXPIRE_NX:
-		argv[0] = "EXPIRE"; len[0] = 6;
-		argv[1] = A + e->key; len[1] = e->keylen;
-		argv[2] = num; len[2] = nl;
-		argc = 3;
-		if(e->op == AG_EXPIRE_NX && r->expire_nx) {
-			argv[3] = "NX"; len[3] = 2;
-			argc = 4;
-		}
+		if(e->op == AG_EXPIRE_NX && r->expire_nx)
+			OUT_CMD(o, "*4\r\n$6\r\nEXPIRE\r\n");
+		else	OUT_CMD(o, "*3\r\n$6\r\nEXPIRE\r\n");
+		out_arg(o, A + e->key, e->keylen);
+		out_num(o, e->n);
+		if(e->op == AG_EXPIRE_NX && r->expire_nx)
+			out_raw(o, "$2\r\nNX\r\n", 8);
 		break;
 	default:
-		return 0;
+		break;
 	}
-	return redisAppendCommandArgv(r->c, argc, argv, len) == REDIS_OK;
+}
+
+/** Append consecutive HSETs of one key as one HSET with several fields
+ * (at most 16). @return entries used (>= 1). */
+static size_t
+out_hset(struct mxg_redis* r, size_t first)
+{
+	const struct agg_ent* e0 = &r->agg.ent[first];
+	const char* A = r->agg.arena;
+	size_t i = first + 1, k;
+	while(i < r->agg.n && i - first < 16) {
+		const struct agg_ent* e = &r->agg.ent[i];
+		if(e->op != AG_HSET || e->keylen != e0->keylen ||
+			memcmp(A + e->key, A + e0->key, e0->keylen) != 0)
+			break;
+		i++;
+	}
+	out_head(&r->out, (unsigned)(2 + 2 * (i - first)));
+	out_raw(&r->out, "$4\r\nHSET\r\n", 10);
+	out_arg(&r->out, A + e0->key, e0->keylen);
+	for(k = first; k < i; k++) {
+		const struct agg_ent* e = &r->agg.ent[k];
+		out_arg(&r->out, A + e->mem, e->memlen);
+		out_arg(&r->out, A + e->val, e->vallen);
+	}
+	return i - first;
 }
 
 /**
@@ -920,149 +1240,332 @@ ekey(struct mxg_redis* r, char* buf, size_t buflen, const char* kind,
 		strlen(suffix));
 }
 
+/* ------------------------------------------------------------------ */
+/* The keys of a record.                                               */
+
+/** Size of a key buffer of a record (a longer key is not written). */
+#define KEY_MAX 1400
+/** Longest hash tag ("kind:name") of a record's key. */
+#define TAG_MAX 1200
+
+/** Start an entity key in buf (KEY_MAX bytes): prefix{kind:name}.
+ * @return its length, or 0 if the tag is longer than TAG_MAX or no key of
+ *	the entity fits (its keys are then not written). */
+static size_t
+ent_start(const struct mxg_redis* r, char* buf, const char* kind, size_t kl,
+	const char* name, size_t nl)
+{
+	size_t pl = r->prefix_len;
+	if(kl + 1 + nl > TAG_MAX || pl + 3 + kl + nl + 1 > KEY_MAX)
+		return 0;
+	memcpy(buf, r->prefix, pl);
+	buf[pl] = '{';
+	memcpy(buf + pl + 1, kind, kl);
+	buf[pl + 1 + kl] = ':';
+	memcpy(buf + pl + 2 + kl, name, nl);
+	buf[pl + 2 + kl + nl] = '}';
+	return pl + 3 + kl + nl;
+}
+
+/** Put a suffix (s1 then s2) after an entity key of length el.
+ * @return the key length, or 0 if el is 0 or the key does not fit. */
+static size_t
+ent_key(char* buf, size_t el, const char* s1, size_t l1, const char* s2,
+	size_t l2)
+{
+	if(!el || el >= KEY_MAX || KEY_MAX - el < l1 + l2 + 1)
+		return 0;
+	memcpy(buf + el, s1, l1);
+	if(l2)
+		memcpy(buf + el + l1, s2, l2);
+	return el + l1 + l2;
+}
+
+/** Texts of a minute (its number, its UTC day), kept while the minute
+ * stays the same. */
+static void
+minute_texts(struct mxg_redis* r, uint64_t minute)
+{
+	if(minute == r->txt_minute)
+		return;
+	r->min_len = u64_text(r->min_txt, minute);
+	/* a day is a whole number of minutes */
+	mxg_redis_day(r->day_txt, minute * 60);
+	r->txt_minute = minute;
+}
+
 /** The fields every entity hash (client, domain) gets per lookup: count,
  * alerts, last, and first when the key is new. */
 static void
-entity_hash(struct mxg_redis* r, const char* key, size_t kl, int alert,
-	const char* ts, size_t tl)
+entity_hash(struct mxg_redis* r, const char* key, size_t kl, uint64_t kh,
+	const struct pre_ent* g, const char* ft, size_t fl, const char* lt,
+	size_t ll)
 {
 	/* "first" needs setting only when the memo has not seen the key
 	 * lately (then it exists with its first field) */
-	if(agg_count(r, AG_HINCR, key, kl, "count", 5, 1, AG_EXPIRE, r->ttl))
-		agg_add(&r->agg, AG_HSETNX, key, kl, "first", 5, ts, tl, 0);
-	if(alert)
-		agg_add(&r->agg, AG_HINCR, key, kl, "alerts", 6, "", 0, 1);
-	agg_add(&r->agg, AG_HSET, key, kl, "last", 4, ts, tl, 0);
+	if(agg_count(r, AG_HINCR, key, kl, kh, "count", 5, (int64_t)g->n,
+		AG_EXPIRE, r->ttl))
+		agg_add(&r->agg, AG_HSETNX, key, kl, kh, "first", 5, ft, fl, 0,
+			g->seq_first);
+	if(g->alert)
+		agg_add(&r->agg, AG_HINCR, key, kl, kh, "alerts", 6, "", 0,
+			(int64_t)g->n, 0);
+	agg_add(&r->agg, AG_HSET, key, kl, kh, "last", 4, lt, ll, 0,
+		g->seq_last);
 }
 
-/** Merge the counter operations of one record. */
+/** Merge the counter operations of a (pre-aggregated) record: every
+ * amount is multiplied by its number of lookups. */
 static void
-add_rec(struct mxg_redis* r, const struct mxg_redis_rec* x)
+add_group(struct mxg_redis* r, const struct pre_ent* g, const char* blob)
 {
 	struct agg* a = &r->agg;
-	char key[1400], suf[64], day[9], ts[24], num[24];
-	size_t kl, cl = strlen(x->client), bl = strlen(x->base), tl;
-	uint64_t sec = x->time_ms / 1000, minute = sec / 60;
+	char ck[KEY_MAX], dk[KEY_MAX], yk[KEY_MAX], ft[24], lt[24], num[24];
+	const char* client = blob;
+	const char* base = client + g->sl[0] + 1;
+	const char* country = base + g->sl[1] + 1;
+	const char* as_org = country + g->sl[2] + 1;
+	const char* category = as_org + g->sl[3] + 1;
+	size_t cl = g->sl[0], bl = g->sl[1], ce, de, ye, kl, fl, ll;
+	int64_t n = (int64_t)g->n;
+	uint64_t kh = 0;
 	uint32_t minttl = r->ttl < MXG_REDIS_MINUTE_TTL ? r->ttl
 		: MXG_REDIS_MINUTE_TTL;
-	int alert = x->action != MXG_ACT_PASS || x->would_refuse;
-	mxg_redis_day(day, sec);
-	tl = (size_t)snprintf(ts, sizeof(ts), "%llu", (unsigned long long)sec);
+	minute_texts(r, g->minute);
+	fl = u64_text(ft, g->first_s);
+	ll = u64_text(lt, g->last_s);
+	ce = ent_start(r, ck, "c", 1, client, cl);
+	de = ent_start(r, dk, "d", 1, base, bl);
+	ye = ent_start(r, yk, "day", 3, r->day_txt, 8);
 
 	/* per-minute buckets of the client and the domain */
-	snprintf(suf, sizeof(suf), ":m:%llu", (unsigned long long)minute);
-	if((kl = ekey(r, key, sizeof(key), "c", x->client, suf)))
-		agg_count(r, AG_INCR, key, kl, "", 0, 1, AG_EXPIRE_NX, minttl);
-	if((kl = ekey(r, key, sizeof(key), "d", x->base, suf)))
-		agg_count(r, AG_INCR, key, kl, "", 0, 1, AG_EXPIRE_NX, minttl);
+	if((kl = ent_key(ck, ce, ":m:", 3, r->min_txt, r->min_len)))
+		agg_count(r, AG_INCR, ck, kl, key_hash(ck, kl), "", 0, n,
+			AG_EXPIRE_NX, minttl);
+	if((kl = ent_key(dk, de, ":m:", 3, r->min_txt, r->min_len)))
+		agg_count(r, AG_INCR, dk, kl, key_hash(dk, kl), "", 0, n,
+			AG_EXPIRE_NX, minttl);
 
 	/* per client: hash, and domains of the day */
-	if((kl = ekey(r, key, sizeof(key), "c", x->client, ":h"))) {
-		entity_hash(r, key, kl, alert, ts, tl);
-		agg_add(a, AG_HSET, key, kl, "relay", 5, x->relay ? "1" : "0",
-			1, 0);
+	if((kl = ent_key(ck, ce, ":h", 2, "", 0))) {
+		kh = key_hash(ck, kl);
+		entity_hash(r, ck, kl, kh, g, ft, fl, lt, ll);
+		agg_add(a, AG_HSET, ck, kl, kh, "relay", 5, g->relay ? "1"
+			: "0", 1, 0, g->seq_last);
 	}
-	snprintf(suf, sizeof(suf), ":d:%s", day);
-	if((kl = ekey(r, key, sizeof(key), "c", x->client, suf)))
-		agg_count(r, AG_ZINCR, key, kl, x->base, bl, 1, AG_EXPIRE,
-			r->ttl);
+	if((kl = ent_key(ck, ce, ":d:", 3, r->day_txt, 8)))
+		agg_count(r, AG_ZINCR, ck, kl, key_hash(ck, kl), base, bl, n,
+			AG_EXPIRE, r->ttl);
 
 	/* per domain: hash, distinct clients (the count per domain per day
 	 * is its score in the day's domains set below) */
-	if((kl = ekey(r, key, sizeof(key), "d", x->base, ":h"))) {
-		entity_hash(r, key, kl, alert, ts, tl);
-		if(x->country[0])
-			agg_add(a, AG_HSET, key, kl, "country", 7, x->country,
-				strlen(x->country), 0);
-		if(x->asn) {
-			size_t nl = (size_t)snprintf(num, sizeof(num), "%u",
-				(unsigned)x->asn);
-			agg_add(a, AG_HSET, key, kl, "asn", 3, num, nl, 0);
-		}
-		if(x->as_org[0])
-			agg_add(a, AG_HSET, key, kl, "as_org", 6, x->as_org,
-				strlen(x->as_org), 0);
-		if(x->category[0])
-			agg_add(a, AG_HSET, key, kl, "category", 8,
-				x->category, strlen(x->category), 0);
+	if((kl = ent_key(dk, de, ":h", 2, "", 0))) {
+		kh = key_hash(dk, kl);
+		entity_hash(r, dk, kl, kh, g, ft, fl, lt, ll);
+		if(g->sl[2])
+			agg_add(a, AG_HSET, dk, kl, kh, "country", 7, country,
+				g->sl[2], 0, g->seq_last);
+		if(g->asn)
+			agg_add(a, AG_HSET, dk, kl, kh, "asn", 3, num,
+				u64_text(num, g->asn), 0, g->seq_last);
+		if(g->sl[3])
+			agg_add(a, AG_HSET, dk, kl, kh, "as_org", 6, as_org,
+				g->sl[3], 0, g->seq_last);
+		if(g->sl[4])
+			agg_add(a, AG_HSET, dk, kl, kh, "category", 8,
+				category, g->sl[4], 0, g->seq_last);
 	}
-	if((kl = ekey(r, key, sizeof(key), "d", x->base, ":hll")))
-		agg_count(r, AG_PFADD, key, kl, x->client, cl, 0, AG_EXPIRE,
-			r->ttl);
+	if((kl = ent_key(dk, de, ":hll", 4, "", 0)))
+		agg_count(r, AG_PFADD, dk, kl, key_hash(dk, kl), client, cl, 0,
+			AG_EXPIRE, r->ttl);
 
 	/* top lists of the day */
-	if((kl = ekey(r, key, sizeof(key), "day", day, ":clients")))
-		agg_count(r, AG_ZINCR, key, kl, x->client, cl, 1, AG_EXPIRE,
-			r->ttl);
-	if((kl = ekey(r, key, sizeof(key), "day", day, ":domains")))
-		agg_count(r, AG_ZINCR, key, kl, x->base, bl, 1, AG_EXPIRE,
-			r->ttl);
-	if(!x->relay && (kl = ekey(r, key, sizeof(key), "day", day,
-		":nonrelay")))
-		agg_count(r, AG_ZINCR, key, kl, x->client, cl, 1, AG_EXPIRE,
-			r->ttl);
-	if(alert && (kl = ekey(r, key, sizeof(key), "day", day, ":rules"))) {
-		const char* rn = mxg_rule_name((enum mxg_rule_id)x->rule);
+	if((kl = ent_key(yk, ye, ":clients", 8, "", 0)))
+		agg_count(r, AG_ZINCR, yk, kl, key_hash(yk, kl), client, cl, n,
+			AG_EXPIRE, r->ttl);
+	if((kl = ent_key(yk, ye, ":domains", 8, "", 0)))
+		agg_count(r, AG_ZINCR, yk, kl, key_hash(yk, kl), base, bl, n,
+			AG_EXPIRE, r->ttl);
+	if(!g->relay && (kl = ent_key(yk, ye, ":nonrelay", 9, "", 0)))
+		agg_count(r, AG_ZINCR, yk, kl, key_hash(yk, kl), client, cl, n,
+			AG_EXPIRE, r->ttl);
+	if(g->alert && (kl = ent_key(yk, ye, ":rules", 6, "", 0))) {
+		const char* rn = mxg_rule_name((enum mxg_rule_id)g->rule);
 		if(!rn)
 			rn = "none";
-		agg_count(r, AG_HINCR, key, kl, rn, strlen(rn), 1, AG_EXPIRE,
-			r->ttl);
+		agg_count(r, AG_HINCR, yk, kl, key_hash(yk, kl), rn,
+			strlen(rn), n, AG_EXPIRE, r->ttl);
 	}
 }
 
-/** Append the XADD of one alert. */
-static int
-append_alert(struct mxg_redis* r, const struct mxg_redis_rec* x,
-	size_t* ncmd)
+/* ------------------------------------------------------------------ */
+/* The pre-aggregation table.                                          */
+
+/** Empty the table (clearing only the index slots in use). */
+static void
+pre_reset(struct pre* p)
 {
-	const char* argv[6 + 2 * 64];
-	size_t len[6 + 2 * 64];
+	size_t i;
+	if(p->idx)
+		for(i = 0; i < p->n; i++)
+			p->idx[p->ent[i].slot] = 0;
+	p->n = 0;
+	p->alen = 0;
+}
+
+/** Allocate the table. @return 1, or 0 (then p->off is set). */
+static int
+pre_alloc(struct pre* p)
+{
+	p->ent = malloc(PRE_MAX * sizeof(*p->ent));
+	p->idx = calloc(PRE_SLOTS, sizeof(*p->idx));
+	p->acap = 65536;
+	p->arena = malloc(p->acap);
+	if(!p->ent || !p->idx || !p->arena) {
+		free(p->ent);
+		free(p->idx);
+		free(p->arena);
+		p->ent = NULL;
+		p->idx = NULL;
+		p->arena = NULL;
+		p->acap = 0;
+		p->off = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/** Move the records of the table into the merge table, in the order of
+ * their first lookup, and empty it. */
+static void
+pre_drain(struct mxg_redis* r)
+{
+	size_t i;
+	if(r->pre.n == 0)
+		return;
+	r->batch_s = (uint64_t)time(NULL);
+	for(i = 0; i < r->pre.n; i++)
+		add_group(r, &r->pre.ent[i], r->pre.arena + r->pre.ent[i].off);
+	pre_reset(&r->pre);
+}
+
+/** Copy the strings of a record into blob (PRE_BLOB bytes), each with its
+ * NUL, their lengths into sl. @return the blob length. */
+static size_t
+rec_blob(const struct mxg_redis_rec* x, char* blob, uint16_t* sl)
+{
+	const char* s[5];
+	size_t cap[5], o = 0;
+	int i;
+	s[0] = x->client; cap[0] = sizeof(x->client);
+	s[1] = x->base; cap[1] = sizeof(x->base);
+	s[2] = x->country; cap[2] = sizeof(x->country);
+	s[3] = x->as_org; cap[3] = sizeof(x->as_org);
+	s[4] = x->category; cap[4] = sizeof(x->category);
+	for(i = 0; i < 5; i++) {
+		/* GeoIP and category are mostly empty */
+		size_t l = s[i][0] ? strnlen(s[i], cap[i] - 1) : 0;
+		if(l)
+			memcpy(blob + o, s[i], l);
+		blob[o + l] = 0;
+		sl[i] = (uint16_t)l;
+		o += l + 1;
+	}
+	return o;
+}
+
+/** Merge a record into the pre-aggregation table: a record that writes
+ * the same keys and values as one already there only adds to its count. */
+static void
+pre_add(struct mxg_redis* r, const struct mxg_redis_rec* x)
+{
+	struct pre* p = &r->pre;
+	struct pre_ent k, *e;
+	char blob[PRE_BLOB];
+	uint64_t sec = x->time_ms / 1000;
+	size_t s;
+	k.len = rec_blob(x, blob, k.sl);
+	k.minute = sec / 60;
+	k.asn = x->asn;
+	k.alert = x->action != MXG_ACT_PASS || x->would_refuse;
+	k.rule = k.alert ? x->rule : -1;
+	k.relay = x->relay ? 1 : 0;
+	k.n = 1;
+	k.first_s = k.last_s = sec;
+	k.seq_first = k.seq_last = r->seq++;
+	k.hash = hash_bytes(k.minute * HASH_K ^ (uint64_t)k.asn << 32 ^
+		(uint64_t)(uint32_t)(k.rule + 1) << 2 ^ (uint64_t)k.alert << 1 ^
+		k.relay, blob, k.len);
+	if(p->off || (!p->ent && !pre_alloc(p))) {
+		/* no table: the record on its own */
+		r->batch_s = (uint64_t)time(NULL);
+		add_group(r, &k, blob);
+		return;
+	}
+	s = (size_t)k.hash & (PRE_SLOTS - 1);
+	while(p->idx[s]) {
+		e = &p->ent[p->idx[s] - 1];
+		/* the blob splits at its NULs, so equal blobs mean equal
+		 * strings */
+		if(e->hash == k.hash && e->len == k.len &&
+			e->minute == k.minute && e->asn == k.asn &&
+			e->rule == k.rule && e->alert == k.alert &&
+			e->relay == k.relay &&
+			memcmp(p->arena + e->off, blob, k.len) == 0) {
+			e->n++;
+			e->last_s = sec;
+			e->seq_last = k.seq_last;
+			return;
+		}
+		s = (s + 1) & (PRE_SLOTS - 1);
+	}
+	if(p->n == PRE_MAX || p->alen + k.len > PRE_ARENA_MAX) {
+		pre_drain(r);
+		s = (size_t)k.hash & (PRE_SLOTS - 1);
+	}
+	if(p->alen + k.len > p->acap) {
+		size_t nc = p->acap * 2;
+		char* na;
+		while(nc < p->alen + k.len)
+			nc *= 2;
+		if(nc > PRE_ARENA_MAX)
+			nc = PRE_ARENA_MAX;
+		if(!(na = realloc(p->arena, nc))) {
+			/* keep the table as it is, this record on its own */
+			r->batch_s = (uint64_t)time(NULL);
+			add_group(r, &k, blob);
+			return;
+		}
+		p->arena = na;
+		p->acap = nc;
+	}
+	memcpy(p->arena + p->alen, blob, k.len);
+	k.off = p->alen;
+	p->alen += k.len;
+	k.slot = (uint32_t)s;
+	p->ent[p->n] = k;
+	p->idx[s] = (uint32_t)(p->n + 1);
+	p->n++;
+}
+
+/** Append the XADD of one alert to the output. */
+static void
+append_alert(struct mxg_redis* r, const struct mxg_redis_rec* x)
+{
 	char key[256], ml[24];
 	size_t kl = mxg_redis_key(key, sizeof(key), r->prefix, "alerts", 6,
 		"", 0);
-	int argc = 0, i, n = x->alert_n > 64 ? 64 : x->alert_n;
+	int i, n = x->alert_n > 64 ? 64 : x->alert_n;
 	if(!kl || n <= 0)
-		return 1;
-	argv[argc] = "XADD"; len[argc++] = 4;
-	argv[argc] = key; len[argc++] = kl;
-	argv[argc] = "MAXLEN"; len[argc++] = 6;
-	argv[argc] = "~"; len[argc++] = 1;
-	argv[argc] = ml;
-	len[argc++] = (size_t)snprintf(ml, sizeof(ml), "%u",
-		(unsigned)r->stream_maxlen);
-	argv[argc] = "*"; len[argc++] = 1;
-	for(i = 0; i < 2 * n; i++) {
-		argv[argc] = x->alert_argv[i];
-		len[argc++] = x->alert_len[i];
-	}
-	return append_argv(r, argc, argv, len, ncmd);
-}
-
-/** Append consecutive HSETs of one key as one HSET with several fields.
- * @return entries used (>= 1), 0 if the append failed. */
-static size_t
-append_hset(struct mxg_redis* r, size_t first)
-{
-	const char* argv[2 + 2 * 16];
-	size_t len[2 + 2 * 16];
-	const struct agg_ent* e0 = &r->agg.ent[first];
-	const char* A = r->agg.arena;
-	size_t i = first;
-	int argc = 2;
-	argv[0] = "HSET"; len[0] = 4;
-	argv[1] = A + e0->key; len[1] = e0->keylen;
-	while(i < r->agg.n && argc < 2 + 2 * 16) {
-		const struct agg_ent* e = &r->agg.ent[i];
-		if(e->op != AG_HSET || e->keylen != e0->keylen ||
-			memcmp(A + e->key, A + e0->key, e0->keylen) != 0)
-			break;
-		argv[argc] = A + e->mem; len[argc++] = e->memlen;
-		argv[argc] = A + e->val; len[argc++] = e->vallen;
-		i++;
-	}
-	if(redisAppendCommandArgv(r->c, argc, argv, len) != REDIS_OK)
-		return 0;
-	return i - first;
+		return;
+	out_head(&r->out, (unsigned)(6 + 2 * n));
+	out_raw(&r->out, "$4\r\nXADD\r\n", 10);
+	out_arg(&r->out, key, kl);
+	out_raw(&r->out, "$6\r\nMAXLEN\r\n$1\r\n~\r\n", 19);
+	out_arg(&r->out, ml, u64_text(ml, r->stream_maxlen));
+	out_raw(&r->out, "$1\r\n*\r\n", 7);
+	for(i = 0; i < 2 * n; i++)
+		out_arg(&r->out, x->alert_argv[i], x->alert_len[i]);
 }
 
 int
@@ -1072,15 +1575,15 @@ mxg_redis_add(struct mxg_redis* r, const struct mxg_redis_rec* recs,
 	size_t i;
 	if(!r->c)
 		return 0;
-	r->batch_s = (uint64_t)time(NULL);
 	for(i = 0; i < n; i++)
-		add_rec(r, &recs[i]);
-	/* alerts are not merged: their XADDs go to hiredis' buffer now
-	 * (copied) and are counted with the next mxg_redis_send */
+		pre_add(r, &recs[i]);
+	/* alerts are not merged: each XADD goes to the output now (copied)
+	 * and is sent with the next mxg_redis_send */
 	for(i = 0; i < n; i++) {
 		if(recs[i].alert_n <= 0)
 			continue;
-		if(!append_alert(r, &recs[i], &r->acc_cmds)) {
+		append_alert(r, &recs[i]);
+		if(r->out.oom) {
 			conn_failed(r, now_ms, "cannot queue commands (out of "
 				"memory)");
 			return 0;
@@ -1093,49 +1596,51 @@ mxg_redis_add(struct mxg_redis* r, const struct mxg_redis_rec* recs,
 size_t
 mxg_redis_pending(const struct mxg_redis* r)
 {
-	return r->c ? r->agg.n + r->acc_cmds : 0;
+	return r->c ? r->agg.n + r->out.cmds + r->pre.n : 0;
 }
 
 int
 mxg_redis_send(struct mxg_redis* r, uint64_t now_ms, size_t* ncmd_out)
 {
-	size_t i, ncmd = r->acc_cmds;
+	size_t i, ncmd;
 	int done = 0;
 	*ncmd_out = 0;
 	if(!r->c)
 		return 0;
+	pre_drain(r);
 	if(r->agg.oom) {
 		r->errors++;
 		log_failure(r, "out of memory building a batch, counters lost");
 		agg_reset(&r->agg);
 	}
 	for(i = 0; i < r->agg.n; ) {
-		if(r->agg.ent[i].op == AG_HSET) {
-			size_t used = append_hset(r, i);
-			if(!used)
-				goto append_fail;
-			i += used;
-		} else {
-			if(!append_ent(r, &r->agg.ent[i]))
-				goto append_fail;
-			i++;
-		}
-		ncmd++;
+		if(r->agg.ent[i].op == AG_HSET)
+			i += out_hset(r, i);
+		else	out_ent(r, &r->agg.ent[i++]);
 	}
 	if(r->acc_alerts) {
 		char key[256], ttl[24];
-		const char* argv[3] = { "EXPIRE", key, ttl };
-		size_t len[3] = { 6, 0, 0 };
-		len[1] = mxg_redis_key(key, sizeof(key), r->prefix, "alerts", 6,
-			"", 0);
-		len[2] = (size_t)snprintf(ttl, sizeof(ttl), "%u",
-			(unsigned)r->ttl);
-		if(!append_argv(r, 3, argv, len, &ncmd))
-			goto append_fail;
+		size_t kl = mxg_redis_key(key, sizeof(key), r->prefix,
+			"alerts", 6, "", 0);
+		OUT_CMD(&r->out, "*3\r\n$6\r\nEXPIRE\r\n");
+		out_arg(&r->out, key, kl);
+		out_arg(&r->out, ttl, u64_text(ttl, r->ttl));
 	}
 	agg_reset(&r->agg);
-	r->acc_cmds = 0;
 	r->acc_alerts = 0;
+	if(r->out.oom)
+		goto append_fail;
+	ncmd = r->out.cmds;
+	if(r->out.len && redisAppendFormattedCommand(r->c, r->out.b,
+		r->out.len) != REDIS_OK)
+		goto append_fail;
+	r->out.len = 0;
+	r->out.cmds = 0;
+	if(r->out.cap > OUT_KEEP) {
+		free(r->out.b);
+		r->out.b = NULL;
+		r->out.cap = 0;
+	}
 	/* hand the pipeline to the kernel now, so that Redis works on it
 	 * while the caller prepares the next one */
 	while(!done) {
@@ -1149,7 +1654,7 @@ mxg_redis_send(struct mxg_redis* r, uint64_t now_ms, size_t* ncmd_out)
 	*ncmd_out = ncmd;
 	return 1;
 append_fail:
-	/* out of memory in hiredis' buffer: the context is unusable */
+	/* out of memory in our buffer or hiredis': the batch is lost */
 	conn_failed(r, now_ms, "cannot queue commands (out of memory)");
 	return 0;
 }

@@ -11,12 +11,13 @@
  * selects the database, and reconnects with exponential backoff and jitter.
  *
  * It also owns the key schema of docs/redis-schema.md: the sink thread hands
- * it a batch of records, it merges the counters of the batch (one INCRBY per
- * key, not one per event), sends every command with redisAppendCommandArgv
- * (binary-safe, no name is ever pasted into a format string) and then reads
- * all the replies. Replies are checked defensively: error replies (MISCONF,
- * OOM, NOAUTH, ...) are counted, a missing reply (timeout, connection lost)
- * drops the connection and arms the backoff.
+ * it a batch of records, it merges equal records and then the counters of
+ * the batch (one INCRBY per key, not one per event), writes every command
+ * in the Redis protocol with explicit lengths (binary-safe, no name is ever
+ * pasted into a format string), hands them to hiredis as one pipeline and
+ * then reads all the replies. Replies are checked defensively: error
+ * replies (MISCONF, OOM, NOAUTH, ...) are counted, a missing reply (timeout,
+ * connection lost) drops the connection and arms the backoff.
  *
  * Not thread-safe: one struct mxg_redis is used by one thread at a time.
  */
@@ -169,9 +170,12 @@ int mxg_redis_write(struct mxg_redis* r, const struct mxg_redis_rec* recs,
 
 /**
  * Merge a batch of records into the pending commands (mxg_redis_write in
- * steps): counters of records added between two mxg_redis_send calls are
- * merged, so a longer accumulation sends fewer commands. Alerts (XADD) are
- * appended to the connection's output buffer at once (copied).
+ * steps): records added between two mxg_redis_send calls that write the
+ * same keys and values (same client, base, relay flag, verdict, rule,
+ * minute, GeoIP and category) are merged into one with a count, and the
+ * counters of all of them are merged, so a longer accumulation sends fewer
+ * commands. Alerts are not merged: each record with alert_n > 0 gets its
+ * own XADD, written to the handle's output at once (copied).
  * @param r: the handle.
  * @param recs: the records (may be reused once this returns).
  * @param n: number of records.
@@ -182,7 +186,8 @@ int mxg_redis_write(struct mxg_redis* r, const struct mxg_redis_rec* recs,
 int mxg_redis_add(struct mxg_redis* r, const struct mxg_redis_rec* recs,
 	size_t n, uint64_t now_ms);
 
-/** Number of commands pending (merged, not sent yet). */
+/** Number of commands pending (merged, not sent yet; a record not merged
+ * into the counters yet counts as one). */
 size_t mxg_redis_pending(const struct mxg_redis* r);
 
 /**

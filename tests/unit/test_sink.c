@@ -8,11 +8,14 @@
  * (stopped by PID), pushes known events through the real sink and reads
  * back with hiredis that Redis holds exactly what was sent: minute buckets,
  * top lists, domain hashes, HyperLogLog, flow, alert stream, heartbeat and
- * schema key, each key with a TTL. Then the faults: a full queue (the pusher
- * never blocks), Redis absent at start and started later, a wrong password,
- * an ACL user with a database number, binary bytes in names, fleet
- * read-back, log rotation, and 50 start/stop cycles leaving no thread and no
- * file descriptor behind. Without redis-server the Redis tests are skipped.
+ * schema key, each key with a TTL; records merged in a batch give exact
+ * counts, one XADD per alert, first/last of the first/last record, and
+ * other minutes, days and clients apart. Then the faults: a full queue (the
+ * pusher never blocks), Redis absent at start and started later, a wrong
+ * password, an ACL user with a database number, binary bytes in names,
+ * fleet read-back, log rotation, and 50 start/stop cycles leaving no thread
+ * and no file descriptor behind. Without redis-server the Redis tests are
+ * skipped.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -486,6 +489,257 @@ test_counters(void)
 	mxg_conf_free(cfg);
 }
 
+/** Alert fields of the records of test_merge. */
+static const char* const merge_av[] = { "RuleName", "volume", "SrcIpAddr",
+	"10.9.0.1" };
+/** Their lengths. */
+static const size_t merge_al[] = { 8, 6, 9, 8 };
+
+/** Fill a Redis record: a lookup of base by client at tms, an alert (rule
+ * volume, with two alert fields) or not. */
+static void
+set_rec(struct mxg_redis_rec* x, uint64_t tms, const char* client,
+	const char* base, int relay, int alert)
+{
+	memset(x, 0, sizeof(*x));
+	x->time_ms = tms;
+	snprintf(x->client, sizeof(x->client), "%s", client);
+	snprintf(x->base, sizeof(x->base), "%s", base);
+	x->relay = relay;
+	x->action = alert ? MXG_ACT_LOG : MXG_ACT_PASS;
+	x->rule = alert ? MXG_RULE_VOLUME : MXG_RULE_COUNT;
+	if(alert) {
+		x->alert_n = 2;
+		x->alert_argv = merge_av;
+		x->alert_len = merge_al;
+	}
+}
+
+/** A handle on the test Redis with a key prefix; NULL if it does not
+ * connect. */
+static struct mxg_redis*
+merge_handle(const char* prefix)
+{
+	struct mxg_redis_opts o;
+	struct mxg_redis* r;
+	char server[400], err[256];
+	snprintf(server, sizeof(server), "unix:%s", sockpath);
+	memset(&o, 0, sizeof(o));
+	o.server = server;
+	o.prefix = prefix;
+	o.ttl = 3600;
+	r = mxg_redis_new(&o, err, sizeof(err));
+	if(r && !mxg_redis_connect(r, now_ms(), err, sizeof(err))) {
+		diag("connect: %s", err);
+		mxg_redis_free(r);
+		r = NULL;
+	}
+	return r;
+}
+
+/** Add records in two mxg_redis_add calls (split at split), send them as
+ * one pipeline and read the replies. @return the number of commands sent,
+ * 0 on failure. */
+static size_t
+merge_write(struct mxg_redis* r, const struct mxg_redis_rec* x, size_t n,
+	size_t split)
+{
+	size_t ncmd = 0;
+	if(!mxg_redis_add(r, x, split, now_ms()) ||
+		!mxg_redis_add(r, x + split, n - split, now_ms()) ||
+		!mxg_redis_send(r, now_ms(), &ncmd) ||
+		!mxg_redis_read(r, ncmd, now_ms()))
+		return 0;
+	return ncmd;
+}
+
+/** Records that write the same keys are merged into one with a count:
+ * counters are exact, every alert still gets its own XADD, first and last
+ * are those of the first and last record, and records of another minute,
+ * day or client are kept apart. */
+static void
+test_merge(void)
+{
+	enum { MAIN = 100, PREV = 7, YDAY = 3, C2 = 20, ALL = 130, BIG = 10000,
+		BIGC = 5000 };
+	struct mxg_redis_rec* x = calloc(BIG, sizeof(*x));
+	struct mxg_redis_rec* y = calloc(ALL, sizeof(*y));
+	struct mxg_redis* r;
+	redisContext* c = rconnect(NULL);
+	char key[512], day[9], buf[64];
+	uint64_t t0 = (uint64_t)time(NULL) / 60 * 60000, m = t0 / 60000;
+	uint64_t c1_first = 0, c1_last = 0, d_first = 0, d_last = 0;
+	long long c1_today = 0, c1_yday = 0, alerts = 0;
+	size_t i, k, n1, n1000;
+	int seen = 0;
+	if(!x || !y || !c) {
+		ok(0, "test_merge set up");
+		free(x);
+		free(y);
+		if(c)
+			redisFree(c);
+		return;
+	}
+	rint_(c, "FLUSHALL");
+	/* one record versus 1000 equal ones: the same commands, counts of
+	 * 1000 (separate handles and prefixes: no EXPIRE memo shared) */
+	for(i = 0; i < 1000; i++)
+		set_rec(&x[i], t0 + 1000, "10.8.0.1", "same.example", 0, 0);
+	r = merge_handle("v1:");
+	n1 = r ? merge_write(r, x, 1, 1) : 0;
+	mxg_redis_free(r);
+	r = merge_handle("v2:");
+	n1000 = r ? merge_write(r, x, 1000, 500) : 0;
+	mxg_redis_free(r);
+	ok(n1 > 0, "one record written (%zu commands)", n1);
+	is_int(n1000, n1, "1000 equal records send the commands of one");
+	mxg_redis_day(day, t0 / 1000);
+	snprintf(key, sizeof(key), "v2:{c:10.8.0.1}:m:%llu",
+		(unsigned long long)m);
+	is_int(rint_(c, "GET %s", key), 1000, "merged: minute bucket 1000");
+	is_int(rint_(c, "HGET v2:{d:same.example}:h count"), 1000,
+		"merged: domain hash count 1000");
+	snprintf(key, sizeof(key), "v2:{day:%s}:domains", day);
+	is_int(rint_(c, "ZSCORE %s same.example", key), 1000,
+		"merged: top domains score 1000");
+	snprintf(key, sizeof(key), "v2:{c:10.8.0.1}:d:%s", day);
+	is_int(rint_(c, "ZSCORE %s same.example", key), 1000,
+		"merged: client's domains of the day 1000");
+	is_int(rint_(c, "PFCOUNT v2:{d:same.example}:hll"), 1,
+		"merged: one distinct client");
+	snprintf(key, sizeof(key), "v1:{c:10.8.0.1}:m:%llu",
+		(unsigned long long)m);
+	is_int(rint_(c, "GET %s", key), 1, "one record: minute bucket 1");
+
+	/* a mix: 90 lookups and 10 alerts of 10.9.0.1 this minute (seconds
+	 * not in order), 7 the minute before, 3 the same time yesterday, 20
+	 * by the relay 10.9.0.2; shuffled */
+	for(i = 0; i < MAIN; i++)
+		set_rec(&x[i], t0 + 1000 * (1 + (i * 7) % 50) + i, "10.9.0.1",
+			"a.example", 0, i % 10 == 3);
+	for(i = 0; i < PREV; i++)
+		set_rec(&x[MAIN + i], t0 - 60000 + 5000 * i, "10.9.0.1",
+			"a.example", 0, 0);
+	for(i = 0; i < YDAY; i++)
+		set_rec(&x[MAIN + PREV + i], t0 - 86400000 + 1000 * i,
+			"10.9.0.1", "a.example", 0, 0);
+	for(i = 0; i < C2; i++)
+		set_rec(&x[MAIN + PREV + YDAY + i], t0 + 2000 + 1000 * i,
+			"10.9.0.2", "a.example", 1, 0);
+	for(i = 0; i < ALL; i++)
+		y[i] = x[(i * 37) % ALL];
+	for(i = 0; i < ALL; i++) {
+		char d[9];
+		uint64_t sec = y[i].time_ms / 1000;
+		if(!seen++)
+			d_first = sec;
+		d_last = sec;
+		if(strcmp(y[i].client, "10.9.0.1") != 0)
+			continue;
+		if(!c1_first)
+			c1_first = sec;
+		c1_last = sec;
+		mxg_redis_day(d, sec);
+		if(strcmp(d, day) == 0)
+			c1_today++;
+		else	c1_yday++;
+		alerts += y[i].alert_n > 0;
+	}
+	is_int(alerts, 10, "the mix has 10 alerts");
+	r = merge_handle("u:");
+	k = r ? merge_write(r, y, ALL, ALL / 2) : 0;
+	ok(k > 10 && k < 80, "the mix: %zu commands for %d records", k, ALL);
+	mxg_redis_free(r);
+	snprintf(key, sizeof(key), "u:{c:10.9.0.1}:m:%llu",
+		(unsigned long long)m);
+	is_int(rint_(c, "GET %s", key), MAIN, "this minute's bucket");
+	ok(rint_(c, "TTL %s", key) > 0 && rint_(c, "TTL %s", key) <= 3600,
+		"minute bucket TTL <= redis-ttl");
+	snprintf(key, sizeof(key), "u:{c:10.9.0.1}:m:%llu",
+		(unsigned long long)(m - 1));
+	is_int(rint_(c, "GET %s", key), PREV, "the minute before: apart");
+	snprintf(key, sizeof(key), "u:{c:10.9.0.1}:m:%llu",
+		(unsigned long long)(m - 1440));
+	is_int(rint_(c, "GET %s", key), YDAY, "yesterday's minute: apart");
+	snprintf(key, sizeof(key), "u:{c:10.9.0.2}:m:%llu",
+		(unsigned long long)m);
+	is_int(rint_(c, "GET %s", key), C2, "another client: apart");
+	snprintf(key, sizeof(key), "u:{d:a.example}:m:%llu",
+		(unsigned long long)m);
+	is_int(rint_(c, "GET %s", key), MAIN + C2, "domain minute bucket");
+	is_int(rint_(c, "HGET u:{c:10.9.0.1}:h count"), MAIN + PREV + YDAY,
+		"client hash count");
+	is_int(rint_(c, "HGET u:{c:10.9.0.1}:h alerts"), 10,
+		"client hash alerts");
+	is_int(rint_(c, "HGET u:{d:a.example}:h count"), ALL,
+		"domain hash count");
+	is_int(rint_(c, "HGET u:{d:a.example}:h alerts"), 10,
+		"domain hash alerts");
+	is_int(rint_(c, "HGET u:{c:10.9.0.1}:h first"), c1_first,
+		"client first: the first record's second");
+	is_int(rint_(c, "HGET u:{c:10.9.0.1}:h last"), c1_last,
+		"client last: the last record's second");
+	is_int(rint_(c, "HGET u:{d:a.example}:h first"), d_first,
+		"domain first: the first record's second");
+	is_int(rint_(c, "HGET u:{d:a.example}:h last"), d_last,
+		"domain last: the last record's second");
+	is_str(rstr(buf, sizeof(buf), c, "HGET u:{c:10.9.0.2}:h relay"), "1",
+		"relay flag of the relay");
+	is_str(rstr(buf, sizeof(buf), c, "HGET u:{c:10.9.0.1}:h relay"), "0",
+		"relay flag of the other client");
+	ok(rint_(c, "TTL u:{c:10.9.0.1}:h") > 0, "client hash has a TTL");
+	is_int(rint_(c, "XLEN u:{alerts}"), 10, "one XADD per alert record");
+	ok(rint_(c, "TTL u:{alerts}") > 0, "alert stream has a TTL");
+	snprintf(key, sizeof(key), "u:{day:%s}:rules", day);
+	is_int(rint_(c, "HGET %s volume", key), 10, "rules of the day");
+	snprintf(key, sizeof(key), "u:{day:%s}:clients", day);
+	is_int(rint_(c, "ZSCORE %s 10.9.0.1", key), c1_today,
+		"top clients today");
+	is_int(rint_(c, "ZSCORE %s 10.9.0.2", key), C2,
+		"top clients today: the relay");
+	snprintf(key, sizeof(key), "u:{day:%s}:nonrelay", day);
+	is_int(rint_(c, "ZSCORE %s 10.9.0.1", key), c1_today,
+		"non-relay today");
+	is_int(rint_(c, "ZSCORE %s 10.9.0.2", key), -1,
+		"non-relay: the relay left out");
+	{
+		char yd[9];
+		mxg_redis_day(yd, t0 / 1000 - 86400);
+		snprintf(key, sizeof(key), "u:{day:%s}:clients", yd);
+		is_int(rint_(c, "ZSCORE %s 10.9.0.1", key), c1_yday,
+			"top clients yesterday: apart");
+	}
+	is_int(rint_(c, "PFCOUNT u:{d:a.example}:hll"), 2,
+		"distinct clients of the domain");
+
+	/* more distinct records than the pre-aggregation table holds: it
+	 * is drained in between, counts stay exact */
+	for(i = 0; i < BIG; i++) {
+		char cl[32];
+		snprintf(cl, sizeof(cl), "10.7.%u.%u",
+			(unsigned)((i % BIGC) / 250), (unsigned)((i % BIGC) % 250));
+		set_rec(&x[i], t0 + 3000, cl, "big.example", 0, 0);
+	}
+	r = merge_handle("w:");
+	ok(r && merge_write(r, x, BIG, BIG / 2) > 0, "%d records of %d "
+		"clients written", BIG, BIGC);
+	mxg_redis_free(r);
+	is_int(rint_(c, "HGET w:{d:big.example}:h count"), BIG,
+		"big: domain hash count");
+	snprintf(key, sizeof(key), "w:{day:%s}:clients", day);
+	is_int(rint_(c, "ZCARD %s", key), BIGC, "big: every client listed");
+	is_int(rint_(c, "ZSCORE %s 10.7.0.0", key), BIG / BIGC,
+		"big: first client counted twice");
+	is_int(rint_(c, "ZSCORE %s 10.7.19.249", key), BIG / BIGC,
+		"big: last client counted twice");
+	snprintf(key, sizeof(key), "w:{c:10.7.13.7}:m:%llu",
+		(unsigned long long)m);
+	is_int(rint_(c, "GET %s", key), BIG / BIGC, "big: a minute bucket");
+	redisFree(c);
+	free(x);
+	free(y);
+}
+
 /** Names with binary bytes are stored binary-safe, escaped as text. */
 static void
 test_binary(void)
@@ -931,7 +1185,7 @@ main(void)
 	test_logrotate();
 	if(!have_redis_server()) {
 		int i;
-		for(i = 0; i < 80; i++)
+		for(i = 0; i < 122; i++)
 			skip("redis-server not installed");
 		rmdir_tmp();
 		return done_testing();
@@ -939,6 +1193,7 @@ main(void)
 	pid = test_absent();
 	if(pid > 0) {
 		test_counters();
+		test_merge();
 		test_binary();
 		test_geo();
 		test_fleet();
