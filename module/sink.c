@@ -28,7 +28,9 @@
  * Memory: the ring holds redis-queue slots rounded up to a power of two, of
  * sizeof(struct mxg_event) + 8 bytes each (about 630 bytes: 10 MB for the
  * default 16384), allocated at start; the thread's working memory is about
- * 2 MB (a batch of events and records, the merge table, the log buffer).
+ * 4 MB (a batch of events and records, the text memos, the log buffer, and
+ * in module/redis.c the pre-aggregation table, at most 1.5 MB, and the
+ * merge table).
  * While the thread is blocked on Redis (a connect or a command, up to the
  * timeouts) it does not drain the queue, so JSON log lines can be dropped
  * too when the queue fills meanwhile; the backoff keeps that to a few
@@ -748,6 +750,37 @@ bad:
 /** Seconds a domain's GeoIP and category are not looked up again. */
 #define GEO_MEMO_S 10
 
+/** Slots of the client text memo (a power of two). */
+#define CLIENT_MEMO_SLOTS 256
+/** Slots of the base domain text memo (a power of two). */
+#define NAME_MEMO_SLOTS 512
+/** Longest base domain (wire bytes) kept in the name memo. */
+#define NAME_MEMO_WIRE 64
+/** Longest base domain text kept in the name memo (with its NUL). */
+#define NAME_MEMO_TEXT 128
+
+/** A client text memo slot: the key text of a client address. */
+struct client_memo {
+	/** slot in use */
+	uint8_t used;
+	/** address family */
+	uint8_t family;
+	/** the address as in the event (before masking) */
+	uint8_t addr[16];
+	/** client_text() of it */
+	char text[56];
+};
+
+/** A name memo slot: the Redis text of a base domain's wire bytes. */
+struct name_memo {
+	/** length of wire (0: empty slot) */
+	uint8_t len;
+	/** the wire bytes, exactly as in the event */
+	uint8_t wire[NAME_MEMO_WIRE];
+	/** the text fill_rec makes of them */
+	char text[NAME_MEMO_TEXT];
+};
+
 /** A GeoIP memo slot: when a base domain was last looked up. */
 struct geo_memo {
 	/** hash of the lowercased base domain (0: empty) */
@@ -756,10 +789,15 @@ struct geo_memo {
 	uint64_t when_ms;
 };
 
-/** Working memory of the thread. */
+/** Working memory of the thread (used by the thread alone, no lock). */
 struct work {
 	/** GeoIP memo (GEO_MEMO_SLOTS) */
 	struct geo_memo geo_memo[GEO_MEMO_SLOTS];
+	/** client texts of recent addresses (the client prefix lengths do
+	 * not change while the sink runs) */
+	struct client_memo client_memo[CLIENT_MEMO_SLOTS];
+	/** base domain texts of recent names */
+	struct name_memo name_memo[NAME_MEMO_SLOTS];
 	/** events of the batch */
 	struct mxg_event* ev;
 	/** records for Redis */
@@ -857,19 +895,84 @@ is_alert(const struct mxg_event* ev)
 		(ev->flags & MXG_EV_WOULD_REFUSE);
 }
 
-/** Fill the Redis record of an event. */
+/** Hash of up to 255 bytes, eight at a time (for the memo slots). */
+static uint64_t
+memo_hash(const uint8_t* p, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL * (n + 1), w;
+	while(n >= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+		p += 8;
+		n -= 8;
+	}
+	w = 0;
+	while(n--)
+		w = w << 8 | p[n];
+	h = (h ^ w) * 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 32);
+}
+
+/** The client of an event as written in keys, into text (56 bytes),
+ * from the memo when the address was seen recently. */
 static void
-fill_rec(struct mxg_sink* s, const struct mxg_event* ev,
-	const struct mxg_jsonlog_ctx* ctx, struct mxg_redis_rec* r)
+client_of(struct mxg_sink* s, struct work* w, const struct mxg_event* ev,
+	char* text)
+{
+	struct client_memo* m = &w->client_memo[memo_hash(ev->client_addr,
+		16) & (CLIENT_MEMO_SLOTS - 1)];
+	if(m->used && m->family == ev->client_family &&
+		memcmp(m->addr, ev->client_addr, 16) == 0) {
+		memcpy(text, m->text, sizeof(m->text));
+		return;
+	}
+	client_text(s->cfg, ev->client_family, ev->client_addr, m->text,
+		sizeof(m->text));
+	m->used = 1;
+	m->family = ev->client_family;
+	memcpy(m->addr, ev->client_addr, 16);
+	memcpy(text, m->text, sizeof(m->text));
+}
+
+/** The base domain of an event as written in keys, into text (1025
+ * bytes), from the memo when the same name was seen recently. */
+static void
+base_of(struct work* w, const struct mxg_event* ev, char* text, size_t len)
 {
 	size_t off = ev->base_off < ev->qname_len ? ev->base_off : 0;
+	const uint8_t* wire = ev->qname + off;
+	size_t wl = ev->qname_len - off;
+	struct name_memo* m = NULL;
+	if(wl > 0 && wl <= NAME_MEMO_WIRE) {
+		m = &w->name_memo[memo_hash(wire, wl) & (NAME_MEMO_SLOTS - 1)];
+		if(m->len == wl && memcmp(m->wire, wire, wl) == 0) {
+			memcpy(text, m->text, strlen(m->text) + 1);
+			return;
+		}
+	}
+	if(!mxg_jsonlog_name_text(text, len, wire, wl, 1) && text[0] == 0)
+		snprintf(text, len, "(invalid)");
+	if(m) {
+		size_t tl = strlen(text);
+		if(tl < NAME_MEMO_TEXT) {
+			m->len = (uint8_t)wl;
+			memcpy(m->wire, wire, wl);
+			memcpy(m->text, text, tl + 1);
+		}
+	}
+}
+
+/** Fill the Redis record of an event. @param ctx: NULL when nothing was
+ * looked up for it. */
+static void
+fill_rec(struct mxg_sink* s, struct work* w, const struct mxg_event* ev,
+	const struct mxg_jsonlog_ctx* ctx, struct mxg_redis_rec* r)
+{
 	int i;
 	r->time_ms = ev->time_ms;
-	client_text(s->cfg, ev->client_family, ev->client_addr, r->client,
-		sizeof(r->client));
-	if(!mxg_jsonlog_name_text(r->base, sizeof(r->base), ev->qname + off,
-		ev->qname_len - off, 1) && r->base[0] == 0)
-		snprintf(r->base, sizeof(r->base), "(invalid)");
+	client_of(s, w, ev, r->client);
+	base_of(w, ev, r->base, sizeof(r->base));
 	r->relay = (ev->flags & MXG_EV_RELAY) != 0;
 	r->action = ev->action;
 	r->would_refuse = (ev->flags & MXG_EV_WOULD_REFUSE) != 0;
@@ -909,18 +1012,17 @@ process(struct mxg_sink* s, struct work* w, size_t n, uint64_t now_ms)
 		const struct mxg_event* ev = &w->ev[i];
 		struct mxg_jsonlog_ctx ctx;
 		int log = wants_log(cfg, ev), alert = redis_up && is_alert(ev);
+		int filled = 0;
 		size_t len = 0;
 		w->afirst[i] = (size_t)-1;
 		if(!log && !redis_up)
 			continue;
 		/* GeoIP and category only feed the domain hash here: look
 		 * them up once per domain per GEO_MEMO_S, not per lookup */
-		if(log || alert || geo_due(w, ev, now_ms))
+		if(log || alert || geo_due(w, ev, now_ms)) {
 			mxg_jsonlog_ctx_fill(&ctx, ev, s->geo, s->cat,
 				s->instance);
-		else {
-			memset(&ctx, 0, sizeof(ctx));
-			ctx.instance = s->instance;
+			filled = 1;
 		}
 		if(log || alert)
 			len = mxg_jsonlog_format(w->line, sizeof(w->line), ev,
@@ -939,7 +1041,7 @@ process(struct mxg_sink* s, struct work* w, size_t n, uint64_t now_ms)
 		}
 		if(!redis_up)
 			continue;
-		fill_rec(s, ev, &ctx, &w->rec[i]);
+		fill_rec(s, w, ev, filled ? &ctx : NULL, &w->rec[i]);
 		if(alert && len) {
 			size_t first = w->ab.n;
 			int pairs = json_fields(&w->ab, w->line);
