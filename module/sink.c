@@ -9,9 +9,15 @@
  * claim a slot with a compare-and-swap on the tail). A worker pushing an
  * event does a CAS and a copy of about 600 bytes; it never takes a lock that
  * the consumer holds for long and never waits: a full queue drops the event
- * and counts it. To wake a sleeping consumer the worker only *tries* the
+ * and counts it. The consumer sleeps IDLE_WAIT_MS between batches; a
+ * worker wakes it early only when its event fills a multiple of wake_mask+1
+ * slots (256, or a quarter of a small queue), so a busy resolver does not
+ * pay a futex wake-up and a context switch per event, and a burst never
+ * waits long for room. To wake the consumer the worker only *tries* the
  * mutex (pthread_mutex_trylock); a wake-up lost that way costs at most the
- * consumer's idle poll interval (IDLE_WAIT_MS), never a blocked worker.
+ * idle interval, never a blocked worker. So an event reaches the log and
+ * Redis at most about IDLE_WAIT_MS (+ FLUSH_MS of merging) after its
+ * lookup.
  *
  * One thread, started by mxg_sink_start() and joined by mxg_sink_stop(),
  * drains the queue in batches: it looks up GeoIP and categories
@@ -65,6 +71,9 @@
 #define FLUSH_CMDS 100000
 /** Longest idle sleep of the consumer, milliseconds. */
 #define IDLE_WAIT_MS 50
+/** A worker wakes the sleeping consumer once per this many events (a power
+ * of two; a quarter of the queue when that is smaller). */
+#define WAKE_EVERY 256
 /** Interval between two heartbeats, milliseconds. */
 #define HEARTBEAT_MS 5000
 /** Interval between two checks that the log file was rotated. */
@@ -123,6 +132,9 @@ struct mxg_sink {
 	struct slot* ring;
 	/** capacity - 1 */
 	size_t mask;
+	/** a push at a position p with ((p + 1) & wake_mask) == 0 wakes the
+	 * consumer (set at start, read-only after) */
+	size_t wake_mask;
 	/** next position producers claim */
 	_Atomic size_t tail;
 	/** next position the consumer reads (consumer only) */
@@ -211,8 +223,10 @@ mxg_sink_push(struct mxg_sink* s, const struct mxg_event* ev)
 	memcpy(&sl->ev, ev, sizeof(*ev));
 	atomic_store_explicit(&sl->seq, pos + 1, memory_order_release);
 	atomic_fetch_add_explicit(&s->queued, 1, memory_order_relaxed);
-	/* wake the consumer if it sleeps; never wait for it */
-	if(atomic_load(&s->sleeping) && pthread_mutex_trylock(&s->mu) == 0) {
+	/* every wake_mask + 1 events, wake the consumer if it sleeps (else
+	 * it wakes on its own within IDLE_WAIT_MS); never wait for it */
+	if(((pos + 1) & s->wake_mask) == 0 && atomic_load(&s->sleeping) &&
+		pthread_mutex_trylock(&s->mu) == 0) {
 		pthread_cond_signal(&s->cv);
 		pthread_mutex_unlock(&s->mu);
 	}
@@ -1311,6 +1325,7 @@ mxg_sink_start(const struct mxg_conf* cfg, const struct mxg_geo* geo,
 	for(i = 0; i < cap; i++)
 		atomic_init(&s->ring[i].seq, i);
 	s->mask = cap - 1;
+	s->wake_mask = (cap / 4 < WAKE_EVERY ? cap / 4 : WAKE_EVERY) - 1;
 	if(cfg->redis_server) {
 		struct mxg_redis_opts o;
 		char e[256];
