@@ -118,6 +118,11 @@ struct agg {
 #define PRE_SLOTS 8192
 /** Most bytes of record strings in the pre-aggregation table. */
 #define PRE_ARENA_MAX (1024 * 1024)
+/** Commands a record not merged yet counts for in mxg_redis_pending() (the
+ * most one record makes). */
+#define PRE_REC_CMDS 24
+/** Bytes of written commands that count as one more pending command. */
+#define PENDING_BYTES_PER_CMD 256
 /** Room for the strings of one record: client, base, country, AS
  * organisation and category, each with its NUL. */
 #define PRE_BLOB (56 + 1025 + 3 + 64 + 32)
@@ -1596,7 +1601,11 @@ mxg_redis_add(struct mxg_redis* r, const struct mxg_redis_rec* recs,
 size_t
 mxg_redis_pending(const struct mxg_redis* r)
 {
-	return r->c ? r->agg.n + r->out.cmds + r->pre.n : 0;
+	/* a record not merged yet becomes up to PRE_REC_CMDS commands; the
+	 * alerts already written weigh by their bytes too, so that the
+	 * caller's limit bounds the memory of the next send */
+	return r->c ? r->agg.n + r->out.cmds + r->pre.n * PRE_REC_CMDS +
+		r->out.len / PENDING_BYTES_PER_CMD : 0;
 }
 
 int

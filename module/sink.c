@@ -67,8 +67,11 @@
  * as one pipeline: a client or domain seen many times in that time costs
  * one INCRBY. */
 #define FLUSH_MS 100
-/** ... or until this many commands are pending. */
-#define FLUSH_CMDS 100000
+/** ... or until this many commands are pending: it bounds the thread's
+ * working memory (the merge table, the command buffer and hiredis' copy
+ * of it take a few hundred bytes per command) when Redis is slow and the
+ * queue backs up. */
+#define FLUSH_CMDS 16384
 /** Longest idle sleep of the consumer, milliseconds. */
 #define IDLE_WAIT_MS 50
 /** A worker wakes the sleeping consumer once per this many events (a power

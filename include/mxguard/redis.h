@@ -186,8 +186,10 @@ int mxg_redis_write(struct mxg_redis* r, const struct mxg_redis_rec* recs,
 int mxg_redis_add(struct mxg_redis* r, const struct mxg_redis_rec* recs,
 	size_t n, uint64_t now_ms);
 
-/** Number of commands pending (merged, not sent yet; a record not merged
- * into the counters yet counts as one). */
+/** Number of commands pending (merged, not sent yet), an upper estimate
+ * that bounds the memory of the next send: a record not merged into the
+ * counters yet counts as the most commands it can make, and the alerts
+ * already written count by their size too (one per 256 bytes). */
 size_t mxg_redis_pending(const struct mxg_redis* r);
 
 /**
