@@ -144,6 +144,17 @@ read -ra SCENS <<<"${BENCH_SCENS:-a_hit mx_hit_relay mx_hit_nonrelay mx_miss mix
 # plain@2); the queries then reach one thread, and qsend waits until both
 # are idle
 read -ra IRCONFIGS <<<"${BENCH_IRCONFIGS:-plain log tag refuse log+redis plain@2 log@2 refuse@2}"
+# the scenarios of the @2 configurations (the cached ones: their ratio is
+# what the second thread changes)
+read -ra SCENS2 <<<"${BENCH_SCENS2:-a_hit mx_hit_relay mix}"
+# scens_of CONFIG: the scenarios run for it
+scens_of() {
+	local x
+	case $1 in
+	*@2) for x in "${SCENS2[@]}"; do [[ " ${SCENS[*]} " == *" $x "* ]] && echo "$x"; done ;;
+	*) printf '%s\n' "${SCENS[@]}" ;;
+	esac
+}
 
 # idle_workers PID: wchan files of the threads of PID sleeping in epoll_wait
 # (Unbound's workers once warm; the module's thread waits on a condition)
@@ -200,7 +211,7 @@ say "1. Ir per query: Q=$Q cached, $QMISS misses, configs ${IRCONFIGS[*]}"
 for ((rep = 1; rep <= IRREPS; rep++)); do
 	for cfg in "${IRCONFIGS[@]}"; do
 		read -r base _ < <(ir_run "$cfg" base "$rep")
-		for scen in "${SCENS[@]}"; do
+		for scen in $(scens_of "$cfg"); do
 			read -r ir n < <(ir_run "$cfg" "$scen" "$rep")
 			if [ "${n:-0}" -gt 0 ] && [ "${ir:-0}" -gt 0 ] && [ "${base:-0}" -gt 0 ]; then
 				IR[$cfg.$scen.$rep]=$(awk -v a="$ir" -v b="$base" -v n="$n" \
@@ -214,7 +225,7 @@ for ((rep = 1; rep <= IRREPS; rep++)); do
 done
 # the mean over repetitions; the spread in the TSV
 for cfg in "${IRCONFIGS[@]}"; do
-	for scen in "${SCENS[@]}"; do
+	for scen in $(scens_of "$cfg"); do
 		vals=""
 		for ((rep = 1; rep <= IRREPS; rep++)); do vals="$vals ${IR[$cfg.$scen.$rep]}"; done
 		IR[$cfg.$scen]=$(echo "$vals" | awk '{s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.0f", s / NF}')
@@ -222,7 +233,7 @@ for cfg in "${IRCONFIGS[@]}"; do
 	done
 done
 for cfg in "${IRCONFIGS[@]}"; do
-	for scen in "${SCENS[@]}"; do
+	for scen in $(scens_of "$cfg"); do
 		tsv ir "$scen" "$cfg" ir_per_query "${IR[$cfg.$scen]}" \
 			"$(ratio "${IR[$cfg.$scen]}" "${IR[$(base_of "$cfg").$scen]:-0}")"
 		tsv ir "$scen" "$cfg" ir_per_query_range "${IR[$cfg.$scen.spread]}" ""
@@ -422,9 +433,11 @@ for scen in "${SCENS[@]}"; do
 	printf '| %s |' "$scen"
 	for c in "${IRCONFIGS[@]}"; do
 		case $c in
-		plain|plain@2) printf ' %s |' "${IR[$c.$scen]}" ;;
-		*) printf ' %s | %s× |' "${IR[$c.$scen]}" \
-			"$(ratio "${IR[$c.$scen]}" "${IR[$(base_of "$c").$scen]:-0}")" ;;
+		plain|plain@2) printf ' %s |' "${IR[$c.$scen]:--}" ;;
+		*) if [ -n "${IR[$c.$scen]:-}" ]; then
+			printf ' %s | %s× |' "${IR[$c.$scen]}" \
+				"$(ratio "${IR[$c.$scen]}" "${IR[$(base_of "$c").$scen]:-0}")"
+		else printf ' - | - |'; fi ;;
 		esac
 	done
 	echo
