@@ -496,6 +496,12 @@ mxg_sink_fleet_count(struct mxg_sink* s, int family, const uint8_t* addr,
 			uint64_t mi = e->minute - j;
 			if(mi <= now_min && mi + k > now_min)
 				sum += e->counts[j];
+			else if(mi + k == now_min)
+				/* the minute sliding out of the window: the
+				 * part of it still inside, its lookups taken
+				 * as spread evenly (else a window that starts
+				 * a second into a minute would miss them) */
+				sum += e->counts[j] * (60 - now_s % 60) / 60;
 		}
 	}
 	pthread_mutex_unlock(&s->fleet_mu);

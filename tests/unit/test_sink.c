@@ -1055,6 +1055,20 @@ test_fleet(void)
 		(unsigned long long)cnt);
 	ok(!mxg_sink_fleet_count(s, AF_INET, other, 60, t / 1000, &cnt),
 		"unknown client: no fleet count");
+	/* the minute before counts for the part of it still in the window:
+	 * 60 lookups in the previous minute, 15 s into this one, 45 s of it
+	 * are in a 60 s window: 45 */
+	snprintf(key, sizeof(key), "t:{c:10.0.0.40}:m:%llu",
+		(unsigned long long)(t / 60000 - 1));
+	rint_(c, "INCRBY %s 60", key);
+	found = 0;
+	for(i = 0; i < 40 && !found; i++) {
+		msleep(100);
+		found = mxg_sink_fleet_count(s, AF_INET, addr, 60,
+			t / 60000 * 60 + 15, &cnt) && cnt == 105 + 45;
+	}
+	ok(found, "the minute sliding out counts for its part in the window "
+		"(%llu = 105 + 45)", (unsigned long long)cnt);
 	mxg_sink_stop(s);
 	redisFree(c);
 	mxg_conf_free(cfg);
