@@ -169,21 +169,26 @@ mem_kb() {
 }
 
 # mem_parts PID: resident kB of the process by kind of mapping, from
-# /proc/PID/smaps: "heap anon64 anon file" = the main malloc arena ([heap]),
-# anonymous mappings of 60 MB or more (glibc's per-thread malloc arenas
-# reserve 64 MB), other anonymous mappings (large malloc blocks such as the
-# event ring, thread stacks), and file mappings (binaries, libraries, the
-# GeoIP databases).
+# /proc/PID/smaps: "heap arenas anon file" = the main malloc arena ([heap]),
+# the malloc arenas of other threads (anonymous mappings that start on a
+# 64 MiB boundary, glibc's HEAP_MAX_SIZE), other anonymous mappings (large
+# malloc blocks such as the event ring, thread stacks) and file mappings
+# (binaries, libraries, the GeoIP databases).
 mem_parts() {
-	awk '/^[0-9a-f]+-[0-9a-f]+ / {name = $6; next}
+	awk '/^[0-9a-f]+-[0-9a-f]+ / {
+		name = $6
+		split($1, r, "-")
+		arena = (name == "" && substr(r[1], length(r[1]) - 6) ~ /^[048c]000000$/)
+		next
+	}
 	$1 == "Size:" {
 		if (name == "[heap]") kind = "heap"
-		else if (name == "" && $2 >= 61440) kind = "anon64"
+		else if (arena) kind = "arenas"
 		else if (name == "" || name ~ /^\[(stack|anon)/) kind = "anon"
 		else kind = "file"
 	}
 	$1 == "Rss:" {k[kind] += $2}
-	END {printf "%d %d %d %d\n", k["heap"], k["anon64"], k["anon"], k["file"]}' "/proc/$1/smaps"
+	END {printf "%d %d %d %d\n", k["heap"], k["arenas"], k["anon"], k["file"]}' "/proc/$1/smaps"
 }
 
 # cg_total FILE: total Ir of a cachegrind output file

@@ -482,8 +482,8 @@ for cfg in plain log refuse; do
 done
 echo
 echo "Where the resident memory is at the end of the flood (kB, /proc/PID/smaps):"
-echo "the main malloc arena, the malloc arenas of other threads (64 MB"
-echo "reservations), other anonymous memory (large blocks such as the event"
+echo "the main malloc arena, the malloc arenas of other threads (mxguard's"
+echo "event thread), other anonymous memory (large blocks such as the event"
 echo "ring, thread stacks) and mapped files."
 echo
 echo "| config | RSS at end | main arena | thread arenas | other anonymous | files |"
