@@ -33,10 +33,10 @@
  *
  * Memory: the ring holds redis-queue slots rounded up to a power of two, of
  * sizeof(struct mxg_event) + 8 bytes each (about 630 bytes: 10 MB for the
- * default 16384), allocated at start; the thread's working memory is about
- * 4 MB (a batch of events and records, the text memos, the log buffer, and
- * in module/redis.c the pre-aggregation table, at most 1.5 MB, and the
- * merge table).
+ * default 16384), allocated at start; the thread's working memory is a
+ * few MB: a batch of events and records, the memos, the log buffer, and
+ * the commands of one send, bounded by FLUSH_CMDS (about 7 MB measured
+ * under a flood of a million distinct clients and names).
  * While the thread is blocked on Redis (a connect or a command, up to the
  * timeouts) it does not drain the queue, so JSON log lines can be dropped
  * too when the queue fills meanwhile; the backoff keeps that to a few
