@@ -304,7 +304,8 @@ mxg_anscache_set_aux(struct ac_copy* ref, void* aux)
 
 int
 mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
-	uint16_t flags, const struct reply_info* rep, time_t now)
+	uint16_t flags, const struct reply_info* rep, time_t now,
+	size_t aux_bytes)
 {
 	uint32_t h;
 	struct ac_shard* s;
@@ -333,7 +334,8 @@ mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 		flags);
 	e->expire = now + rep->ttl;
 	e->need = need;
-	e->size = need + sizeof(struct ac_copy) + sizeof(*e) + q->qname_len;
+	e->size = need + sizeof(struct ac_copy) + sizeof(*e) + q->qname_len +
+		aux_bytes;
 	s = &c->shards[(h >> 24) & (MXG_AC_SHARDS - 1)];
 	pthread_mutex_lock(&s->lock);
 	if((old = find(s, h, q, flags)) != NULL)

@@ -35,10 +35,13 @@ void mxg_anscache_free(struct mxg_anscache* c);
 /**
  * Store a copy of an answer (NOERROR or NXDOMAIN, TTLs relative to now).
  * @param flags: query flags that select the answer (the CD bit).
+ * @param aux_bytes: what the caller may attach to it later
+ *	(mxg_anscache_set_aux), counted against the budget.
  * @return 1 if stored, 0 if not (zero TTL, too big, no memory).
  */
 int mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
-	uint16_t flags, const struct reply_info* rep, time_t now);
+	uint16_t flags, const struct reply_info* rep, time_t now,
+	size_t aux_bytes);
 
 /**
  * Look up an answer, with TTLs lowered by the time since it was stored. The

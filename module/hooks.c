@@ -416,6 +416,9 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 			mxg_hooks_answer(env, qstate, id);
 			return;
 		}
+		/* no memory: the query goes upstream without the answer */
+		mxg_anscache_release(mq->ac_ref);
+		mq->ac_ref = NULL;
 	}
 	obs_init(&obs, qstate, mq, MXG_OBS_QUERY);
 	obs.rcode = -1;
@@ -451,7 +454,8 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 	obs_init(&obs, qstate, mq, mq->from_cache ? MXG_OBS_CACHED :
 		MXG_OBS_ANSWER);
 	obs.rcode = rep ? FLAGS_GET_RCODE(rep->flags) : qstate->return_rcode;
-	if(mq->ac_ref && rep && (cv = cached_view(env, mq->ac_ref, rep)))
+	if(mq->from_cache && mq->ac_ref && rep &&
+		(cv = cached_view(env, mq->ac_ref, rep)))
 		use_view(&obs, cv);
 	else
 		view_answer(env, rep, &obs, &av);
@@ -471,7 +475,9 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 		obs.rcode == LDNS_RCODE_NXDOMAIN) &&
 		rep->security != sec_status_bogus)
 		mxg_anscache_store(env->cache, &qstate->qinfo,
-			qstate->query_flags & MXG_BIT_CD, rep, obs.now);
+			qstate->query_flags & MXG_BIT_CD, rep, obs.now,
+			sizeof(struct cached_view) + (obs.n_mx < MXG_OBS_MAX_MX ?
+			obs.n_mx : MXG_OBS_MAX_MX) * sizeof(struct mxg_mx_rr));
 
 	if(mq->qv.action == MXG_ACT_REFUSE) {
 		refuse(qstate, &mq->qv);

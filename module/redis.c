@@ -119,8 +119,9 @@ struct agg {
 /** Most bytes of record strings in the pre-aggregation table. */
 #define PRE_ARENA_MAX (1024 * 1024)
 /** Commands a record not merged yet counts for in mxg_redis_pending() (the
- * most one record makes). */
-#define PRE_REC_CMDS 24
+ * most one record makes: a new non-relay alert with country, ASN, AS
+ * organisation and category gives 31 merge-table entries). */
+#define PRE_REC_CMDS 31
 /** Bytes of written commands that count as one more pending command. */
 #define PENDING_BYTES_PER_CMD 256
 /** Room for the strings of one record: client, base, country, AS

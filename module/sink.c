@@ -477,6 +477,7 @@ mxg_sink_fleet_count(struct mxg_sink* s, int family, const uint8_t* addr,
 	uint8_t m[16];
 	struct fleet_ent* e;
 	uint64_t k, now_min = now_s / 60, sum = 0;
+	int64_t rest;
 	unsigned j;
 	int found = 0;
 	*count = 0;
@@ -487,6 +488,12 @@ mxg_sink_fleet_count(struct mxg_sink* s, int family, const uint8_t* addr,
 		k = 1;
 	if(k > FLEET_MIN)
 		k = FLEET_MIN;
+	/* seconds of the window before the k minutes counted in full (the
+	 * current one counts its now_s % 60 + 1 seconds so far) */
+	rest = (int64_t)window_s - (int64_t)(k - 1) * 60 -
+		(int64_t)(now_s % 60 + 1);
+	if(rest > 60)
+		rest = 60;
 	mask_client(s->cfg, family, addr, m);
 	pthread_mutex_lock(&s->fleet_mu);
 	e = fleet_find(s->fleet, family, m);
@@ -496,12 +503,12 @@ mxg_sink_fleet_count(struct mxg_sink* s, int family, const uint8_t* addr,
 			uint64_t mi = e->minute - j;
 			if(mi <= now_min && mi + k > now_min)
 				sum += e->counts[j];
-			else if(mi + k == now_min)
+			else if(mi + k == now_min && rest > 0)
 				/* the minute sliding out of the window: the
 				 * part of it still inside, its lookups taken
 				 * as spread evenly (else a window that starts
 				 * a second into a minute would miss them) */
-				sum += e->counts[j] * (60 - now_s % 60) / 60;
+				sum += e->counts[j] * rest / 60;
 		}
 	}
 	pthread_mutex_unlock(&s->fleet_mu);
@@ -868,7 +875,11 @@ flight_read(struct mxg_sink* s, struct work* w, uint64_t now_ms)
 	if(w->nfl == 0)
 		return;
 	if(!mxg_redis_read(s->redis, w->fl_cmds[0], now_ms)) {
+		/* the connection failed: what was merged since is gone too */
 		flight_lost(s, w);
+		atomic_fetch_add_explicit(&s->unsent, w->acc_events,
+			memory_order_relaxed);
+		w->acc_events = 0;
 		return;
 	}
 	atomic_fetch_add_explicit(&s->sent, w->fl_events[0],

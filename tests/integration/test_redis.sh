@@ -172,7 +172,7 @@ sleep 2.5	# the counts reach Redis, and the read-back runs once a second
 UB_PORT=$P2 answered 127.0.0.8 6 "$MXG_T/f6" >/dev/null
 sleep 2.5
 UB_PORT=$P2 answered 127.0.0.8 1 "$MXG_T/mx7" >/dev/null
-wait_for "$F2/mxguard.json" '"RuleName":"volume"' 5
+wait_for "$F2/mxguard.json" '"SrcIpAddr":"127\.0\.0\.8".*"RuleName":"volume"' 5
 grep '"RuleName":"volume"' "$F2/mxguard.json" | grep -q "across the fleet"
 ok $? "fleet mode: 6 + 7 lookups on two resolvers (limit 8 each) fire volume on the sum"
 ! grep -q '"RuleName":"volume"' "$F1/mxguard.json" 2>/dev/null || grep '"RuleName":"volume"' "$F1/mxguard.json" | grep -q "across the fleet"

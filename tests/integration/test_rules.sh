@@ -25,7 +25,9 @@ CONF
 start_unbound "$D"
 ok $? "unbound starts with mxguard in log mode"
 
-# lines CLIENT RULE: JSON lines of CLIENT with RuleName RULE
+# lines CLIENT RULE: JSON lines of CLIENT with RuleName RULE (the thread
+# writes a line up to ~50 ms after the lookup: wait for the client's own
+# line, not any line of the rule)
 lines() { grep "\"SrcIpAddr\":\"$1\"" "$J" 2>/dev/null | grep "\"RuleName\":\"$2\""; }
 # batch CLIENT FILE
 batch() { dig +time=3 +tries=1 -p "$UB_PORT" @127.0.0.1 -b "$1" -f "$2" +noall +comments 2>/dev/null; }
@@ -43,13 +45,13 @@ batch 127.0.0.20 "$MXG_T/vol30" >/dev/null; sleep 0.5
 ! lines 127.0.0.20 volume | grep -q .
 ok $? "30 MX lookups in 60 s: no volume verdict (the limit is > 30)"
 q -b 127.0.0.20 bigmail.test MX >/dev/null
-wait_for "$J" '"RuleName":"volume"'
+wait_for "$J" '"SrcIpAddr":"127\.0\.0\.20".*"RuleName":"volume"'
 lines 127.0.0.20 volume | grep -q '31 MX lookups'
 ok $? "the 31st lookup gets a volume verdict: '$(lines 127.0.0.20 volume | sed -n 's/.*"Reason":"\([^"]*\)".*/\1/p' | head -1)'"
 
 seq 1 25 | sed 's/.*/company&.test MX/' >"$MXG_T/bot25"
 batch 127.0.0.30 "$MXG_T/bot25" >/dev/null
-wait_for "$J" '"RuleName":"fanout"'
+wait_for "$J" '"SrcIpAddr":"127\.0\.0\.30".*"RuleName":"fanout"'
 lines 127.0.0.30 fanout | grep -q 'base domains'
 ok $? "a spam bot resolving MX for 25 domains gets a fanout verdict: '$(lines 127.0.0.30 fanout | sed -n 's/.*"Reason":"\([^"]*\)".*/\1/p' | head -1)'"
 
@@ -58,19 +60,19 @@ batch 127.0.0.40 "$MXG_T/num10" >/dev/null; sleep 0.5
 ! lines 127.0.0.40 staging-window | grep -q .
 ok $? "10 numeric-prefixed lookups: no staging-window verdict (the limit is > 10)"
 q -b 127.0.0.40 11.num.test MX >/dev/null
-wait_for "$J" '"RuleName":"staging-window"'
+wait_for "$J" '"SrcIpAddr":"127\.0\.0\.40".*"RuleName":"staging-window"'
 lines 127.0.0.40 staging-window | grep -q 'num.test'
 ok $? "the 11th numeric-prefixed lookup of num.test gets a staging-window verdict: '$(lines 127.0.0.40 staging-window | sed -n 's/.*"Reason":"\([^"]*\)".*/\1/p' | head -1)'"
 
 out=$(dig +time=5 +tries=1 -p "$UB_PORT" @127.0.0.1 -b 127.0.0.50 1.evil.test MX)
 echo "$out" | grep -q "status: NOERROR" && [ "$(echo "$out" | grep -c 'IN[[:space:]]*MX')" -ge 100 ]
 ok $? "log mode: the staging client's first query is answered (100 MX)"
-wait_for "$J" '"RuleName":"staging-shape"'
+wait_for "$J" '"SrcIpAddr":"127\.0\.0\.50".*"RuleName":"staging-shape"'
 lines 127.0.0.50 staging-shape | grep -q 'score'
 ok $? "and logged with rule staging-shape at the first query: '$(lines 127.0.0.50 staging-shape | sed -n 's/.*"Reason":"\([^"]*\)".*/\1/p' | head -1)'"
 
 q -b 127.0.0.60 mx.test MX >/dev/null
-wait_for "$J" '"RuleName":"country"'
+wait_for "$J" '"SrcIpAddr":"127\.0\.0\.60".*"RuleName":"country"'
 lines 127.0.0.60 country | grep -q 'JP'
 ok $? "an MX host in a deny-country (JP) gets a country verdict"
 grep '"SrcIpAddr":"127.0.0.60"' "$J" | grep -q '"DnsResponseIpCountry":"GB'

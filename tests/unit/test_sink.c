@@ -1056,8 +1056,8 @@ test_fleet(void)
 	ok(!mxg_sink_fleet_count(s, AF_INET, other, 60, t / 1000, &cnt),
 		"unknown client: no fleet count");
 	/* the minute before counts for the part of it still in the window:
-	 * 60 lookups in the previous minute, 15 s into this one, 45 s of it
-	 * are in a 60 s window: 45 */
+	 * 60 lookups in the previous minute, 15 s into this one (16 s of
+	 * it counted), 44 s of it are in a 60 s window: 44 */
 	snprintf(key, sizeof(key), "t:{c:10.0.0.40}:m:%llu",
 		(unsigned long long)(t / 60000 - 1));
 	rint_(c, "INCRBY %s 60", key);
@@ -1065,10 +1065,22 @@ test_fleet(void)
 	for(i = 0; i < 40 && !found; i++) {
 		msleep(100);
 		found = mxg_sink_fleet_count(s, AF_INET, addr, 60,
-			t / 60000 * 60 + 15, &cnt) && cnt == 105 + 45;
+			t / 60000 * 60 + 15, &cnt) && cnt == 105 + 44;
 	}
 	ok(found, "the minute sliding out counts for its part in the window "
-		"(%llu = 105 + 45)", (unsigned long long)cnt);
+		"(%llu = 105 + 44)", (unsigned long long)cnt);
+	/* a 30 s window at 15 s into the minute takes 14 s of the one
+	 * before: 60 * 14 / 60 */
+	found = mxg_sink_fleet_count(s, AF_INET, addr, 30,
+		t / 60000 * 60 + 15, &cnt);
+	ok(found && cnt == 105 + 14, "a 30 s window takes 14 s of the "
+		"minute before (%llu = 105 + 14)", (unsigned long long)cnt);
+	/* 40 s into the minute a 30 s window is inside the current one */
+	found = mxg_sink_fleet_count(s, AF_INET, addr, 30,
+		t / 60000 * 60 + 40, &cnt);
+	ok(found && cnt == 105, "40 s into the minute a 30 s window "
+		"takes nothing of the minute before (%llu)",
+		(unsigned long long)cnt);
 	mxg_sink_stop(s);
 	redisFree(c);
 	mxg_conf_free(cfg);
