@@ -249,18 +249,6 @@ lower8(uint64_t x)
 	return x | (up >> 2);
 }
 
-/** Final avalanche (MurmurHash3 fmix64). */
-static inline uint64_t
-fmix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
 uint64_t
 mxg_names_hash(const uint8_t* wire, size_t len)
 {
@@ -269,7 +257,7 @@ mxg_names_hash(const uint8_t* wire, size_t len)
 	uint64_t w;
 	size_t i = 0;
 	if(!wire)
-		return fmix64(h);
+		return mxg_fmix64(h);
 	for(; i + 8 <= len; i += 8) {
 		memcpy(&w, wire + i, 8);
 		h = (h ^ lower8(w)) * k;
@@ -287,7 +275,7 @@ mxg_names_hash(const uint8_t* wire, size_t len)
 		}
 		h = (h ^ lower8(w)) * k;
 	}
-	return fmix64(h);
+	return mxg_fmix64(h);
 }
 
 int

@@ -39,6 +39,7 @@
 #include "mxguard/conf.h"
 #include "mxguard/log.h"
 #include "mxguard/mxguard.h"
+#include "mxguard/names.h"
 
 /** Seconds between two log lines about a Redis that keeps failing. */
 #define LOG_INTERVAL_S 60
@@ -738,19 +739,6 @@ mxg_redis_day(char* buf, uint64_t epoch_s)
 /** Multiplier of the hash: 2^64 divided by the golden ratio. */
 #define HASH_K 0x9e3779b97f4a7c15ULL
 
-/** Final mix of a 64-bit value (MurmurHash3's fmix64): every input bit
- * reaches every output bit, so the low bits index a table well. */
-static uint64_t
-mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
 /** Read 4 bytes as a number (any alignment). */
 static uint64_t
 rd32(const unsigned char* p)
@@ -787,7 +775,7 @@ hash_bytes(uint64_t seed, const void* p, size_t n)
 		h = (h ^ w) * HASH_K;
 		h ^= h >> 29;
 	}
-	return mix64(h);
+	return mxg_fmix64(h);
 }
 
 /** Hash of a key (the merge table and the EXPIRE memo use it). */
@@ -936,7 +924,7 @@ agg_add_m(struct agg* a, struct memo_ent* memo, uint64_t now_s, int op,
 	h = kh ^ ((uint64_t)(op + 1) * HASH_K);
 	if(memlen)
 		h ^= hash_bytes(h, mem, memlen);
-	else	h = mix64(h);
+	else	h = mxg_fmix64(h);
 	if((a->n + 1) * 2 > a->icap && !agg_grow_index(a))
 		return 1;
 	s = (size_t)h & (a->icap - 1);
