@@ -30,14 +30,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+#include "inflight.h"
 
 /* Build the query for index i; return its length. */
 static size_t
@@ -77,10 +70,9 @@ main(int argc, char** argv)
 	uint32_t n, window = 64, timeout = 2000, first = 0;
 	const char* prefix = "f";
 	const char* suffix = "test";
-	static uint64_t sent_at[65536];	/* 0: not outstanding */
-	uint64_t sent = 0, answered = 0, lost = 0, rc[16] = {0};
-	uint64_t t0, tlast;
-	uint32_t next = 0, outstanding = 0;
+	static struct inflight fl;
+	uint64_t sent = 0, t0;
+	uint32_t next = 0;
 	int fd, one = 1;
 	if(argc < 4) {
 		fprintf(stderr, "usage: flood SERVER PORT N [WINDOW [TIMEOUT_MS "
@@ -118,11 +110,9 @@ main(int argc, char** argv)
 	if(bind(fd, (struct sockaddr*)&any, sizeof(any)) < 0) {
 		perror("bind"); return 1;
 	}
-	t0 = tlast = now_ms();
-	while(next < n || outstanding > 0) {
-		struct pollfd pfd;
-		uint64_t t;
-		while(next < n && outstanding < window) {
+	t0 = fl.tlast = now_ms();
+	while(next < n || fl.outstanding > 0) {
+		while(next < n && fl.outstanding < window) {
 			uint8_t pkt[300];
 			uint32_t c = first + next, id = next & 0xffff;
 			char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
@@ -130,9 +120,8 @@ main(int argc, char** argv)
 			struct msghdr mh;
 			struct cmsghdr* cm;
 			struct in_pktinfo* pi;
-			if(sent_at[id]) {	/* id still in use: wait */
+			if(inflight_busy(&fl, (uint16_t)id))	/* wait */
 				break;
-			}
 			iov.iov_base = pkt;
 			iov.iov_len = build(pkt, next, prefix, suffix);
 			memset(&mh, 0, sizeof(mh));
@@ -156,48 +145,23 @@ main(int argc, char** argv)
 				perror("sendmsg");
 				return 1;
 			}
-			sent_at[id] = now_ms() | 1;
+			inflight_sent(&fl, (uint16_t)id);
 			sent++;
 			next++;
-			outstanding++;
 		}
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if(poll(&pfd, 1, 20) > 0) {
-			uint8_t r[4096];
-			ssize_t k;
-			while((k = recv(fd, r, sizeof(r), MSG_DONTWAIT)) >= 12) {
-				uint16_t id = (uint16_t)(r[0] << 8 | r[1]);
-				if(!sent_at[id])
-					continue;	/* late reply */
-				sent_at[id] = 0;
-				outstanding--;
-				answered++;
-				rc[r[3] & 15]++;
-			}
-		}
-		t = now_ms();
-		if(t - tlast >= 100) {	/* expire lost queries */
-			uint32_t id;
-			tlast = t;
-			for(id = 0; id < 65536; id++)
-				if(sent_at[id] && t - sent_at[id] > timeout) {
-					sent_at[id] = 0;
-					outstanding--;
-					lost++;
-				}
-		}
+		inflight_poll(&fl, fd, timeout);
 	}
 	{
 		double secs = (double)(now_ms() - t0) / 1000.0;
 		printf("sent=%llu answered=%llu lost=%llu noerror=%llu "
 			"servfail=%llu refused=%llu other=%llu seconds=%.1f "
 			"qps=%.0f\n", (unsigned long long)sent,
-			(unsigned long long)answered, (unsigned long long)lost,
-			(unsigned long long)rc[0], (unsigned long long)rc[2],
-			(unsigned long long)rc[5],
-			(unsigned long long)(answered - rc[0] - rc[2] - rc[5]),
-			secs, secs > 0 ? (double)answered / secs : 0.0);
+			(unsigned long long)fl.answered,
+			(unsigned long long)fl.lost, (unsigned long long)fl.rc[0],
+			(unsigned long long)fl.rc[2], (unsigned long long)fl.rc[5],
+			(unsigned long long)(fl.answered - fl.rc[0] - fl.rc[2] -
+			fl.rc[5]), secs, secs > 0 ?
+			(double)fl.answered / secs : 0.0);
 	}
 	close(fd);
 	return 0;

@@ -39,16 +39,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "inflight.h"
 
 struct q { uint8_t pkt[300]; size_t len; };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Wait until every wchan file of the colon-separated list says its thread
  * sleeps in epoll_wait (at most 200 ms in all). */
@@ -120,10 +113,10 @@ main(int argc, char** argv)
 	size_t nq = 0, cap = 0;
 	char line[512];
 	FILE* f;
-	unsigned long passes, total, next = 0, answered = 0, lost = 0, rc[16] = {0};
-	unsigned window = 1, timeout = 5000, outstanding = 0;
-	static uint64_t sent_at[65536];
-	uint64_t t0, tlast;
+	unsigned long passes, total, next = 0;
+	unsigned window = 1, timeout = 5000;
+	static struct inflight fl;
+	uint64_t t0;
 	int fd;
 	const char* idle;
 	if(argc < 5) {
@@ -176,14 +169,12 @@ main(int argc, char** argv)
 	idle = getenv("QSEND_IDLE");
 	if(idle && (!*idle || window != 1))
 		idle = NULL;
-	t0 = tlast = now_ms();
-	while(next < total || outstanding > 0) {
-		struct pollfd pfd;
-		uint64_t t;
-		while(next < total && outstanding < window) {
+	t0 = fl.tlast = now_ms();
+	while(next < total || fl.outstanding > 0) {
+		while(next < total && fl.outstanding < window) {
 			struct q* q = &qs[next % nq];
 			uint16_t id = (uint16_t)(next & 0xffff);
-			if(sent_at[id])
+			if(inflight_busy(&fl, id))
 				break;
 			if(idle)
 				wait_idle(idle);
@@ -195,40 +186,17 @@ main(int argc, char** argv)
 				perror("sendto");
 				return 1;
 			}
-			sent_at[id] = now_ms() | 1;
+			inflight_sent(&fl, id);
 			next++;
-			outstanding++;
 		}
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if(poll(&pfd, 1, 20) > 0) {
-			uint8_t r[65536];
-			ssize_t k;
-			while((k = recv(fd, r, sizeof(r), MSG_DONTWAIT)) >= 12) {
-				uint16_t id = (uint16_t)(r[0] << 8 | r[1]);
-				if(!sent_at[id])
-					continue;
-				sent_at[id] = 0;
-				outstanding--;
-				answered++;
-				rc[r[3] & 15]++;
-			}
-		}
-		t = now_ms();
-		if(t - tlast >= 100) {
-			unsigned id;
-			tlast = t;
-			for(id = 0; id < 65536; id++)
-				if(sent_at[id] && t - sent_at[id] > timeout) {
-					sent_at[id] = 0;
-					outstanding--;
-					lost++;
-				}
-		}
+		inflight_poll(&fl, fd, timeout);
 	}
-	printf("sent=%lu answered=%lu lost=%lu noerror=%lu servfail=%lu "
-		"refused=%lu nxdomain=%lu seconds=%.1f\n", next, answered, lost,
-		rc[0], rc[2], rc[5], rc[3], (double)(now_ms() - t0) / 1000.0);
+	printf("sent=%lu answered=%llu lost=%llu noerror=%llu servfail=%llu "
+		"refused=%llu nxdomain=%llu seconds=%.1f\n", next,
+		(unsigned long long)fl.answered, (unsigned long long)fl.lost,
+		(unsigned long long)fl.rc[0], (unsigned long long)fl.rc[2],
+		(unsigned long long)fl.rc[5], (unsigned long long)fl.rc[3],
+		(double)(now_ms() - t0) / 1000.0);
 	free(qs);
 	close(fd);
 	return 0;
