@@ -9,6 +9,9 @@
 #   $MXGUARD_CACHE/unbound-<version>/src     configured and built source tree
 #                                           (pass it to ./configure --with-unbound=)
 #   $MXGUARD_CACHE/unbound-<version>/inst    installed sbin/unbound, unbound-control ...
+#   $MXGUARD_CACHE/unbound-<version>/src/testbound
+#                                           Unbound's scenario test driver, linked with
+#                                           $(DYNLIBMOD_EXTRALIBS) so it can load mxguard.so
 #
 # A second run with the cache present only checks it and prints the tree path.
 # The last line printed on stdout is the source tree directory.
@@ -95,8 +98,18 @@ fi
 key="unbound-${ver//[:~]/_}"
 dir="$cache/$key"
 
+# testbound links without -export-dynamic, so a dynlib module loaded into it
+# cannot resolve Unbound's symbols; give its link line $(DYNLIBMOD_EXTRALIBS).
+build_testbound() {
+	[ -x "$1/testbound" ] && return 0
+	say "building testbound with \$(DYNLIBMOD_EXTRALIBS) in $1"
+	sed -i '/^testbound\$(EXEEXT):/{n;/DYNLIBMOD_EXTRALIBS/!s/$/ $(DYNLIBMOD_EXTRALIBS)/}' "$1/Makefile"
+	make -C "$1" -j"$(nproc)" testbound >&2
+}
+
 if [ -f "$dir/.built" ] && [ -x "$dir/inst/sbin/unbound" ] && [ -f "$dir/src/config.h" ]; then
 	say "cached build found: $dir"
+	build_testbound "$dir/src"
 	echo "$dir/src"
 	exit 0
 fi
@@ -116,6 +129,7 @@ cd "$dir/src"
 make -j"$(nproc)" >&2
 make install >&2
 grep -q 'define WITH_DYNLIBMODULE 1' config.h || { say "config.h lacks WITH_DYNLIBMODULE"; exit 1; }
+build_testbound "$dir/src"
 touch "$dir/.built"
 rm -rf "$dir/dl"
 say "done: $dir"
