@@ -282,7 +282,6 @@ struct mxg_redis {
 
 static void agg_reset(struct agg* a);
 static void pre_reset(struct pre* p);
-static void redact(char* buf, size_t len, const char* secret);
 static void describe_raw(char* buf, size_t len, const char* cmd,
 	struct mxg_redis* r, const redisReply* rep);
 
@@ -554,28 +553,26 @@ reply_ok(const redisReply* rep)
 		strcmp(rep->str, "OK") == 0;
 }
 
-/** Replace every occurrence of the password in a message by "***" (a
- * server may echo arguments in its error replies). */
-static void
-redact(char* buf, size_t len, const char* secret)
+void
+mxg_redis_redact(char* buf, const char* secret)
 {
 	size_t sl;
-	char* p;
+	char* p = buf;
 	if(!secret || !(sl = strlen(secret)))
 		return;
-	while((p = strstr(buf, secret)) != NULL) {
-		size_t tail = strlen(p + sl);
+	/* the search resumes after each replacement, so a password made of
+	 * '*' (or any text) cannot match its own replacement again */
+	while((p = strstr(p, secret)) != NULL) {
 		if(sl >= 3) {
 			memcpy(p, "***", 3);
-			memmove(p + 3, p + sl, tail + 1);
+			memmove(p + 3, p + sl, strlen(p + sl) + 1);
+			p += 3;
 		} else {
 			/* too short to shrink: blank it out */
 			memset(p, '*', sl);
-			if(strstr(p + sl, secret) == NULL)
-				break;
+			p += sl;
 		}
 	}
-	(void)len;
 }
 
 /** Describe a failed command reply into buf (never with arguments, and
@@ -585,7 +582,7 @@ describe(char* buf, size_t len, const char* cmd, struct mxg_redis* r,
 	const redisReply* rep)
 {
 	describe_raw(buf, len, cmd, r, rep);
-	redact(buf, len, r->password);
+	mxg_redis_redact(buf, r->password);
 }
 
 /** describe() without the redaction. */
@@ -695,7 +692,7 @@ mxg_redis_connect(struct mxg_redis* r, uint64_t now_ms, char* err,
 	r->unlogged = 0;
 	return 1;
 fail:
-	redact(why, sizeof(why), r->password);
+	mxg_redis_redact(why, r->password);
 	snprintf(err, errlen, "redis %s: %s", r->name, why);
 	conn_failed(r, now_ms, why);
 	return 0;

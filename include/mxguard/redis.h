@@ -113,6 +113,12 @@ uint64_t mxg_redis_errors(const struct mxg_redis* r);
  * jitter: 100 ms doubling up to 10 s. */
 uint32_t mxg_redis_backoff_ms(unsigned n);
 
+/** Replace every occurrence of secret in the NUL-terminated buf by "***"
+ * (a server may echo arguments in its error replies). Terminates for any
+ * secret, "*" and "***" included: the search resumes after each
+ * replacement. */
+void mxg_redis_redact(char* buf, const char* secret);
+
 /** The hiredis context while connected, else NULL (for the report tool;
  * owned by r). */
 struct redisContext* mxg_redis_context(struct mxg_redis* r);

@@ -1186,6 +1186,55 @@ test_pure(void)
 	mxg_sink_stop(NULL);
 }
 
+/** Run mxg_redis_redact in a child stopped after 5 s (a loop that never
+ * ends is a failure, not a hung test). @return the result, or NULL. */
+static const char*
+redact_bounded(const char* text, const char* secret)
+{
+	static char out[256];
+	int fd[2], st;
+	pid_t pid;
+	ssize_t n;
+	if(pipe(fd) != 0)
+		return NULL;
+	if((pid = fork()) == 0) {
+		char buf[256];
+		close(fd[0]);
+		alarm(5);
+		snprintf(buf, sizeof(buf), "%s", text);
+		mxg_redis_redact(buf, secret);
+		if(write(fd[1], buf, strlen(buf) + 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fd[1]);
+	n = read(fd[0], out, sizeof(out) - 1);
+	close(fd[0]);
+	if(pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+		WEXITSTATUS(st) != 0 || n <= 0)
+		return NULL;
+	out[n] = 0;
+	return out;
+}
+
+/** The password redaction ends for every password and hides every copy. */
+static void
+test_redact(void)
+{
+	is_str(redact_bounded("ERR bad *** here", "***"), "ERR bad *** here",
+		"redact '***' terminates");
+	is_str(redact_bounded("ERR a**b *", "*"), "ERR a**b *",
+		"redact '*' terminates");
+	is_str(redact_bounded("ERR ** and ****", "**"), "ERR ** and ****",
+		"redact '**' terminates");
+	is_str(redact_bounded("x hunter2 y hunter2hunter2", "hunter2"),
+		"x *** y ******", "redact hides every copy");
+	is_str(redact_bounded("ab ab", "ab"), "** **",
+		"redact: a short password is blanked out");
+	is_str(redact_bounded("nothing", ""), "nothing",
+		"redact: empty password leaves the text");
+}
+
 /** Remove the temporary directory. */
 static void
 rmdir_tmp(void)
@@ -1208,6 +1257,7 @@ main(void)
 	}
 	snprintf(sockpath, sizeof(sockpath), "%s/redis.sock", tmpdir);
 	test_pure();
+	test_redact();
 	test_logrotate();
 	if(!have_redis_server()) {
 		int i;
