@@ -519,14 +519,15 @@ mxg_sink_fleet_count(struct mxg_sink* s, int family, const uint8_t* addr,
 /* ------------------------------------------------------------------ */
 /* JSON log lines.                                                     */
 
-/** Open (or reopen) the log file. */
+/** Open (or reopen) the log file. O_NOFOLLOW: a symbolic link put in
+ * place of the log file is not followed (docs/security.md). */
 static void
 log_open(struct mxg_sink* s)
 {
 	if(s->logfd >= 0)
 		close(s->logfd);
 	s->logfd = open(s->cfg->log_file, O_WRONLY | O_APPEND | O_CREAT |
-		O_CLOEXEC | O_NOCTTY, 0640);
+		O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0640);
 	if(s->logfd < 0)
 		mxg_log_err("log-file %s: cannot open: %s", s->cfg->log_file,
 			strerror(errno));

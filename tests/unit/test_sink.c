@@ -1125,6 +1125,37 @@ test_logrotate(void)
 	mxg_conf_free(cfg);
 }
 
+/** A log file that is a symbolic link is not followed (a local user able
+ * to write the log directory cannot make the module append elsewhere). */
+static void
+test_log_nofollow(void)
+{
+	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_sink* s;
+	struct mxg_event ev;
+	char err[256], logf[400], target[420];
+	int fd;
+	uint64_t t = (uint64_t)time(NULL) * 1000;
+	snprintf(logf, sizeof(logf), "%s/link.log", tmpdir);
+	snprintf(target, sizeof(target), "%s/target", tmpdir);
+	fd = open(target, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if(fd >= 0)
+		close(fd);
+	ok(symlink(target, logf) == 0, "log file is a symlink");
+	cfg->log_file = strdup(logf);
+	mxg_log_last[0] = 0;
+	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
+	make_event(&ev, t, 50, "mx", "link.example", MXG_ACT_LOG,
+		MXG_RULE_NON_RELAY, MXG_EV_LOG);
+	mxg_sink_push(s, &ev);
+	msleep(300);
+	mxg_sink_stop(s);
+	is_int(count_lines(target), 0, "nothing written through the symlink");
+	ok(strstr(mxg_log_last, "link.log") != NULL, "the error names the "
+		"file: %s", mxg_log_last);
+	mxg_conf_free(cfg);
+}
+
 /** 50 start/stop cycles leave no thread and no fd behind. */
 static void
 test_cycles(void)
@@ -1259,6 +1290,7 @@ main(void)
 	test_pure();
 	test_redact();
 	test_logrotate();
+	test_log_nofollow();
 	if(!have_redis_server()) {
 		int i;
 		for(i = 0; i < 122; i++)
