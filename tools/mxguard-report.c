@@ -846,6 +846,19 @@ parse_since(const char* s)
 	}
 }
 
+/** Copy a secret argument and blank it in argv, so that it is not left in
+ * the process list (/proc/PID/cmdline) for the run. REDISCLI_AUTH in the
+ * environment keeps it out of the list from the start. */
+static const char*
+hide_arg(char* arg)
+{
+	char* copy = strdup(arg);
+	if(!copy)
+		die(EX_USAGE_, "out of memory");
+	memset(arg, 0, strlen(arg));
+	return copy;
+}
+
 int
 main(int argc, char** argv)
 {
@@ -882,7 +895,7 @@ main(int argc, char** argv)
 		switch(ch) {
 		case 'c': conffile = optarg; break;
 		case 's': server = optarg; break;
-		case 'a': password = optarg; break;
+		case 'a': password = hide_arg(optarg); break;
 		case 'u': user = optarg; break;
 		case 'n':
 			db = (int)strtol(optarg, &end, 10);
