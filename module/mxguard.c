@@ -56,6 +56,12 @@ MXG_EXPORT void inform_super(struct module_qstate* qstate, int id,
 MXG_EXPORT void clear(struct module_qstate* qstate, int id);
 MXG_EXPORT size_t get_mem(struct module_env* env, int id);
 
+/** The env of pass-through mode (a reload with a bad config). Static, so
+ * that entering pass-through cannot fail on an allocation: init returning 0
+ * at a reload kills Unbound. Set up by init, never freed; the library's
+ * statics are fresh after each dlopen. */
+static struct mxg_env passthrough_env;
+
 /** Has init succeeded before in this process (so this is a reload)? */
 static int
 is_reload(void)
@@ -181,12 +187,10 @@ init(struct module_env* env, int id)
 	if(!file || !*file)
 		file = MXG_DEFAULT_CONF;
 	e = calloc(1, sizeof(*e));
-	if(!e) {
+	if(!e)
 		log_err("mxguard: out of memory");
-		return 0;
-	}
-	e->id = id;
-	if(!env_setup(e, file)) {
+	else	e->id = id;
+	if(!e || !env_setup(e, file)) {
 		if(!is_reload()) {
 			mxg_log_err("not started: fix %s (check it with "
 				"mxguard-checkconf)", file);
@@ -198,13 +202,7 @@ init(struct module_env* env, int id)
 			"mode, MX lookups are neither observed nor blocked "
 			"until %s is fixed and Unbound reloaded", file);
 		env_free(e);
-		e = calloc(1, sizeof(*e));
-		if(!e)
-			return 0;
-		e->id = id;
-		e->passthrough = 1;
-		de->dyn_env = e;
-		return 1;
+		goto passthrough;
 	}
 	/* one mesh state per client query, so each client gets its own
 	 * decision (unbound-module-api.md Q3) */
@@ -213,7 +211,10 @@ init(struct module_env* env, int id)
 		inplace_cb_reply_cache, e, env, id)) {
 		mxg_log_err("cannot register the cache-hit callback");
 		env_free(e);
-		return 0;
+		if(!is_reload())
+			return 0;
+		mxg_log_err("RELOAD FAILED: running in pass-through mode");
+		goto passthrough;
 	}
 	de->dyn_env = e;
 	mark_started();
@@ -224,6 +225,12 @@ init(struct module_env* env, int id)
 		(unsigned)mxg_allowlist_count(e->cfg->relays),
 		e->enforce ? "served from the mxguard cache (enforcing)" :
 		"cached by Unbound");
+	return 1;
+passthrough:
+	memset(&passthrough_env, 0, sizeof(passthrough_env));
+	passthrough_env.id = id;
+	passthrough_env.passthrough = 1;
+	de->dyn_env = &passthrough_env;
 	return 1;
 }
 
@@ -238,6 +245,8 @@ deinit(struct module_env* env, int id)
 	de->inplace_cb_delete_wrapped(env, inplace_cb_reply_cache, id);
 	de->dyn_env = NULL;
 	if(!e)
+		return;
+	if(e == &passthrough_env)
 		return;
 	if(!e->passthrough)
 		mxg_log_verbose(1, "stopping: %llu MX lookups seen, %llu "

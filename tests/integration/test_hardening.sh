@@ -9,6 +9,8 @@ mxg_setup
 command -v redis-server >/dev/null || skip_all "redis-server is not installed"
 REPORT=$MXG_BUILDDIR/tools/mxguard-report
 start_redis
+bash "$MXG_SRCDIR/contrib/make-zone.sh" "$MXG_T/root.zone" 20
+start_nsd "$MXG_T/root.zone"
 # the report tool reads the server and prefix from a config file (its
 # command line flags for them are the operator's, not this test's business)
 RCONF=$MXG_T/report.conf
@@ -35,5 +37,29 @@ kill "$rp" 2>/dev/null; wait "$rp" 2>/dev/null
 kill -CONT "$REDIS_PID"
 [ "$found" -eq 1 ]
 ok $? "mxguard-report -a: the password is overwritten in /proc/PID/cmdline"
+
+# ---- an allocation failing at reload does not stop Unbound ----
+D=$MXG_T/alloc
+write_unbound_conf "$D"
+printf 'mode: log\nrelay: 127.0.0.2\n' >"$D/mxguard.conf"
+${CC:-cc} -shared -fPIC -o "$MXG_T/failcalloc.so" \
+	"$MXG_SRCDIR/tests/integration/failcalloc.c" -ldl ||
+	bail "cannot build failcalloc.so"
+export MXG_FAILCALLOC_FILE=$MXG_T/failcalloc.on
+MXG_UNBOUND_PRELOAD="$MXG_T/failcalloc.so${MXG_UNBOUND_PRELOAD:+ $MXG_UNBOUND_PRELOAD}" \
+	start_unbound "$D"
+ok $? "unbound starts with mxguard (and the calloc shim)"
+touch "$MXG_FAILCALLOC_FILE"
+ubctl "$D" reload >/dev/null 2>&1
+sleep 0.5
+kill -0 "$UB_PID" 2>/dev/null && q mx.test MX | grep -q "status: NOERROR"
+ok $? "calloc failing in init at reload: Unbound keeps answering"
+grep -q "pass-through" "$D/unbound.log"
+ok $? "and says it runs in pass-through mode"
+rm -f "$MXG_FAILCALLOC_FILE"
+ubctl "$D" reload >/dev/null 2>&1
+wait_for "$D/unbound.log" "started: config" 5 &&
+	kill -0 "$UB_PID" 2>/dev/null && q mx.test MX | grep -q "status: NOERROR"
+ok $? "the next reload starts the module again"
 
 done_testing
