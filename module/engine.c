@@ -76,6 +76,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include "mxguard/allowlist.h"
+#include "mxguard/blocks.h"
 #include "mxguard/conf.h"
 #include "mxguard/engine.h"
 #include "mxguard/names.h"
@@ -771,7 +772,13 @@ reason(const struct mxg_engine* e, const struct mxg_obs* obs,
 			obs->countries[c->ci]);
 		break;
 	case MXG_RULE_BLOCKED:
-		if(c->kind == MXG_WK_CLIENT)
+		if(c->orig == MXG_RULE_BLOCKED)
+			/* set by the operator (mxg_engine_block) */
+			textf(v->reason, sizeof(v->reason), "client %s "
+				"blocked%s%s by the operator for %us more", cl,
+				c->kind == MXG_WK_CLIENT ? "" : " for ",
+				c->kind == MXG_WK_CLIENT ? "" : base, c->left);
+		else if(c->kind == MXG_WK_CLIENT)
 			textf(v->reason, sizeof(v->reason), "client %s "
 				"blocked by rule %s for %us more", cl,
 				mxg_rule_name(c->orig) ?
@@ -913,4 +920,78 @@ mxg_engine_get_stats(const struct mxg_engine* e, struct mxg_engine_stats* st)
 	st->keys = ws.entries;
 	st->evictions = ws.evictions;
 	st->mem = ws.mem + e->memo_mem + sizeof(*e);
+}
+
+int
+mxg_engine_block(struct mxg_engine* e, int family, const uint8_t* addr,
+	int plen, const uint8_t* base, size_t base_len, enum mxg_rule_id rule,
+	uint64_t until, time_t now, char* err, size_t errlen)
+{
+	struct mxg_obs obs;
+	struct feat f;
+	uint64_t i, n, bh = 0;
+	size_t off = 0, alen = family == AF_INET ? 4 : 16;
+	int cp, bits, k, changed = 0;
+	uint32_t u32;
+	if(!e || (family != AF_INET && family != AF_INET6) || plen < 0 ||
+		plen > (int)alen * 8) {
+		snprintf(err, errlen, "not an address or netblock");
+		return -1;
+	}
+	cp = family == AF_INET ? e->cfg->client_prefix_v4 :
+		e->cfg->client_prefix_v6;
+	bits = plen < cp ? cp - plen : 0;
+	if(((uint64_t)1 << (bits > 62 ? 62 : bits)) > MXG_BLOCK_EXPAND_MAX) {
+		snprintf(err, errlen, "a /%d holds more than %d client keys "
+			"of /%d (client-prefix-v%d): block smaller netblocks",
+			plen, MXG_BLOCK_EXPAND_MAX, cp,
+			family == AF_INET ? 4 : 6);
+		return -1;
+	}
+	if(base && base_len) {
+		if(mxg_names_memo_lookup_hash(e->memo, base, base_len,
+			mxg_names_hash(base, base_len), &off) != MXG_NAME_OK) {
+			snprintf(err, errlen, "not a domain name");
+			return -1;
+		}
+		bh = base_hash(base + off, base_len - off, e->seed[1]);
+	}
+	/* the window keeps 32-bit seconds; a block ends within 68 years */
+	if(until && until > (uint64_t)now + INT32_MAX)
+		until = (uint64_t)now + INT32_MAX;
+	u32 = (uint32_t)until ? (uint32_t)until : 1;
+	n = (uint64_t)1 << bits;
+	for(i = 0; i < n; i++) {
+		struct mxg_window_entry* we;
+		uint64_t key;
+		memset(&obs, 0, sizeof(obs));
+		obs.client_family = family;
+		memcpy(obs.client_addr, addr, alen);
+		/* the bits between plen and the client prefix count i */
+		for(k = 0; k < bits; k++) {
+			int pos = plen + k;
+			uint8_t m = (uint8_t)(0x80 >> (pos % 8));
+			if((i >> (bits - 1 - k)) & 1)
+				obs.client_addr[pos / 8] |= m;
+			else	obs.client_addr[pos / 8] &= (uint8_t)~m;
+		}
+		client_key(e, &obs, &f);
+		key = base && base_len ? (f.ckey & SHARD_BITS) |
+			(mix(f.ckey ^ e->seed[2], bh ^ e->seed[0]) &
+			~SHARD_BITS) : f.ckey;
+		mxg_window_shard_lock(e->win, f.ckey);
+		we = mxg_window_get(e->win, base && base_len ? MXG_WK_PAIR :
+			MXG_WK_CLIENT, key, now, until ? MXG_WINDOW_CREATE : 0);
+		if(we && !until && we->user[U_BLOCK_UNTIL]) {
+			we->user[U_BLOCK_UNTIL] = 0;
+			changed++;
+		} else if(we && until && (!we->user[U_BLOCK_UNTIL] ||
+			(int32_t)(u32 - we->user[U_BLOCK_UNTIL]) > 0)) {
+			we->user[U_BLOCK_UNTIL] = u32;
+			we->user[U_BLOCK_RULE] = (uint32_t)rule;
+			changed++;
+		}
+		mxg_window_shard_unlock(e->win, f.ckey);
+	}
+	return changed;
 }

@@ -175,6 +175,8 @@ env_setup(struct mxg_env* e, const char* file)
 	}
 	if(e->cfg->fleet)
 		mxg_engine_set_fleet(e->engine, fleet_count, e->sink);
+	/* blocks shared through Redis (and kept there across reloads) */
+	mxg_sink_set_blocks(e->sink, mxg_block_apply, e->engine);
 	return 1;
 }
 

@@ -56,6 +56,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include "mxguard/sink.h"
+#include "mxguard/blocks.h"
 #include "mxguard/conf.h"
 #include "mxguard/jsonlog.h"
 #include "mxguard/log.h"
@@ -180,6 +181,9 @@ struct mxg_sink {
 	struct fleet_ent* fleet;
 	/** live entries of the fleet table */
 	size_t fleet_n;
+	/** blocks shared through Redis (thread only, but for
+	 * mxg_sink_set_blocks), NULL when no redis-server */
+	struct mxg_blocksync* blocks;
 };
 
 /** Monotonic milliseconds. */
@@ -1077,6 +1081,8 @@ process(struct mxg_sink* s, struct work* w, size_t n, uint64_t now_ms)
 		if(!redis_up)
 			continue;
 		fill_rec(s, w, ev, filled ? &ctx : NULL, &w->rec[i]);
+		mxg_blocksync_note(s->blocks, ev, w->rec[i].client,
+			w->rec[i].base);
 		if(alert && len) {
 			size_t first = w->ab.n;
 			int pairs = json_fields(&w->ab, w->line);
@@ -1241,7 +1247,8 @@ run(void* arg)
 		}
 		now = mono_ms();
 		if(s->redis && (now >= next_hb || stopping ||
-			(s->fleet && now >= next_fleet))) {
+			(s->fleet && now >= next_fleet) ||
+			mxg_blocksync_due(s->blocks, now))) {
 			/* send what is merged and read every reply: the
 			 * heartbeat and the fleet read expect theirs next */
 			flush(s, w, now);
@@ -1258,6 +1265,9 @@ run(void* arg)
 			fleet_read(s, now);
 			next_fleet = now + FLEET_MS;
 		}
+		if(s->blocks && mxg_redis_connected(s->redis) &&
+			mxg_blocksync_due(s->blocks, now))
+			mxg_blocksync_run(s->blocks, s->redis, now);
 		if(s->cfg->log_file && now >= next_logcheck) {
 			log_check(s);
 			next_logcheck = now + LOGCHECK_MS;
@@ -1285,6 +1295,7 @@ sink_free(struct mxg_sink* s)
 	if(!s)
 		return;
 	mxg_redis_free(s->redis);
+	mxg_blocksync_free(s->blocks);
 	if(s->logfd >= 0)
 		close(s->logfd);
 	pthread_mutex_destroy(&s->mu);
@@ -1355,6 +1366,12 @@ mxg_sink_start(const struct mxg_conf* cfg, const struct mxg_geo* geo,
 			snprintf(err, errlen, "sink: %s", e);
 			goto fail;
 		}
+		if(!(s->blocks = mxg_blocksync_new(cfg->redis_prefix ?
+			cfg->redis_prefix : "mxg:", s->instance, cfg->fleet,
+			cfg->block_duration, cfg->redis_ttl))) {
+			snprintf(err, errlen, "sink: out of memory");
+			goto fail;
+		}
 		if(cfg->fleet && !(s->fleet = calloc(FLEET_SLOTS,
 			sizeof(*s->fleet)))) {
 			snprintf(err, errlen, "sink: out of memory");
@@ -1404,4 +1421,11 @@ mxg_sink_get_stats(const struct mxg_sink* s, struct mxg_sink_stats* st)
 	st->logged = atomic_load(&m->logged);
 	st->connected = atomic_load(&m->connected);
 	st->fleet_reads = atomic_load(&m->fleet_reads);
+}
+
+void
+mxg_sink_set_blocks(struct mxg_sink* s, mxg_block_apply_fn fn, void* arg)
+{
+	if(s)
+		mxg_blocksync_set_apply(s->blocks, fn, arg);
 }

@@ -28,7 +28,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <hiredis/hiredis.h>
+#include "mxguard/blocks.h"
 #include "mxguard/conf.h"
 #include "mxguard/jsonlog.h"
 #include "mxguard/mxguard.h"
@@ -69,7 +72,18 @@ struct opts {
 	const char* prefix;
 	/** client prefix lengths (from the config) */
 	int prefix_v4, prefix_v6;
+	/** block --for: seconds, 0 none */
+	uint64_t block_for;
+	/** block and unblock --reason, NULL none */
+	const char* reason;
+	/** block and unblock --domain, NULL none */
+	const char* domain;
+	/** redis-ttl and redis-stream-maxlen (from the config) */
+	uint32_t ttl, maxlen;
 };
+
+/** The connection handle (for module/blocks.c). */
+static struct mxg_redis* rconn;
 
 /** The connection and options of the run. */
 static redisContext* ctx;
@@ -763,6 +777,243 @@ do_instances(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Blocks (include/mxguard/blocks.h).                                  */
+
+/** The blocks read. */
+struct blocklist {
+	/** entries */
+	struct mxg_block* b;
+	/** used, allocated */
+	size_t n, cap;
+};
+
+/** mxg_blocks_read callback: collect. */
+static void
+block_collect(void* arg, const struct mxg_block* b, const char* v, size_t vl)
+{
+	struct blocklist* l = arg;
+	if(l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 16;
+		struct mxg_block* n = realloc(l->b, nc * sizeof(*n));
+		if(!n)
+			die(EX_USAGE_, "out of memory");
+		l->b = n;
+		l->cap = nc;
+	}
+	l->b[l->n++] = *b;
+}
+
+/** Read every block and lift in force. */
+static void
+blocks_get(struct blocklist* l)
+{
+	uint64_t gen = 0;
+	memset(l, 0, sizeof(*l));
+	if(mxg_blocks_read(rconn, opt.prefix, &gen, 1, block_collect, l,
+		(uint64_t)time(NULL), 0) < 0)
+		die(EX_CONN, "redis: cannot read the blocks");
+	ctx = mxg_redis_context(rconn);
+}
+
+/** Who runs this: user@host, for the records. */
+static void
+who(char* buf, size_t len)
+{
+	struct passwd* pw = getpwuid(getuid());
+	const char* u = getenv("SUDO_USER");
+	char host[256];
+	if(!u || !*u)
+		u = pw ? pw->pw_name : "?";
+	if(gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "?");
+	host[sizeof(host) - 1] = 0;
+	snprintf(buf, len, "mxguard-report %.40s@%.64s", u, host);
+}
+
+/** Record a block or a lift in the alert stream. */
+static void
+block_alert(const struct mxg_block* b, const char* action)
+{
+	char* k = key("alerts", NULL, "");
+	char* ml = str("%lu", (unsigned long)(opt.maxlen ? opt.maxlen :
+		100000));
+	char* ttl = str("%lu", (unsigned long)(opt.ttl ? opt.ttl : 691200));
+	char tg[32], until[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	redisReply* r;
+	gmtime_r(&now, &tm);
+	strftime(tg, sizeof(tg), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+	snprintf(until, sizeof(until), "%llu", (unsigned long long)b->until);
+	r = cmd("XADD", k, "MAXLEN", "~", ml, "*", "TimeGenerated", tg,
+		"EventType", "Block", "EventProduct", "mxguard",
+		"EventVendor", "mxguard", "SrcIpAddr", b->client,
+		"DnsQuery", b->base, "RuleName", b->rule, "DvcAction", action,
+		"Dvc", b->instance, "BlockUntil", until, "Reason", b->reason,
+		NULL);
+	freeReplyObject(r);
+	r = cmd("EXPIRE", k, ttl, NULL);
+	freeReplyObject(r);
+	free(k);
+	free(ml);
+	free(ttl);
+}
+
+/** The base domain of --domain: lowercase, no trailing dot. */
+static void
+domain_opt(char* buf, size_t len)
+{
+	size_t i, n;
+	buf[0] = 0;
+	if(!opt.domain)
+		return;
+	mxg_block_text(buf, len, opt.domain);
+	n = strlen(buf);
+	while(n && buf[n - 1] == '.')
+		buf[--n] = 0;
+	for(i = 0; i < n; i++)
+		buf[i] = (char)tolower((unsigned char)buf[i]);
+	if(!n)
+		die(EX_USAGE_, "--domain %s: not a domain", opt.domain);
+}
+
+/** blocks: every block in force, fleet-wide. */
+static int
+do_blocks(void)
+{
+	struct table t = { 7, { "CLIENT", "DOMAIN", "RULE", "SINCE (UTC)",
+		"EXPIRES (UTC)", "INSTANCE", "REASON" }, { "client", "domain",
+		"rule", "since", "expires", "instance", "reason" }, { 0 },
+		NULL, 0, 0 };
+	struct blocklist l;
+	size_t i;
+	blocks_get(&l);
+	for(i = 0; i < l.n; i++) {
+		char s1[32], s2[32];
+		if(l.b[i].until == 0)
+			continue;
+		table_add(&t, l.b[i].client, l.b[i].base, l.b[i].rule,
+			fmt_time(s1, sizeof(s1), (long long)l.b[i].since),
+			fmt_time(s2, sizeof(s2), (long long)l.b[i].until),
+			l.b[i].instance, l.b[i].reason);
+	}
+	table_print(&t);
+	free(l.b);
+	return EX_OK_;
+}
+
+/** The client argument of block and unblock. */
+static void
+block_client(struct mxg_block* b, const char* arg)
+{
+	int bits;
+	memset(b, 0, sizeof(*b));
+	if(!mxg_block_set_client(b, arg))
+		die(EX_USAGE_, "%s: not an IP address or netblock", arg);
+	bits = (b->family == AF_INET ? opt.prefix_v4 : opt.prefix_v6) -
+		b->plen;
+	if(bits > 10)
+		die(EX_USAGE_, "%s holds more than %d clients of /%d "
+			"(client-prefix-v%d): block smaller netblocks", arg,
+			MXG_BLOCK_EXPAND_MAX, b->family == AF_INET ?
+			opt.prefix_v4 : opt.prefix_v6,
+			b->family == AF_INET ? 4 : 6);
+}
+
+/** block IP|CIDR --for D [--domain D] [--reason T]. */
+static int
+do_block(const char* arg)
+{
+	struct mxg_block b;
+	if(!opt.block_for)
+		die(EX_USAGE_, "block: --for DURATION is required (30m, 2h, "
+			"1d)");
+	block_client(&b, arg);
+	domain_opt(b.base, sizeof(b.base));
+	b.since = (uint64_t)time(NULL);
+	b.until = b.since + opt.block_for;
+	snprintf(b.rule, sizeof(b.rule), "%s", MXG_BLOCK_MANUAL);
+	who(b.instance, sizeof(b.instance));
+	mxg_block_text(b.instance, sizeof(b.instance), b.instance);
+	mxg_block_text(b.reason, sizeof(b.reason), opt.reason ? opt.reason :
+		"blocked by the operator");
+	if(!mxg_blocks_write(rconn, opt.prefix, &b, 1, opt.ttl, 0))
+		die(EX_CMD, "redis: cannot write the block");
+	ctx = mxg_redis_context(rconn);
+	block_alert(&b, "Block");
+	printf("blocked %s%s%s until %s UTC\n", b.client, b.base[0] ?
+		" for " : "", b.base, fmt_time((char[32]){0}, 32,
+		(long long)b.until));
+	return EX_OK_;
+}
+
+/** unblock IP|CIDR [--domain D] [--reason T]: lift every block listed
+ * inside it (of that domain only with --domain). */
+static int
+do_unblock(const char* arg)
+{
+	struct mxg_block q, *lift;
+	struct blocklist l;
+	size_t i, n = 0;
+	char dom[1025];
+	block_client(&q, arg);
+	domain_opt(dom, sizeof(dom));
+	blocks_get(&l);
+	lift = calloc(l.n + 1, sizeof(*lift));
+	if(!lift)
+		die(EX_USAGE_, "out of memory");
+	for(i = 0; i < l.n; i++) {
+		const struct mxg_block* b = &l.b[i];
+		if(b->until == 0)
+			continue;
+		if(!mxg_block_covers(&q, b->family, b->addr, b->plen)) {
+			if(mxg_block_covers(b, q.family, q.addr, q.plen) &&
+				(!dom[0] || strcmp(dom, b->base) == 0))
+				fprintf(stderr, "mxguard-report: %s is inside "
+					"the block of %s%s%s: unblock %s to "
+					"lift it\n", q.client, b->client,
+					b->base[0] ? " for " : "", b->base,
+					b->client);
+			continue;
+		}
+		if(dom[0] && strcmp(dom, b->base) != 0)
+			continue;
+		lift[n++] = *b;
+	}
+	if(n == 0) {
+		/* nothing listed (yet): lift the key itself anyway */
+		lift[0] = q;
+		memcpy(lift[0].base, dom, sizeof(dom));
+		n = 1;
+		fprintf(stderr, "mxguard-report: no block of %s%s%s is "
+			"listed; the lift is sent anyway\n", q.client,
+			dom[0] ? " for " : "", dom);
+	}
+	for(i = 0; i < n; i++) {
+		lift[i].until = 0;
+		lift[i].since = (uint64_t)time(NULL);
+		snprintf(lift[i].rule, sizeof(lift[i].rule), "%s",
+			MXG_BLOCK_LIFT);
+		who(lift[i].instance, sizeof(lift[i].instance));
+		mxg_block_text(lift[i].instance, sizeof(lift[i].instance),
+			lift[i].instance);
+		mxg_block_text(lift[i].reason, sizeof(lift[i].reason),
+			opt.reason ? opt.reason : "lifted by the operator");
+	}
+	if(!mxg_blocks_write(rconn, opt.prefix, lift, n, opt.ttl, 0))
+		die(EX_CMD, "redis: cannot write the lift");
+	ctx = mxg_redis_context(rconn);
+	for(i = 0; i < n; i++) {
+		block_alert(&lift[i], "Unblock");
+		printf("lifted %s%s%s\n", lift[i].client, lift[i].base[0] ?
+			" for " : "", lift[i].base);
+	}
+	free(lift);
+	free(l.b);
+	return EX_OK_;
+}
+
+/* ------------------------------------------------------------------ */
 /* Command line.                                                       */
 
 /** Print the usage. */
@@ -781,6 +1032,11 @@ usage(FILE* f)
 "  alerts              the newest alerts (verdicts) of the alert stream\n"
 "  flow [NAME]         lookups per domain per day (--days days)\n"
 "  instances           the resolvers writing to this Redis\n"
+"  blocks              the blocks in force on every resolver\n"
+"  block IP|CIDR --for DURATION [--domain D] [--reason TEXT]\n"
+"                      refuse a client's MX lookups on every resolver\n"
+"  unblock IP|CIDR [--domain D] [--reason TEXT]\n"
+"                      lift the blocks of a client or netblock\n"
 "options:\n"
 "  -c, --config FILE   read redis-* settings from an mxguard.conf\n"
 "  -s, --server S      host:port, [v6]:port or unix:/path\n"
@@ -792,6 +1048,9 @@ usage(FILE* f)
 "  -d, --day DAY       YYYY-MM-DD, YYYYMMDD, today or yesterday (UTC)\n"
 "  -S, --since T       alerts newer than T: 30m, 2h, 1d or epoch seconds\n"
 "  -D, --days N        days for flow (default 7)\n"
+"      --for D         block: how long (30m, 2h, 1d or seconds)\n"
+"      --domain D      block, unblock: only this base domain\n"
+"      --reason TEXT   block, unblock: why (in the alert stream)\n"
 "  -j, --json          JSON instead of a table\n"
 "  -V, --version       print the version\n"
 "  -h, --help          this text\n"
@@ -822,6 +1081,24 @@ parse_day(const char* s)
 			die(EX_USAGE_, "--day %s: not YYYY-MM-DD", s);
 		memcpy(opt.day, d, 9);
 	}
+}
+
+/** Parse a duration: 90, 90s, 30m, 2h, 1d. @return seconds, 0 bad. */
+static uint64_t
+parse_duration(const char* s)
+{
+	char* end;
+	unsigned long long v;
+	uint64_t mul;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if(errno || end == s || (*end && end[1]))
+		return 0;
+	mul = *end == 's' || *end == 0 ? 1 : *end == 'm' ? 60 :
+		*end == 'h' ? 3600 : *end == 'd' ? 86400 : 0;
+	if(v > 100ULL * 365 * 86400)
+		return 0;
+	return v * mul;
 }
 
 /** Parse --since. */
@@ -876,6 +1153,9 @@ main(int argc, char** argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "for", required_argument, NULL, 1001 },
+		{ "domain", required_argument, NULL, 1002 },
+		{ "reason", required_argument, NULL, 1003 },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct mxg_conf* cfg = mxg_conf_new();
@@ -917,6 +1197,13 @@ main(int argc, char** argv)
 				die(EX_USAGE_, "--days %s: 1 to 366", optarg);
 			break;
 		case 'j': opt.json = 1; break;
+		case 1001:
+			if(!(opt.block_for = parse_duration(optarg)))
+				die(EX_USAGE_, "--for %s: use 30m, 2h, 1d or "
+					"seconds", optarg);
+			break;
+		case 1002: opt.domain = optarg; break;
+		case 1003: opt.reason = optarg; break;
 		case 'V':
 			printf("mxguard-report %s (schema %d)\n", MXG_VERSION,
 				MXG_SCHEMA_VERSION);
@@ -951,11 +1238,14 @@ main(int argc, char** argv)
 	opt.prefix = ro.prefix ? ro.prefix : "mxg:";
 	opt.prefix_v4 = cfg->client_prefix_v4;
 	opt.prefix_v6 = cfg->client_prefix_v6;
+	opt.ttl = cfg->redis_ttl;
+	opt.maxlen = cfg->redis_stream_maxlen;
 	if(!(rc = mxg_redis_new(&ro, err, sizeof(err))))
 		die(EX_USAGE_, "%s", err);
 	if(!mxg_redis_connect(rc, 0, err, sizeof(err)))
 		die(EX_CONN, "%s", err);
 	ctx = mxg_redis_context(rc);
+	rconn = rc;
 	check_schema();
 	c = argv[optind];
 	if(strcmp(c, "top-clients") == 0)
@@ -974,6 +1264,12 @@ main(int argc, char** argv)
 		ret = do_flow(optind + 1 < argc ? argv[optind + 1] : NULL);
 	else if(strcmp(c, "instances") == 0)
 		ret = do_instances();
+	else if(strcmp(c, "blocks") == 0)
+		ret = do_blocks();
+	else if(strcmp(c, "block") == 0 && optind + 1 < argc)
+		ret = do_block(argv[optind + 1]);
+	else if(strcmp(c, "unblock") == 0 && optind + 1 < argc)
+		ret = do_unblock(argv[optind + 1]);
 	else {
 		fprintf(stderr, "mxguard-report: unknown command or missing "
 			"argument: %s\n", c);

@@ -13,6 +13,7 @@
 #define MXGUARD_ENGINE_H
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include "mxguard/mxguard.h"
 #include "mxguard/obs.h"
 
@@ -88,6 +89,29 @@ void mxg_engine_set_fleet(struct mxg_engine* e, mxg_fleet_count_fn fn,
 /** Could any enabled rule refuse (after mode, per-rule action, dry-run)?
  * The glue keeps MX answers out of Unbound's cache only then. */
 int mxg_engine_can_refuse(const struct mxg_engine* e);
+
+/**
+ * Block or lift a block from outside the rules: a block of mxguard-report,
+ * one read back from Redis after a reload, or another resolver's. Called by
+ * the background thread; takes the shard locks like an observation, so it
+ * is safe while workers run, and costs the query path nothing.
+ * @param family: AF_INET or AF_INET6.
+ * @param addr: the client or netblock address (4 or 16 bytes).
+ * @param plen: its prefix length. A netblock wider than the client key
+ *	(client-prefix-v4/v6) is spread over its keys when there are at most
+ *	MXG_BLOCK_EXPAND_MAX of them; a narrower one blocks its whole key.
+ * @param base: base domain in wire format (a longer name is reduced to its
+ *	base domain), or NULL for every domain of the client.
+ * @param base_len: length of base.
+ * @param rule: the rule that started it, MXG_RULE_BLOCKED for the operator.
+ * @param until: end of the block (epoch seconds); a running block ends at
+ *	the later of both. 0 lifts the block at once.
+ * @param now: the time.
+ * @return number of keys changed, -1 with a reason in err.
+ */
+int mxg_engine_block(struct mxg_engine* e, int family, const uint8_t* addr,
+	int plen, const uint8_t* base, size_t base_len, enum mxg_rule_id rule,
+	uint64_t until, time_t now, char* err, size_t errlen);
 
 /** Counters of the engine, for logs, stats and the Redis heartbeat. */
 struct mxg_engine_stats {

@@ -14,6 +14,7 @@
 #ifndef MXGUARD_SINK_H
 #define MXGUARD_SINK_H
 #include <stdint.h>
+#include "mxguard/blocks.h"
 #include "mxguard/event.h"
 
 struct mxg_conf;
@@ -90,5 +91,15 @@ void mxg_sink_get_stats(const struct mxg_sink* s, struct mxg_sink_stats* st);
 int mxg_sink_fleet_count(struct mxg_sink* s, int family,
 	const uint8_t* addr, uint32_t window_s, uint64_t now_s,
 	uint64_t* count);
+
+/**
+ * Where the thread applies the blocks and lifts it reads from Redis
+ * (P{blocks}, include/mxguard/blocks.h): the module passes mxg_block_apply
+ * and its engine right after the start. The thread then reads every block
+ * (so blocks survive a reload and a restart) and, every second, those that
+ * changed. Without redis-server it does nothing.
+ */
+void mxg_sink_set_blocks(struct mxg_sink* s, mxg_block_apply_fn fn,
+	void* arg);
 
 #endif /* MXGUARD_SINK_H */

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# tests/integration/test_blocks.sh - blocks shared by two resolvers through
+# one Redis: mxguard-report block refuses a client on both within 2 s (and
+# no one else), blocks lists it, the block survives a reload and a restart,
+# unblock lifts it on both; a block started by a rule on one resolver is
+# listed with its rule and instance, survives a reload of that resolver, is
+# not applied by the other without fleet mode, and is lifted by unblock;
+# block and unblock are in the alert stream.
+. "$(dirname "$0")/lib.sh"
+mxg_setup
+command -v redis-server >/dev/null || skip_all "redis-server is not installed"
+REPORT=$MXG_BUILDDIR/tools/mxguard-report
+bash "$MXG_SRCDIR/contrib/make-zone.sh" "$MXG_T/root.zone" 10
+start_nsd "$MXG_T/root.zone"
+start_redis
+
+# resolver DIR INSTANCE: start one Unbound; the volume rule refuses (so MX
+# answers come from mxguard's cache and blocks apply to cache hits too)
+resolver() {
+	local dir=$1 inst=$2
+	write_unbound_conf "$dir" 2
+	cat >"$dir/mxguard.conf" <<EOF
+mode: log
+relay: 127.0.0.2
+redis-server: 127.0.0.1:$REDIS_PORT
+redis-prefix: t:
+instance: $inst
+volume-limit: 100
+volume-action: refuse
+block-duration: 10m
+log-file: $dir/mxguard.json
+EOF
+	start_unbound "$dir"
+}
+rep() { "$REPORT" -s "127.0.0.1:$REDIS_PORT" -p t: "$@"; }
+# status PORT FROM NAME: the rcode of one MX query
+status() {
+	dig +time=2 +tries=1 -p "$1" @127.0.0.1 -b "$2" "$3" MX +noall +comments 2>/dev/null |
+		sed -n 's/.*status: \([A-Z]*\).*/\1/p'
+}
+# within SECONDS PORT FROM NAME RCODE: poll until the rcode is RCODE;
+# prints the milliseconds it took
+within() {
+	local t0 t i
+	t0=$(date +%s%N)
+	for ((i = 0; i < 1000; i++)); do
+		if [ "$(status "$2" "$3" "$4")" = "$5" ]; then
+			t=$(( ($(date +%s%N) - t0) / 1000000 ))
+			echo "$t"
+			[ "$t" -le $(( $1 * 1000 )) ]
+			return
+		fi
+		t=$(( ($(date +%s%N) - t0) / 1000000 ))
+		[ "$t" -gt $(( $1 * 1000 + 3000 )) ] && break
+		sleep 0.2
+	done
+	echo "never"
+	return 1
+}
+
+A=$MXG_T/a; B=$MXG_T/b
+resolver "$A" res-a
+ok $? "resolver a starts"
+UB_A=$UB_PID; PA=$UB_PORT
+resolver "$B" res-b
+ok $? "resolver b starts"
+UB_B=$UB_PID; PB=$UB_PORT
+
+[ "$(status "$PA" 127.0.0.5 company1.test)" = NOERROR ] &&
+	[ "$(status "$PB" 127.0.0.5 company1.test)" = NOERROR ]
+ok $? "127.0.0.5 is answered by both before the block (and cached)"
+
+rep block 127.0.0.5 --for 10m --reason "ticket 42" >"$MXG_T/block.out" 2>&1
+ok $? "mxguard-report block 127.0.0.5 --for 10m"
+ta=$(within 2 "$PA" 127.0.0.5 company1.test REFUSED); ra=$?
+tb=$(within 2 "$PB" 127.0.0.5 company1.test REFUSED); rb=$?
+diag "refused after ${ta} ms on a, ${tb} ms later on b"
+[ $ra -eq 0 ] && [ $rb -eq 0 ]
+ok $? "the block refuses 127.0.0.5 on both resolvers within 2 s"
+[ "$(status "$PA" 127.0.0.5 company2.test)" = REFUSED ]
+ok $? "the block covers every domain of the client (not cached: company2)"
+[ "$(status "$PA" 127.0.0.6 company1.test)" = NOERROR ] &&
+	[ "$(status "$PB" 127.0.0.6 company1.test)" = NOERROR ]
+ok $? "another client is still answered"
+wait_for "$A/mxguard.json" '"SrcIpAddr":"127.0.0.5".*blocked by the operator' 3
+ok $? "the verdict says the operator blocked the client"
+
+rep blocks >"$MXG_T/blocks.out"
+grep -E '^127\.0\.0\.5 +manual .*mxguard-report .*ticket 42' "$MXG_T/blocks.out" >/dev/null
+ok $? "blocks lists 127.0.0.5, rule manual, who and the reason"
+rep --json blocks | grep -q '"client": "127.0.0.5", "domain": "", "rule": "manual"'
+ok $? "blocks --json"
+rep alerts | grep -Eq '127\.0\.0\.5 +manual +Block'
+ok $? "the block is in the alert stream"
+
+ubctl "$A" reload >/dev/null
+ok $? "reload of a"
+wait_for "$A/unbound.log" "mxguard: started" 5
+r=$(within 2 "$PA" 127.0.0.5 company1.test REFUSED)
+ok $? "the block survives the reload (refused ${r} ms after it)"
+
+stop_pid "$UB_B"
+start_unbound "$B" # same config and ports
+ok $? "b restarts"
+UB_B=$UB_PID
+r=$(within 2 "$PB" 127.0.0.5 company1.test REFUSED)
+ok $? "the block survives a restart (refused ${r} ms after it)"
+
+rep unblock 127.0.0.5 --reason "false alarm" >"$MXG_T/unblock.out" 2>&1
+ok $? "mxguard-report unblock 127.0.0.5"
+ta=$(within 2 "$PA" 127.0.0.5 company1.test NOERROR); ra=$?
+tb=$(within 2 "$PB" 127.0.0.5 company1.test NOERROR); rb=$?
+diag "answered again after ${ta} ms on a, ${tb} ms later on b"
+[ $ra -eq 0 ] && [ $rb -eq 0 ]
+ok $? "unblock lifts the block on both within 2 s"
+[ -z "$(rep blocks | grep '^127\.0\.0\.5 ')" ]
+ok $? "blocks no longer lists 127.0.0.5"
+rep alerts | grep -Eq '127\.0\.0\.5 +unblock +Unblock'
+ok $? "the lift is in the alert stream"
+
+# a block started by a rule: volume (limit 100) on a
+for i in $(seq 1 110); do echo "company$(( i % 10 + 1 )).test MX"; done >"$MXG_T/q110"
+dig +time=2 +tries=1 -p "$PA" @127.0.0.1 -b 127.0.0.7 -f "$MXG_T/q110" +noall >/dev/null 2>&1
+[ "$(status "$PA" 127.0.0.7 company8.test)" = REFUSED ]
+ok $? "the volume rule refuses 127.0.0.7 on a"
+for ((i = 0; i < 30; i++)); do
+	rep blocks | grep -Eq '^127\.0\.0\.7 +volume .*res-a' && break
+	sleep 0.1
+done
+rep blocks | grep -Eq '^127\.0\.0\.7 +volume .*res-a'
+ok $? "blocks lists the rule's block with rule volume and instance res-a"
+[ "$(status "$PB" 127.0.0.7 company1.test)" = NOERROR ]
+ok $? "b (not in fleet mode) does not apply a's rule block"
+ubctl "$A" reload >/dev/null
+sleep 0.5
+r=$(within 2 "$PA" 127.0.0.7 company9.test REFUSED)
+ok $? "the rule's block survives the reload of a, whose counters restart"
+rep unblock 127.0.0.0/24 >/dev/null 2>&1
+r=$(within 2 "$PA" 127.0.0.7 company9.test NOERROR)
+ok $? "unblock of the netblock 127.0.0.0/24 lifts it (${r} ms)"
+
+rep block 10.0.0.0/8 --for 1h >/dev/null 2>&1
+[ $? -eq 1 ]
+ok $? "a netblock wider than 1024 client keys is refused"
+rep block 127.0.0.5 >/dev/null 2>&1
+[ $? -eq 1 ]
+ok $? "block without --for is a usage error"
+
+kill -0 "$UB_A" && kill -0 "$UB_B"
+ok $? "both resolvers still run"
+done_testing
