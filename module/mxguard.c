@@ -38,6 +38,7 @@
 #include "mxguard/category.h"
 #include "mxguard/sink.h"
 #include "mxguard/log.h"
+#include "mxguard/passthru.h"
 
 #ifndef MXG_DEFAULT_CONF
 /** Where mxguard.conf is when MXGUARD_CONF is not set. */
@@ -61,6 +62,10 @@ MXG_EXPORT size_t get_mem(struct module_env* env, int id);
  * at a reload kills Unbound. Set up by init, never freed; the library's
  * statics are fresh after each dlopen. */
 static struct mxg_env passthrough_env;
+
+/** The thread that repeats the pass-through error and heartbeat, while
+ * passthrough_env is in use (started by init, stopped by deinit). */
+static struct mxg_passthru* passthru;
 
 /** Has init succeeded before in this process (so this is a reload)? */
 static int
@@ -223,12 +228,18 @@ init(struct module_env* env, int id)
 	mxg_log_info("started: config %s, mode %s%s%s, %u relay netblocks, "
 		"MX answers %s", file, mxg_action_name(e->cfg->mode),
 		e->cfg->dry_run ? " (dry-run)" : "",
-		e->geo ? ", geoip on" : "",
+		!e->cfg->geoip_country && !e->cfg->geoip_asn ? "" :
+		!e->geo || !mxg_geo_have(e->geo) ? ", geoip off" :
+		mxg_geo_have(e->geo) == 3 ? ", geoip country and asn" :
+		mxg_geo_have(e->geo) & 1 ? ", geoip country only" :
+		", geoip asn only",
 		(unsigned)mxg_allowlist_count(e->cfg->relays),
 		e->enforce ? "served from the mxguard cache (enforcing)" :
 		"cached by Unbound");
 	return 1;
 passthrough:
+	/* say so every minute, and in the heartbeat */
+	passthru = mxg_passthru_start(file);
 	memset(&passthrough_env, 0, sizeof(passthrough_env));
 	passthrough_env.id = id;
 	passthrough_env.passthrough = 1;
@@ -248,8 +259,11 @@ deinit(struct module_env* env, int id)
 	de->dyn_env = NULL;
 	if(!e)
 		return;
-	if(e == &passthrough_env)
+	if(e == &passthrough_env) {
+		mxg_passthru_stop(passthru);
+		passthru = NULL;
 		return;
+	}
 	if(!e->passthrough)
 		mxg_log_verbose(1, "stopping: %llu MX lookups seen, %llu "
 			"refused, %llu tagged",

@@ -5,7 +5,9 @@
 # unblock lifts it on both; a block started by a rule on one resolver is
 # listed with its rule and instance, survives a reload of that resolver, is
 # not applied by the other without fleet mode, and is lifted by unblock;
-# block and unblock are in the alert stream.
+# block and unblock are in the alert stream; a reload with a bad config is
+# shown as mode pass-through in mxguard-report instances, and the blocks come
+# back with the fixed config.
 . "$(dirname "$0")/lib.sh"
 mxg_setup
 command -v redis-server >/dev/null || skip_all "redis-server is not installed"
@@ -145,6 +147,33 @@ ok $? "a netblock wider than 1024 client keys is refused"
 rep block 127.0.0.5 >/dev/null 2>&1
 [ $? -eq 1 ]
 ok $? "block without --for is a usage error"
+
+# a reload with a bad config: pass-through, and the heartbeat says so
+rep block 127.0.0.9 --for 10m >/dev/null 2>&1
+within 2 "$PA" 127.0.0.9 company1.test REFUSED >/dev/null
+ok $? "127.0.0.9 blocked on a"
+cp "$A/mxguard.conf" "$A/mxguard.conf.good"
+echo "mode: refuse-everything" >>"$A/mxguard.conf"
+ubctl "$A" reload >/dev/null
+ok $? "reload of a with a bad config"
+for ((i = 0; i < 80; i++)); do
+	rep instances | grep -Eq '^res-a +[^ ]+ +pass-through +up' && break
+	sleep 0.1
+done
+rep instances | grep -Eq '^res-a +[^ ]+ +pass-through +up'
+ok $? "instances shows res-a in mode pass-through"
+[ "$(status "$PA" 127.0.0.9 company1.test)" = NOERROR ]
+ok $? "pass-through: the blocked client is answered (nothing is enforced)"
+cp "$A/mxguard.conf.good" "$A/mxguard.conf"
+ubctl "$A" reload >/dev/null
+r=$(within 2 "$PA" 127.0.0.9 company1.test REFUSED)
+ok $? "reload with the config fixed: the block is back (${r} ms)"
+for ((i = 0; i < 80; i++)); do
+	rep instances | grep -Eq '^res-a +[^ ]+ +log +up' && break
+	sleep 0.1
+done
+rep instances | grep -Eq '^res-a +[^ ]+ +log +up'
+ok $? "instances shows res-a in mode log again"
 
 kill -0 "$UB_A" && kill -0 "$UB_B"
 ok $? "both resolvers still run"
