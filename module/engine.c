@@ -77,6 +77,7 @@
 #include <sys/socket.h>
 #include "mxguard/allowlist.h"
 #include "mxguard/blocks.h"
+#include "mxguard/clientkey.h"
 #include "mxguard/conf.h"
 #include "mxguard/engine.h"
 #include "mxguard/names.h"
@@ -137,10 +138,8 @@ struct mxg_engine {
 	enum mxg_action act_real[MXG_RULE_COUNT];
 	/** bytes of memory of the memo */
 	size_t memo_mem;
-	/** mask of client-prefix-v4, in memory byte order */
-	uint32_t mask4;
-	/** mask of client-prefix-v6, in memory byte order */
-	uint64_t mask6[2];
+	/** masks of client-prefix-v4/v6 */
+	struct mxg_client_mask cmask;
 	/** fleet-wide counts (fleet mode), NULL when off; set before use */
 	mxg_fleet_count_fn fleet_fn;
 	/** argument of fleet_fn (the sink) */
@@ -284,12 +283,11 @@ dur_text(uint32_t s, char* buf, size_t len)
 static void
 client_text(const struct feat* f, char* buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
-	if(!inet_ntop(f->fam, f->addr, a, sizeof(a)))
-		textf(a, sizeof(a), "?");
-	if(f->plen < (f->fam == AF_INET ? 32 : 128))
-		textf(buf, len, "%s/%d", a, f->plen);
-	else	textf(buf, len, "%s", a);
+	struct mxg_client k;
+	k.family = f->fam;
+	k.plen = f->plen;
+	memcpy(k.addr, f->addr, 16);
+	(void)mxg_client_text(&k, buf, len);
 }
 
 /** Fill a random seed. */
@@ -343,20 +341,8 @@ mxg_engine_new(const struct mxg_conf* cfg, char* err, size_t errlen)
 	e->act_real[MXG_RULE_BLOCKED] = MXG_ACT_REFUSE;
 	e->act[MXG_RULE_BLOCKED] = cfg->dry_run ? MXG_ACT_LOG : MXG_ACT_REFUSE;
 
-	{
-		uint8_t m[16];
-		int i, bits;
-		for(i = 0, bits = cfg->client_prefix_v6; i < 16; i++,
-			bits -= 8)
-			m[i] = bits >= 8 ? 0xff : bits > 0 ?
-				(uint8_t)(0xff << (8 - bits)) : 0;
-		memcpy(e->mask6, m, 16);
-		for(i = 0, bits = cfg->client_prefix_v4; i < 4; i++,
-			bits -= 8)
-			m[i] = bits >= 8 ? 0xff : bits > 0 ?
-				(uint8_t)(0xff << (8 - bits)) : 0;
-		memcpy(&e->mask4, m, 4);
-	}
+	mxg_client_mask_init(&e->cmask, cfg->client_prefix_v4,
+		cfg->client_prefix_v6);
 	memo_entries = cfg->max_memory / 64 / 8;
 	if(memo_entries < 4096)
 		memo_entries = 4096;
@@ -428,32 +414,20 @@ mxg_engine_can_refuse(const struct mxg_engine* e)
 	return 0;
 }
 
-/** Client key: normalise and mask the address, hash it with the seed. */
+/** Client key: normalise and mask the address
+ * (include/mxguard/clientkey.h), hash it with the seed. */
 static inline void
 client_key(const struct mxg_engine* e, const struct mxg_obs* obs,
 	struct feat* f)
 {
-	static const uint8_t mapped[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
+	struct mxg_client k;
 	uint64_t lo, hi;
-	if(obs->client_family == AF_INET6 &&
-		memcmp(obs->client_addr, mapped, 12) != 0) {
-		f->fam = AF_INET6;
-		f->plen = e->cfg->client_prefix_v6;
-		memcpy(&lo, obs->client_addr, 8);
-		memcpy(&hi, obs->client_addr + 8, 8);
-		lo &= e->mask6[0];
-		hi &= e->mask6[1];
-	} else {
-		uint32_t a;
-		f->fam = AF_INET;
-		f->plen = e->cfg->client_prefix_v4;
-		memcpy(&a, obs->client_family == AF_INET6 ?
-			obs->client_addr + 12 : obs->client_addr, 4);
-		lo = a & e->mask4;
-		hi = 0;
-	}
-	memcpy(f->addr, &lo, 8);
-	memcpy(f->addr + 8, &hi, 8);
+	mxg_client_key(&k, &e->cmask, obs->client_family, obs->client_addr);
+	f->fam = k.family;
+	f->plen = k.plen;
+	memcpy(f->addr, k.addr, 16);
+	memcpy(&lo, k.addr, 8);
+	memcpy(&hi, k.addr + 8, 8);
 	f->ckey = mix(lo ^ e->seed[0], hi ^ e->seed[1] ^
 		((uint64_t)f->fam << 56));
 }

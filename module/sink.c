@@ -57,6 +57,7 @@
 #include <sys/stat.h>
 #include "mxguard/sink.h"
 #include "mxguard/blocks.h"
+#include "mxguard/clientkey.h"
 #include "mxguard/conf.h"
 #include "mxguard/jsonlog.h"
 #include "mxguard/log.h"
@@ -175,6 +176,8 @@ struct mxg_sink {
 	int logfd;
 	/** start time, epoch seconds */
 	uint64_t started;
+	/** client-prefix-v4/v6 masks (set at start, read-only) */
+	struct mxg_client_mask cmask;
 	/** protects the fleet table */
 	pthread_mutex_t fleet_mu;
 	/** fleet table (FLEET_SLOTS), NULL unless fleet mode */
@@ -290,42 +293,15 @@ idle_wait(struct mxg_sink* s, uint64_t ms)
 /* ------------------------------------------------------------------ */
 /* Clients.                                                            */
 
-/** Mask an address to the configured client prefix length.
- * @return the prefix length used. */
-static int
-mask_client(const struct mxg_conf* cfg, int family, const uint8_t* in,
-	uint8_t* out)
-{
-	int bytes = family == AF_INET ? 4 : 16;
-	int bits = family == AF_INET ? cfg->client_prefix_v4
-		: cfg->client_prefix_v6;
-	int i;
-	if(bits <= 0 || bits > bytes * 8)
-		bits = bytes * 8;
-	memset(out, 0, 16);
-	memcpy(out, in, (size_t)bytes);
-	for(i = 0; i < bytes; i++) {
-		int keep = bits - i * 8;
-		if(keep >= 8)
-			continue;
-		out[i] &= keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
-	}
-	return bits;
-}
-
-/** The client as written in keys: "addr" or "addr/len". */
+/** The client as written in keys: "addr" or "addr/len"
+ * (include/mxguard/clientkey.h). */
 static void
-client_text(const struct mxg_conf* cfg, int family, const uint8_t* addr,
+client_text(const struct mxg_sink* s, int family, const uint8_t* addr,
 	char* buf, size_t len)
 {
-	uint8_t m[16];
-	char a[INET6_ADDRSTRLEN];
-	int bits = mask_client(cfg, family, addr, m);
-	if(!inet_ntop(family == AF_INET ? AF_INET : AF_INET6, m, a, sizeof(a)))
-		snprintf(a, sizeof(a), "?");
-	if(bits < (family == AF_INET ? 32 : 128))
-		snprintf(buf, len, "%s/%u", a, (unsigned)(uint8_t)bits);
-	else	snprintf(buf, len, "%s", a);
+	struct mxg_client k;
+	mxg_client_key(&k, &s->cmask, family, addr);
+	(void)mxg_client_text(&k, buf, len);
 }
 
 /* ------------------------------------------------------------------ */
@@ -401,10 +377,14 @@ fleet_note(struct mxg_sink* s, const struct mxg_event* ev, size_t n)
 	size_t i;
 	pthread_mutex_lock(&s->fleet_mu);
 	for(i = 0; i < n; i++) {
-		uint8_t m[16];
+		struct mxg_client k;
 		struct fleet_ent* e;
-		int fam = ev[i].client_family;
-		mask_client(s->cfg, fam, ev[i].client_addr, m);
+		int fam;
+		const uint8_t* m;
+		mxg_client_key(&k, &s->cmask, ev[i].client_family,
+			ev[i].client_addr);
+		fam = k.family;
+		m = k.addr;
 		e = fleet_find(s->fleet, fam, m);
 		if(!e->used) {
 			if(s->fleet_n >= FLEET_MAX) {
@@ -415,7 +395,7 @@ fleet_note(struct mxg_sink* s, const struct mxg_event* ev, size_t n)
 			e->used = 1;
 			e->family = (uint8_t)fam;
 			memcpy(e->addr, m, 16);
-			client_text(s->cfg, fam, ev[i].client_addr, e->client,
+			(void)mxg_client_text(&k, e->client,
 				sizeof(e->client));
 			s->fleet_n++;
 		}
@@ -478,7 +458,7 @@ int
 mxg_sink_fleet_count(struct mxg_sink* s, int family, const uint8_t* addr,
 	uint32_t window_s, uint64_t now_s, uint64_t* count)
 {
-	uint8_t m[16];
+	struct mxg_client ck;
 	struct fleet_ent* e;
 	uint64_t k, now_min = now_s / 60, sum = 0;
 	int64_t rest;
@@ -498,9 +478,9 @@ mxg_sink_fleet_count(struct mxg_sink* s, int family, const uint8_t* addr,
 		(int64_t)(now_s % 60 + 1);
 	if(rest > 60)
 		rest = 60;
-	mask_client(s->cfg, family, addr, m);
+	mxg_client_key(&ck, &s->cmask, family, addr);
 	pthread_mutex_lock(&s->fleet_mu);
-	e = fleet_find(s->fleet, family, m);
+	e = fleet_find(s->fleet, ck.family, ck.addr);
 	if(e->used && e->minute) {
 		found = 1;
 		for(j = 0; j < FLEET_MIN; j++) {
@@ -966,7 +946,7 @@ client_of(struct mxg_sink* s, struct work* w, const struct mxg_event* ev,
 		memcpy(text, m->text, sizeof(m->text));
 		return;
 	}
-	client_text(s->cfg, ev->client_family, ev->client_addr, m->text,
+	client_text(s, ev->client_family, ev->client_addr, m->text,
 		sizeof(m->text));
 	m->used = 1;
 	m->family = ev->client_family;
@@ -1337,6 +1317,8 @@ mxg_sink_start(const struct mxg_conf* cfg, const struct mxg_geo* geo,
 		pthread_condattr_destroy(&ca);
 	}
 	pthread_mutex_init(&s->fleet_mu, NULL);
+	mxg_client_mask_init(&s->cmask, cfg->client_prefix_v4,
+		cfg->client_prefix_v6);
 	s->started = (uint64_t)time(NULL);
 	if(cfg->instance && cfg->instance[0])
 		s->instance = strdup(cfg->instance);

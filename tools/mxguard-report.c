@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <hiredis/hiredis.h>
 #include "mxguard/blocks.h"
+#include "mxguard/clientkey.h"
 #include "mxguard/conf.h"
 #include "mxguard/jsonlog.h"
 #include "mxguard/mxguard.h"
@@ -476,33 +477,19 @@ do_top_domains(void)
 	return EX_OK_;
 }
 
-/** Normalise a client argument to the form used in keys. */
+/** Normalise a client argument to the form used in keys
+ * (include/mxguard/clientkey.h: an IPv4-mapped address is IPv4). */
 static char*
 client_arg(const char* in)
 {
-	uint8_t a[16];
-	char out[INET6_ADDRSTRLEN];
-	int fam, bits, bytes, i;
-	if(strchr(in, '/'))
-		return strdup(in);
-	if(inet_pton(AF_INET, in, a) == 1)
-		fam = AF_INET;
-	else if(inet_pton(AF_INET6, in, a) == 1)
-		fam = AF_INET6;
-	else
-		die(EX_USAGE_, "client %s: not an IPv4 or IPv6 address", in);
-	bytes = fam == AF_INET ? 4 : 16;
-	bits = fam == AF_INET ? opt.prefix_v4 : opt.prefix_v6;
-	if(bits <= 0 || bits > bytes * 8)
-		bits = bytes * 8;
-	for(i = 0; i < bytes; i++) {
-		int keep = bits - i * 8;
-		if(keep < 8)
-			a[i] &= keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
-	}
-	inet_ntop(fam, a, out, sizeof(out));
-	if(bits < bytes * 8)
-		return str("%s/%d", out, bits);
+	struct mxg_client_mask m;
+	struct mxg_client k;
+	char out[INET6_ADDRSTRLEN + 8];
+	mxg_client_mask_init(&m, opt.prefix_v4, opt.prefix_v6);
+	if(!mxg_client_parse(&k, &m, in) ||
+		!mxg_client_text(&k, out, sizeof(out)))
+		die(EX_USAGE_, "client %s: not an IPv4 or IPv6 address (with "
+			"an optional /length)", in);
 	return strdup(out);
 }
 

@@ -38,6 +38,15 @@ kill -CONT "$REDIS_PID"
 [ "$found" -eq 1 ]
 ok $? "mxguard-report -a: the password is overwritten in /proc/PID/cmdline"
 
+# ---- an IPv4-mapped client is the IPv4 client ----
+rcli HSET 't:{c:10.0.0.42}:h' count 7 >/dev/null
+out=$(report client ::ffff:10.0.0.42 2>&1)
+echo "$out" | grep -Eq 'lookups +7'
+ok $? "mxguard-report client ::ffff:10.0.0.42 reads the client 10.0.0.42"
+out=$(report client ::ffff:10.0.0.0/120 2>&1)
+echo "$out" | grep -q '10.0.0.0/24'
+ok $? "mxguard-report client ::ffff:10.0.0.0/120 is 10.0.0.0/24"
+
 # ---- an allocation failing at reload does not stop Unbound ----
 D=$MXG_T/alloc
 write_unbound_conf "$D"

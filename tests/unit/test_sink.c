@@ -1086,6 +1086,52 @@ test_fleet(void)
 	mxg_conf_free(cfg);
 }
 
+/** An IPv4-mapped client (::ffff:a.b.c.d) is the IPv4 client a.b.c.d in
+ * the keys and in the fleet table, whatever client-prefix-v6 is. */
+static void
+test_mapped(void)
+{
+	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_sink* s;
+	struct mxg_event ev;
+	redisContext* c = rconnect(NULL);
+	char err[256], buf[512], key[256], day[9];
+	uint64_t t = (uint64_t)time(NULL) * 1000, cnt = 0;
+	uint8_t addr[4] = { 10, 0, 0, 42 };
+	static const uint8_t mapped[16] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff,
+		10, 0, 0, 42 };
+	int i, found = 0;
+	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
+	cfg->redis_server = strdup(buf);
+	cfg->client_prefix_v6 = 64;
+	cfg->fleet = 1;
+	mxg_redis_day(day, t / 1000);
+	snprintf(key, sizeof(key), "t:{c:10.0.0.42}:m:%llu",
+		(unsigned long long)(t / 60000));
+	rint_(c, "INCRBY %s 100", key);
+	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
+	ok(s && wait_connected(s, 3000), "sink up (mapped client)");
+	make_event(&ev, t, 42, "mx", "mapped.example", MXG_ACT_PASS,
+		MXG_RULE_COUNT, 0);
+	ev.client_family = AF_INET6;
+	memcpy(ev.client_addr, mapped, 16);
+	for(i = 0; i < 5; i++)
+		mxg_sink_push(s, &ev);
+	for(i = 0; i < 40 && !found; i++) {
+		msleep(100);
+		found = mxg_sink_fleet_count(s, AF_INET, addr, 60, t / 1000,
+			&cnt) && cnt == 105;
+	}
+	ok(found, "mapped client: fleet count under its IPv4 key (%llu)",
+		(unsigned long long)cnt);
+	mxg_sink_stop(s);
+	snprintf(key, sizeof(key), "t:{day:%s}:clients", day);
+	is_int(rint_(c, "ZSCORE %s 10.0.0.42", key), 5,
+		"mapped client: top clients member is 10.0.0.42");
+	redisFree(c);
+	mxg_conf_free(cfg);
+}
+
 /** The log file is reopened when rotated; no Redis needed. */
 static void
 test_logrotate(void)
@@ -1293,7 +1339,7 @@ main(void)
 	test_log_nofollow();
 	if(!have_redis_server()) {
 		int i;
-		for(i = 0; i < 122; i++)
+		for(i = 0; i < 125; i++)
 			skip("redis-server not installed");
 		rmdir_tmp();
 		return done_testing();
@@ -1305,6 +1351,7 @@ main(void)
 		test_binary();
 		test_geo();
 		test_fleet();
+		test_mapped();
 		test_full(pid);
 		test_cycles();
 		stop_redis(pid);
