@@ -20,6 +20,7 @@
 #include <time.h>
 #include <hiredis/hiredis.h>
 #include "mxguard/blocks.h"
+#include "mxguard/clientkey.h"
 #include "mxguard/engine.h"
 #include "mxguard/event.h"
 #include "mxguard/log.h"
@@ -54,37 +55,17 @@ mask_addr(uint8_t* addr, size_t len, int plen)
 int
 mxg_block_set_client(struct mxg_block* b, const char* text)
 {
-	char a[INET6_ADDRSTRLEN + 8], o[INET6_ADDRSTRLEN + 8];
-	const char* slash = strchr(text, '/');
-	size_t al = slash ? (size_t)(slash - text) : strlen(text);
-	int maxlen;
-	if(al == 0 || al >= INET6_ADDRSTRLEN)
+	/* as written (full length without /len), an IPv4-mapped address is
+	 * IPv4: include/mxguard/clientkey.h */
+	struct mxg_client_mask full;
+	struct mxg_client k;
+	mxg_client_mask_init(&full, 32, 128);
+	if(!*text || !mxg_client_parse(&k, &full, text) ||
+		!mxg_client_text(&k, b->client, sizeof(b->client)))
 		return 0;
-	memcpy(a, text, al);
-	a[al] = 0;
-	memset(b->addr, 0, sizeof(b->addr));
-	if(inet_pton(AF_INET, a, b->addr) == 1) {
-		b->family = AF_INET;
-		maxlen = 32;
-	} else if(inet_pton(AF_INET6, a, b->addr) == 1) {
-		b->family = AF_INET6;
-		maxlen = 128;
-	} else
-		return 0;
-	b->plen = maxlen;
-	if(slash) {
-		char* end;
-		long l = strtol(slash + 1, &end, 10);
-		if(!slash[1] || *end || l < 0 || l > maxlen)
-			return 0;
-		b->plen = (int)l;
-	}
-	mask_addr(b->addr, b->family == AF_INET ? 4 : 16, b->plen);
-	if(!inet_ntop(b->family, b->addr, o, sizeof(o)))
-		return 0;
-	if(b->plen < maxlen)
-		snprintf(o + strlen(o), 8, "/%d", b->plen & 0xff);
-	memcpy(b->client, o, strlen(o) + 1);
+	b->family = k.family;
+	b->plen = k.plen;
+	memcpy(b->addr, k.addr, sizeof(b->addr));
 	return 1;
 }
 

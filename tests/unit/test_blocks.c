@@ -42,6 +42,9 @@ test_records(void)
 		!mxg_block_set_client(&b, "example.com") &&
 		!mxg_block_set_client(&b, "10.0.0.1/") &&
 		!mxg_block_set_client(&b, ""), "bad clients are refused");
+	ok(mxg_block_set_client(&b, "::ffff:192.0.2.9") &&
+		strcmp(b.client, "192.0.2.9") == 0 && b.family == AF_INET &&
+		b.plen == 32, "an IPv4-mapped client is IPv4: %s", b.client);
 	mxg_block_set_client(&b, "10.1.0.0/16");
 	mxg_block_set_client(&p, "10.1.2.3");
 	ok(mxg_block_covers(&b, p.family, p.addr, p.plen) &&
