@@ -11,7 +11,8 @@
  *    bits), the hash of the query name, its base domain through the memo of
  *    mxg_names_memo_lookup_hash (libpsl is called only on a memo miss), a
  *    keyed hash of the base domain, whether the leftmost label left of the
- *    base domain is numeric, and for answers the shape score and
+ *    base domain is numeric, and for answers the shape score (with the
+ *    encoded bytes and their fingerprint for staging-drip) and
  *    deny-country.
  * 2. One lock: the pair key (client + base domain) carries the client key's
  *    top 6 bits, so both entries live in the same shard of the window table
@@ -19,8 +20,8 @@
  *    (mxg_allowlist_match), cached in the client entry when the key is one
  *    address (/32, /128); count; evaluate the client's rules (volume,
  *    fanout, block) and the pair's (non-relay, staging-window,
- *    staging-shape, country, block); start blocks; mark the winning rule
- *    fired; copy the staging details if it won.
+ *    staging-drip, staging-shape, country, block); start blocks; mark the
+ *    winning rule fired; copy the staging details if it won.
  * 3. After the unlock, the reason text of the winner (only when a rule
  *    fired). Ties go to the first rule in enum order.
  *
@@ -45,9 +46,9 @@
  *   rule in enum order wins. Only the winning rule is marked as fired, so a
  *   rule that lost the tie reports on the next lookup.
  * - A refusing verdict (or a would-refuse one in dry-run) of volume or fanout
- *   blocks the client, of staging-window, staging-shape or country the
- *   client + base domain, for block-duration seconds, restarted by each
- *   refusing verdict. A blocked key gets rule "blocked", action REFUSE (LOG +
+ *   blocks the client, of staging-window, staging-drip, staging-shape or
+ *   country the client + base domain, for block-duration seconds,
+ *   restarted by each refusing verdict. A blocked key gets rule "blocked", action REFUSE (LOG +
  *   would_refuse in dry-run) on every lookup, whatever mode says, because
  *   only a refusing rule can start a block.
  * - non-relay: any lookup of a base domain by a non-relay when
@@ -59,6 +60,16 @@
  *   period. A numeric prefix is an all-digit leftmost label left of the base
  *   domain ("1.evil.example"; "123.com" itself has none). The reason gives
  *   the distinct prefixes (dcount), first seen and up to 15 sample names.
+ * - staging-drip: per client + base domain, the encoded bytes of the MX
+ *   answers (mxg_shape's enc_chars: characters of hex, base32 or base64
+ *   looking labels of >= 20 characters) over the pair's window
+ *   (staging-window-period), > staging-drip-limit fires. An answer whose
+ *   encoded labels are those of the previous answer with any (same
+ *   order-independent fingerprint) adds nothing: repeats carry no new
+ *   data. The counter, the fingerprint and the fired time live in the
+ *   pair's extension, made at the first answer with encoded labels; the
+ *   shape bound skips the scan for answers without a label of >= 20
+ *   characters, so ordinary answers cost a compare.
  * - No per-domain entries are kept in process: no rule reads them, and a
  *   third table operation per lookup would cost about a fifth of the
  *   instruction budget. Per-domain counts, first and last seen live in Redis
@@ -103,7 +114,32 @@ enum {
 	/** block ends (seconds, low 32 bits), 0 none */
 	U_BLOCK_UNTIL = 4,
 	/** rule that started the block */
-	U_BLOCK_RULE = 5
+	U_BLOCK_RULE = 5,
+	/** pair, in the extension's words (slot - MXG_WINDOW_USER):
+	 * staging-drip */
+	U_FIRED4 = MXG_WINDOW_USER
+};
+
+/** Caller words of a pair's extension. */
+enum {
+	/** staging-drip reported (slot U_FIRED4) */
+	X_DRIP_FIRED = 0,
+	/** fingerprint of the encoded labels of the latest answer that had
+	 * any: staging-drip counts an answer only when it differs */
+	X_DRIP_FP = 1,
+	/** number of words */
+	X_WORDS = 2
+};
+
+/** Pair counters: lookups (inline), then in the extension the
+ * numeric-prefixed lookups and the encoded bytes of staging-drip. */
+enum {
+	/** lookups of the base domain */
+	C_LOOKUPS = 0,
+	/** numeric-prefixed lookups (extension) */
+	C_NUMERIC = 1,
+	/** encoded bytes in MX exchanges of new answers (extension) */
+	C_DRIP = 2
 };
 
 /** Client word U_FIRED3: relay status known. */
@@ -136,6 +172,9 @@ struct mxg_engine {
 	/** per rule: the action with dry-run off (REFUSE means refusing or
 	 * would-refuse) */
 	enum mxg_action act_real[MXG_RULE_COUNT];
+	/** per rule: the period of its reports (staging-drip: its window,
+	 * the pair's staging-window-period) */
+	uint32_t period[MXG_RULE_COUNT];
 	/** bytes of memory of the memo */
 	size_t memo_mem;
 	/** masks of client-prefix-v4/v6 */
@@ -200,6 +239,10 @@ struct feat {
 	int shape_on;
 	/** index of a denied country, or (size_t)-1 */
 	size_t deny;
+	/** staging-drip: encoded characters in the answer's exchanges */
+	uint32_t enc;
+	/** staging-drip: fingerprint of those labels (nonzero when enc) */
+	uint32_t enc_fp;
 	/** the volume count is the fleet's (fleet mode) */
 	int fleet;
 };
@@ -335,6 +378,7 @@ mxg_engine_new(const struct mxg_conf* cfg, char* err, size_t errlen)
 			(enum mxg_rule_id)r);
 		if(e->act[r] == MXG_ACT_PASS)
 			e->on[r] = 0;
+		e->period[r] = cfg->rules[r].period;
 	}
 	/* blocked follows the rule that started the block: always refuse */
 	e->on[MXG_RULE_BLOCKED] = 1;
@@ -372,11 +416,15 @@ mxg_engine_new(const struct mxg_conf* cfg, char* err, size_t errlen)
 	}
 	k[MXG_WK_PAIR].period = cfg->rules[MXG_RULE_STAGING_WINDOW].period ?
 		cfg->rules[MXG_RULE_STAGING_WINDOW].period : 3600;
+	/* staging-drip's budget is a counter of the pair: it shares the
+	 * pair's window */
+	e->period[MXG_RULE_STAGING_DRIP] = k[MXG_WK_PAIR].period;
 	k[MXG_WK_PAIR].counters = 1;
-	k[MXG_WK_PAIR].ext_counters = 1;
+	k[MXG_WK_PAIR].ext_counters = 2;
 	cap = cfg->rules[MXG_RULE_STAGING_WINDOW].limit2 + 1;
 	k[MXG_WK_PAIR].ext_distinct = cap < 16 ? 16 : cap > 64 ? 64 : cap;
 	k[MXG_WK_PAIR].ext_samples = 1;
+	k[MXG_WK_PAIR].ext_user = X_WORDS;
 	e->win = mxg_window_new(winmem, k, err, errlen);
 	if(!e->win) {
 		mxg_engine_free(e);
@@ -455,16 +503,29 @@ offer(struct cand* best, const struct cand* c)
 	}
 }
 
+/** The word of a fired slot: user[slot], or past MXG_WINDOW_USER a word
+ * of the extension; NULL when the entry has no extension. */
+static inline uint32_t*
+slot_word(struct mxg_engine* e, struct mxg_window_entry* we, int slot)
+{
+	uint32_t* x;
+	if(slot < MXG_WINDOW_USER)
+		return &we->user[slot];
+	x = mxg_window_ext_user(e->win, we);
+	return x ? &x[slot - MXG_WINDOW_USER] : NULL;
+}
+
 /** Should a rule fire now: refuse always, else once per period. */
 static inline int
-due(const struct mxg_engine* e, const struct feat* f,
-	const struct mxg_window_entry* we, int slot, enum mxg_rule_id r,
+due(struct mxg_engine* e, const struct feat* f,
+	struct mxg_window_entry* we, int slot, enum mxg_rule_id r,
 	time_t now)
 {
-	uint32_t last = we->user[slot];
+	uint32_t* w = slot_word(e, we, slot);
+	uint32_t last = w ? *w : 0;
 	if(e->act_real[r] == MXG_ACT_REFUSE && !f->relay)
 		return 1;
-	return last == 0 || (uint32_t)now - last >= e->cfg->rules[r].period;
+	return last == 0 || (uint32_t)now - last >= e->period[r];
 }
 
 /** Fill a candidate for rule r of a key. */
@@ -515,6 +576,40 @@ blocked(const struct mxg_engine* e, const struct feat* f,
 	return 1;
 }
 
+/**
+ * staging-drip, for an answer with encoded labels: add its encoded bytes
+ * to the pair's budget unless the answer repeats the previous one (same
+ * fingerprint: a cache hit or a client asking again carries no new data),
+ * and fire when the budget over the pair's window exceeds the limit. The
+ * counter lives in the pair's extension, made at the first such answer, so
+ * ordinary traffic never pays for it. The shard is locked.
+ */
+static void
+judge_drip(struct mxg_engine* e, const struct feat* f,
+	struct mxg_window_entry* we, time_t now, struct cand* best)
+{
+	struct cand c;
+	uint32_t add = 0, total, *x;
+	if(!mxg_window_extend(e->win, we) ||
+		!(x = mxg_window_ext_user(e->win, we)))
+		return;
+	if(x[X_DRIP_FP] != f->enc_fp) {
+		x[X_DRIP_FP] = f->enc_fp;
+		add = f->enc;
+	}
+	/* 16-bit buckets saturate; one answer holds at most 128 * 255 */
+	total = mxg_window_count(e->win, we, C_DRIP, now, add);
+	if(total > e->cfg->rules[MXG_RULE_STAGING_DRIP].limit &&
+		due(e, f, we, U_FIRED4, MXG_RULE_STAGING_DRIP, now)) {
+		cand_set(e, f, &c, MXG_RULE_STAGING_DRIP, MXG_WK_PAIR,
+			U_FIRED4);
+		c.n1 = total;
+		c.n2 = f->enc;
+		maybe_block(e, f, we, MXG_RULE_STAGING_DRIP, now);
+		offer(best, &c);
+	}
+}
+
 /** The pair's part: count, non-relay, staging-window, answer rules,
  * block. The shard is locked. */
 static void
@@ -526,7 +621,7 @@ judge_pair(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 	uint32_t cnt, num;
 	time_t now = obs->now;
 	if(counting) {
-		cnt = mxg_window_count(e->win, we, 0, now, 1);
+		cnt = mxg_window_count(e->win, we, C_LOOKUPS, now, 1);
 		if(cnt == 1)
 			/* the window was empty: first seen of this window */
 			we->first_seen = now;
@@ -534,12 +629,12 @@ judge_pair(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 			const uint8_t* lab;
 			size_t ll = mxg_names_first_label(obs->qname,
 				obs->qname_len, &lab);
-			num = mxg_window_count(e->win, we, 1, now, 1);
+			num = mxg_window_count(e->win, we, C_NUMERIC, now, 1);
 			mxg_window_distinct(e->win, we, 1, fold32(mix(
 				mxg_names_hash(lab - 1, ll + 1), e->seed[2])),
 				now);
 		} else if(mxg_window_extended(we)) {
-			num = mxg_window_count(e->win, we, 1, now, 0);
+			num = mxg_window_count(e->win, we, C_NUMERIC, now, 0);
 		} else {
 			num = 0;
 		}
@@ -574,6 +669,10 @@ judge_pair(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 			offer(best, &c);
 		}
 	}
+	/* before staging-shape, so that a block both start names
+	 * staging-shape (the last maybe_block names the rule) */
+	if(f->enc && e->on[MXG_RULE_STAGING_DRIP])
+		judge_drip(e, f, we, now, best);
 	if(f->shape_on && e->on[MXG_RULE_STAGING_SHAPE] &&
 		f->shape.score >= cfg->rules[MXG_RULE_STAGING_SHAPE].limit &&
 		due(e, f, we, U_FIRED2, MXG_RULE_STAGING_SHAPE, now)) {
@@ -654,7 +753,8 @@ judge(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 	struct mxg_window_entry* ce, *pe;
 	int answer_hit = (f->shape_on && e->on[MXG_RULE_STAGING_SHAPE] &&
 		f->shape.score >= e->cfg->rules[MXG_RULE_STAGING_SHAPE].limit) ||
-		f->deny != (size_t)-1;
+		f->deny != (size_t)-1 ||
+		(f->enc && e->on[MXG_RULE_STAGING_DRIP]);
 	int fl = counting ? MXG_WINDOW_CREATE | MXG_WINDOW_TOUCH : 0;
 	uint32_t now32 = (uint32_t)obs->now ? (uint32_t)obs->now : 1;
 	mxg_window_shard_lock(e->win, f->ckey);
@@ -684,7 +784,9 @@ judge(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 		 * reports on the next lookup */
 		struct mxg_window_entry* we = best->kind == MXG_WK_CLIENT ?
 			ce : pe;
-		we->user[best->slot] = now32;
+		uint32_t* w = slot_word(e, we, best->slot);
+		if(w)
+			*w = now32;
 		if(best->rule == MXG_RULE_STAGING_WINDOW) {
 			best->n3 = mxg_window_distinct(e->win, pe, 1, 0,
 				obs->now);
@@ -702,14 +804,14 @@ reason(const struct mxg_engine* e, const struct mxg_obs* obs,
 	struct mxg_verdict* v)
 {
 	char cl[INET6_ADDRSTRLEN + 8], base[MXG_NAME_TEXT_MAX], per[16];
-	const struct mxg_conf* cfg = e->cfg;
+	char qn[MXG_NAME_TEXT_MAX];
 	size_t n;
 	client_text(f, cl, sizeof(cl));
 	if(mxg_names_to_str(obs->qname + f->base_off, obs->qname_len -
 		f->base_off, base, sizeof(base)) != MXG_NAME_OK)
 		snprintf(base, sizeof(base), "?");
 	if(c->rule < MXG_RULE_BLOCKED)
-		dur_text(cfg->rules[c->rule].period, per, sizeof(per));
+		dur_text(e->period[c->rule], per, sizeof(per));
 	switch(c->rule) {
 	case MXG_RULE_NON_RELAY:
 		textf(v->reason, sizeof(v->reason), "client %s, not a mail "
@@ -744,6 +846,16 @@ reason(const struct mxg_engine* e, const struct mxg_obs* obs,
 		textf(v->reason, sizeof(v->reason), "client %s looked up "
 			"MX of %s hosted in %s (deny-country)", cl, base,
 			obs->countries[c->ci]);
+		break;
+	case MXG_RULE_STAGING_DRIP:
+		n = mxg_names_to_str(obs->qname, obs->qname_len, qn,
+			sizeof(qn)) == MXG_NAME_OK ? strlen(qn) : 0;
+		if(n > 48)
+			memcpy(qn + 45, "...", 4);
+		textf(v->reason, sizeof(v->reason), "client %s got %u bytes "
+			"of encoded labels in MX exchanges of %s in %s, %u in "
+			"this answer for %s", cl, c->n1, base, per, c->n2,
+			n ? qn : "?");
 		break;
 	case MXG_RULE_BLOCKED:
 		if(c->orig == MXG_RULE_BLOCKED)
@@ -837,20 +949,33 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 	f.shape_on = 0;
 	f.deny = (size_t)-1;
 	f.fleet = 0;
+	f.enc = 0;
+	f.enc_fp = 0;
 	if(answer) {
-		if(e->on[MXG_RULE_STAGING_SHAPE] && obs->n_mx && obs->mx) {
+		int shp = e->on[MXG_RULE_STAGING_SHAPE];
+		int drip = e->on[MXG_RULE_STAGING_DRIP];
+		if((shp || drip) && obs->n_mx && obs->mx) {
 			/* most answers have no label long enough to be
 			 * encoded: then the bound is the exact score and
-			 * below the limit, and the full scan is skipped */
+			 * below the limit, no label is encoded, and the full
+			 * scan is skipped */
 			unsigned bound = obs->shape_bound_known ?
 				obs->shape_bound :
 				mxg_shape_bound(obs->mx, obs->n_mx);
-			if(bound >= e->cfg->rules[MXG_RULE_STAGING_SHAPE].limit) {
+			if((shp && bound >=
+				e->cfg->rules[MXG_RULE_STAGING_SHAPE].limit) ||
+				(drip && bound > MXG_SHAPE_BOUND_PLAIN)) {
 				mxg_shape_score(obs->qname, obs->qname_len,
 					f.base_off, obs->mx, obs->n_mx,
 					&f.shape);
 				f.shape_on = 1;
 				v->shape_score = f.shape.score;
+				if(drip && f.shape.enc_chars) {
+					f.enc = f.shape.enc_chars > UINT16_MAX ?
+						UINT16_MAX :
+						(uint32_t)f.shape.enc_chars;
+					f.enc_fp = fold32(f.shape.enc_fp);
+				}
 			} else {
 				v->shape_score = bound;
 			}

@@ -35,6 +35,8 @@ static const struct rule_row rule_table[MXG_RULE_COUNT] = {
 	{ "staging-shape", "T1132", "Exfiltration" },
 	/* MX host in a denied country */
 	{ "country", "T1071.003", "Policy" },
+	/* encoded bytes over many small answers of one base domain */
+	{ "staging-drip", "T1071.004", "Exfiltration" },
 	/* still blocked by an earlier refusing verdict */
 	{ "blocked", "T1071.004", "Blocked" },
 };

@@ -18,8 +18,9 @@
  * of 16 per allocation included):
  *   client (volume 60 s counter + fanout set of 21)          416
  *   client + base domain (1 h staging counter)               232
- *   ... plus its extension (numeric counter, 16 prefixes,
- *       15 samples in 480 bytes of text), when extended    + 832
+ *   ... plus its extension (numeric and encoded-byte
+ *       counters, 16 prefixes, 15 samples in 480 bytes of
+ *       text, 2 words), when extended                      + 968
  * mxg_window_entry_bytes() gives the exact figures (test_window prints
  * them); a flood of new clients and domains averages about 240 bytes per
  * key with the hash index (bench_engine). 64 MB hold about 270,000 keys.
@@ -144,6 +145,8 @@ struct klayout {
 	size_t ext_dist_off;
 	/** offset of the samples in the extension */
 	size_t ext_samp_off;
+	/** offset of the caller words in the extension */
+	size_t ext_user_off;
 };
 
 /** One shard. */
@@ -220,7 +223,8 @@ layout_kind(struct klayout* l, const struct mxg_window_kind_conf* c,
 	if(c->counters < 0 || c->ext_counters < 0 || c->counters +
 		c->ext_counters > MXG_WINDOW_MAX_COUNTERS ||
 		c->distinct > MXG_WINDOW_DISTINCT_MAX ||
-		c->ext_distinct > MXG_WINDOW_DISTINCT_MAX) {
+		c->ext_distinct > MXG_WINDOW_DISTINCT_MAX ||
+		c->ext_user < 0 || c->ext_user > MXG_WINDOW_EXT_USER) {
 		snprintf(err, errlen, "window kind %d: too many counters or "
 			"distinct values", kind);
 		return 0;
@@ -247,16 +251,18 @@ layout_kind(struct klayout* l, const struct mxg_window_kind_conf* c,
 		l->size += sizeof(struct wdset) + c->distinct *
 			sizeof(struct wmember);
 	l->size = ALIGN8(l->size);
-	if(c->ext_counters || c->ext_distinct || c->ext_samples) {
+	if(c->ext_counters || c->ext_distinct || c->ext_samples ||
+		c->ext_user) {
 		l->ext_dist_off = c->ext_counters * l->ctr_size;
 		l->ext_samp_off = l->ext_dist_off;
 		if(c->ext_distinct)
 			l->ext_samp_off += ALIGN8(sizeof(struct wdset) +
 				c->ext_distinct * sizeof(struct wmember));
-		l->ext_size = l->ext_samp_off;
+		l->ext_user_off = l->ext_samp_off;
 		if(c->ext_samples)
-			l->ext_size += sizeof(struct wsamples);
-		l->ext_size = ALIGN8(l->ext_size);
+			l->ext_user_off += ALIGN8(sizeof(struct wsamples));
+		l->ext_size = ALIGN8(l->ext_user_off +
+			(size_t)c->ext_user * sizeof(uint32_t));
 	}
 	return 1;
 }
@@ -740,6 +746,16 @@ mxg_window_extend(struct mxg_window* w, struct mxg_window_entry* pub)
 	sh->bytes += need;
 	sh->extended++;
 	return 1;
+}
+
+uint32_t*
+mxg_window_ext_user(struct mxg_window* w, struct mxg_window_entry* pub)
+{
+	struct wentry* e = (struct wentry*)pub;
+	const struct klayout* l = &w->k[e->kind];
+	if(!e->ext || !l->c.ext_user)
+		return NULL;
+	return (uint32_t*)(e->ext + l->ext_user_off);
 }
 
 int

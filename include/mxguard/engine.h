@@ -5,7 +5,7 @@
  */
 /** \file
  * The decision logic of mxguard, without Unbound: allowlist, name features,
- * sliding windows, the six rules and blocks. One engine per loaded config,
+ * sliding windows, the seven rules and blocks. One engine per loaded config,
  * shared by every worker thread (its tables are sharded and locked inside;
  * see module/engine.c). The time is passed in with each observation.
  */
@@ -60,9 +60,10 @@ void mxg_engine_free(struct mxg_engine* e);
  * - MXG_OBS_QUERY: counts the lookup in the windows and evaluates the
  *   counting rules and blocks (non-relay, volume, fanout, staging-window,
  *   blocked).
- * - MXG_OBS_ANSWER: evaluates the answer rules (staging-shape, country) and
- *   blocks; counts nothing. A refusing answer verdict starts a block of the
- *   client+base domain for block-duration.
+ * - MXG_OBS_ANSWER: evaluates the answer rules (staging-shape,
+ *   staging-drip, country) and blocks; counts no lookup (staging-drip adds
+ *   the answer's encoded bytes to its budget). A refusing answer verdict
+ *   starts a block of the client+base domain for block-duration.
  * - MXG_OBS_CACHED: both of the above.
  * The strongest verdict wins; on a tie any rule beats non-relay, then the
  * first rule in enum order.

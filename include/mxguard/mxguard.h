@@ -45,6 +45,9 @@ enum mxg_rule_id {
 	MXG_RULE_STAGING_WINDOW,
 	MXG_RULE_STAGING_SHAPE,
 	MXG_RULE_COUNTRY,
+	/** encoded bytes in MX exchange names per client + base domain over a
+	 * window: payload spread over many small answers */
+	MXG_RULE_STAGING_DRIP,
 	/** not a configurable rule: a client (or client+base) still blocked by an
 	 * earlier refusing verdict */
 	MXG_RULE_BLOCKED,

@@ -22,6 +22,10 @@
 /** Default threshold: an answer scoring this or more is staging-shaped. */
 #define MXG_SHAPE_THRESHOLD 60
 
+/** mxg_shape_bound() is at most this when no exchange label is long enough
+ * to count as encoded (the count points alone); above it, a label may be. */
+#define MXG_SHAPE_BOUND_PLAIN 25
+
 /** Signal bits in struct mxg_shape.signals. */
 enum mxg_shape_signal {
 	/** many records (>= 5 some, >= 10 more, >= 20 strong) */
@@ -67,6 +71,11 @@ struct mxg_shape {
 	unsigned enc_len_max;
 	/** total characters in encoded labels (the payload capacity) */
 	size_t enc_chars;
+	/** fingerprint of the encoded labels: the sum of a case-insensitive
+	 * hash of each, so it does not depend on the order of the records
+	 * (the staging-drip rule counts an answer's enc_chars only when its
+	 * fingerprint differs from the previous answer's); 0 when none */
+	uint64_t enc_fp;
 	/** preferences form an arithmetic progression of distinct values */
 	int prefs_ap;
 	/** smallest preference (0 when no records) */

@@ -25,10 +25,11 @@
  * - first and last seen, and MXG_WINDOW_USER 32-bit words the caller owns
  *   (the engine keeps verdict times and block state there).
  * - optionally an extension, allocated on demand (mxg_window_extend), with
- *   more counters, a second distinct set and up to MXG_WINDOW_SAMPLES sample
- *   names (at most MXG_WINDOW_SAMPLE_BYTES of text). The engine extends a
- *   client + base domain pair only at its first numeric-prefixed lookup, so
- *   ordinary traffic never pays for it.
+ *   more counters, a second distinct set, up to MXG_WINDOW_SAMPLES sample
+ *   names (at most MXG_WINDOW_SAMPLE_BYTES of text) and more caller-owned
+ *   words (mxg_window_ext_user). The engine extends a client + base domain
+ *   pair only at its first numeric-prefixed lookup or answer with encoded
+ *   labels, so ordinary traffic never pays for it.
  *
  * Memory: the table never uses more than the max_memory given at creation
  * (entries, extensions, hash index and shard headers, with 16 bytes of
@@ -64,6 +65,8 @@
 /** Most bytes of sample text per extended entry (names that do not fit are
  * not kept). */
 #define MXG_WINDOW_SAMPLE_BYTES 480
+/** Most caller-owned 32-bit words in an extension. */
+#define MXG_WINDOW_EXT_USER 8
 /** Largest distinct-set capacity. */
 #define MXG_WINDOW_DISTINCT_MAX 1024
 
@@ -97,6 +100,9 @@ struct mxg_window_kind_conf {
 	uint32_t ext_distinct;
 	/** the extension keeps sample names */
 	int ext_samples;
+	/** caller-owned 32-bit words in the extension (at most
+	 * MXG_WINDOW_EXT_USER), 0 when it is made */
+	int ext_user;
 };
 
 /** The table. */
@@ -233,6 +239,14 @@ uint32_t mxg_window_distinct(struct mxg_window* w,
  * @return 1 if the entry has an extension, 0 if it could not be allocated.
  */
 int mxg_window_extend(struct mxg_window* w, struct mxg_window_entry* e);
+
+/**
+ * The caller-owned words of an entry's extension (ext_user of them).
+ * @return the words, NULL when the entry has no extension or its kind
+ *	keeps none.
+ */
+uint32_t* mxg_window_ext_user(struct mxg_window* w,
+	struct mxg_window_entry* e);
 
 /** Does the entry have an extension? @return 1 or 0. */
 int mxg_window_extended(const struct mxg_window_entry* e);

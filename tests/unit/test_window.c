@@ -36,13 +36,14 @@ kinds_default(struct mxg_window_kind_conf k[MXG_WK_COUNT])
 	k[MXG_WK_CLIENT].counters = 1;
 	k[MXG_WK_CLIENT].distinct = 21;
 	k[MXG_WK_CLIENT].distinct_period = 600;
-	/* pair: lookups over 1 h; extension numeric counter, prefixes,
-	 * samples */
+	/* pair: lookups over 1 h; extension numeric and encoded-byte
+	 * counters, prefixes, samples, staging-drip's two words */
 	k[MXG_WK_PAIR].period = 3600;
 	k[MXG_WK_PAIR].counters = 1;
-	k[MXG_WK_PAIR].ext_counters = 1;
+	k[MXG_WK_PAIR].ext_counters = 2;
 	k[MXG_WK_PAIR].ext_distinct = 16;
 	k[MXG_WK_PAIR].ext_samples = 1;
+	k[MXG_WK_PAIR].ext_user = 2;
 	/* domain: lookups over a day */
 	k[MXG_WK_DOMAIN].period = 86400;
 	k[MXG_WK_DOMAIN].counters = 1;
@@ -306,13 +307,26 @@ test_extension(void)
 	w = mxg_window_new(1 << 20, k, err, sizeof(err));
 	e = mxg_window_lock(w, MXG_WK_PAIR, key_of(20), t0, 1);
 	ok(!mxg_window_extended(e), "a new pair has no extension");
+	ok(mxg_window_ext_user(w, e) == NULL, "nor extension words");
 	is_int(mxg_window_count(w, e, 1, t0, 1), 0,
 		"its extension counter does not exist yet");
 	is_int(mxg_window_sample(w, e, 1, "a", 1), 0,
 		"and it keeps no samples");
 	ok(mxg_window_extend(w, e) && mxg_window_extended(e),
 		"the pair is extended");
+	{
+		uint32_t* x = mxg_window_ext_user(w, e);
+		ok(x && x[0] == 0 && x[1] == 0,
+			"its two extension words start at 0");
+		if(x)
+			x[1] = 0xdeadbeef;
+	}
 	ok(mxg_window_extend(w, e), "extending twice is fine");
+	ok(mxg_window_ext_user(w, e) &&
+		mxg_window_ext_user(w, e)[1] == 0xdeadbeef,
+		"and keeps the words");
+	is_int(mxg_window_count(w, e, 2, t0, 50), 50,
+		"the second extension counter counts");
 	is_int(mxg_window_count(w, e, 1, t0, 1), 1,
 		"the extension counter counts");
 	is_int(mxg_window_count(w, e, 0, t0, 1), 1,
@@ -325,6 +339,10 @@ test_extension(void)
 			strlen(name));
 	}
 	is_int(kept, 15, "at most 15 sample names are kept");
+	ok(mxg_window_ext_user(w, e)[1] == 0xdeadbeef &&
+		mxg_window_count(w, e, 2, t0, 0) == 50 &&
+		mxg_window_count(w, e, 1, t0, 0) == 1,
+		"samples, counters and words do not overlap");
 	is_int(mxg_window_sample(w, e, key_of(1001), "1.evil.example", 14), 1,
 		"a name already kept is recognised");
 	is_int(mxg_window_sample_count(w, e), 15, "15 samples");
