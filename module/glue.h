@@ -7,7 +7,7 @@
  * The module's long-lived state (struct mxg_env, one per loaded config,
  * reached through dynlibmod_env->dyn_env and as the callbacks' cb_arg) and the
  * per-query state (struct mxg_qstate, in the query region). Only
- * module/mxguard.c, module/hooks.c, module/anscache.c and module/log.c include
+ * module/mxguard.c, hooks.c, anscache.c, log.c and buildcheck.c include
  * Unbound headers; they include this file, which includes Unbound's config.h
  * first because Unbound's struct layouts depend on it.
  */
@@ -110,5 +110,14 @@ int mxg_hooks_cache_hit(struct query_info* qinfo,
 	struct edns_data* edns, struct edns_option** opt_list_out,
 	struct comm_reply* repinfo, struct regional* region,
 	struct timeval* start_time, int id, void* cb_arg);
+
+/** Start of the marker in mxguard.so naming the Unbound it was built for
+ * (module/buildcheck.c; read by mxguard-checkconf). */
+#define MXG_BUILT_FOR_TAG "mxguard-built-for: "
+
+/** Compare the Unbound tree the module was built against with the running
+ * unbound binary (module/buildcheck.c).
+ * @return 1 same, 0 different (reason in err), -1 not known. */
+int mxg_buildcheck(char* err, size_t errlen);
 
 #endif /* MXGUARD_GLUE_H */

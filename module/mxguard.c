@@ -128,6 +128,12 @@ env_setup(struct mxg_env* e, const char* file)
 {
 	char err[4096];
 	err[0] = 0;
+	if(mxg_buildcheck(err, sizeof(err)) == 0) {
+		/* another Unbound: its structs may differ (buildcheck.c) */
+		mxg_log_err("%s", err);
+		return 0;
+	}
+	err[0] = 0;
 	e->cfg = mxg_conf_new();
 	if(!e->cfg) {
 		mxg_log_err("out of memory");
