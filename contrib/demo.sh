@@ -115,17 +115,17 @@ run() {
 	echo "  payload fetched by the staging client: $sb of $staged_bytes bytes staged"
 	echo
 	echo "Who was caught by which rule (alert stream in Redis, via mxguard-report alerts):"
-	"$REPORT" -s "127.0.0.1:$REDIS_PORT" -p "$prefix" alerts -N 5000 |
+	"$REPORT" -p "$REDIS_PORT" --prefix "$prefix" alerts -N 5000 |
 		awk 'NR > 1 {print $2, $3, $4}' | sort | uniq -c | sort -k2,2 -k1,1nr |
 		awk 'BEGIN {printf "  %-12s %-15s %-12s %s\n", "CLIENT", "RULE", "ACTION", "ALERTS"}
 			{printf "  %-12s %-15s %-12s %d\n", $2, $3, $4, $1}'
 	echo
 	echo "The newest alerts:"
-	"$REPORT" -s "127.0.0.1:$REDIS_PORT" -p "$prefix" alerts -N 6 | sed 's/^/  /' | cut -c1-200
+	"$REPORT" -p "$REDIS_PORT" --prefix "$prefix" alerts -N 6 | sed 's/^/  /' | cut -c1-200
 	echo
-	"$REPORT" -s "127.0.0.1:$REDIS_PORT" -p "$prefix" top-clients -N 5 | sed 's/^/  /'
+	"$REPORT" -p "$REDIS_PORT" --prefix "$prefix" top-clients -N 5 | sed 's/^/  /'
 	echo
-	"$REPORT" -s "127.0.0.1:$REDIS_PORT" -p "$prefix" top-domains -N 8 | sed 's/^/  /'
+	"$REPORT" -p "$REDIS_PORT" --prefix "$prefix" top-domains -N 8 | sed 's/^/  /'
 	echo
 	echo "JSON log lines written: $(wc -l <"$D/mxguard-$mode.json" 2>/dev/null || echo 0) ($D/mxguard-$mode.json)"
 }

@@ -1026,11 +1026,15 @@ usage(FILE* f)
 "                      lift the blocks of a client or netblock\n"
 "options:\n"
 "  -c, --config FILE   read redis-* settings from an mxguard.conf\n"
-"  -s, --server S      host:port, [v6]:port or unix:/path\n"
-"  -a, --password PW   password (or $REDISCLI_AUTH, $MXGUARD_REDIS_PASSWORD)\n"
-"  -u, --user USER     ACL user\n"
+"  -h, --host HOST     Redis host (default 127.0.0.1), as redis-cli\n"
+"  -p, --port PORT     Redis port (default 6379)\n"
+"  -s, --socket PATH   Redis Unix socket\n"
+"      --server S      host:port, [v6]:port or unix:/path (as redis-server:)\n"
+"  -a, --pass PW       password (better: $REDISCLI_AUTH, as redis-cli;\n"
+"                      or $MXGUARD_REDIS_PASSWORD)\n"
+"      --user USER     ACL user\n"
 "  -n, --db N          database number\n"
-"  -p, --prefix P      key prefix (default mxg:)\n"
+"      --prefix P      key prefix (default mxg:)\n"
 "  -N, --count N       rows to show (default 20)\n"
 "  -d, --day DAY       YYYY-MM-DD, YYYYMMDD, today or yesterday (UTC)\n"
 "  -S, --since T       alerts newer than T: 30m, 2h, 1d or epoch seconds\n"
@@ -1040,7 +1044,7 @@ usage(FILE* f)
 "      --reason TEXT   block, unblock: why (in the alert stream)\n"
 "  -j, --json          JSON instead of a table\n"
 "  -V, --version       print the version\n"
-"  -h, --help          this text\n"
+"      --help          this text\n"
 "exit: 0 ok, 1 usage/config, 2 Redis unreachable or auth failed,\n"
 "      3 Redis command failed, 4 schema version differs, 5 no data\n");
 }
@@ -1128,18 +1132,22 @@ main(int argc, char** argv)
 {
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, 'c' },
-		{ "server", required_argument, NULL, 's' },
+		{ "host", required_argument, NULL, 'h' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "server", required_argument, NULL, 1004 },
 		{ "password", required_argument, NULL, 'a' },
-		{ "user", required_argument, NULL, 'u' },
+		{ "pass", required_argument, NULL, 'a' },
+		{ "user", required_argument, NULL, 1005 },
 		{ "db", required_argument, NULL, 'n' },
-		{ "prefix", required_argument, NULL, 'p' },
+		{ "prefix", required_argument, NULL, 1006 },
 		{ "count", required_argument, NULL, 'N' },
 		{ "day", required_argument, NULL, 'd' },
 		{ "since", required_argument, NULL, 'S' },
 		{ "days", required_argument, NULL, 'D' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "help", no_argument, NULL, 1007 },
 		{ "for", required_argument, NULL, 1001 },
 		{ "domain", required_argument, NULL, 1002 },
 		{ "reason", required_argument, NULL, 1003 },
@@ -1149,6 +1157,9 @@ main(int argc, char** argv)
 	struct mxg_redis_opts ro;
 	struct mxg_redis* rc;
 	const char* server = NULL, *password = NULL, *user = NULL;
+	const char* host = NULL, *sock = NULL;
+	char srv[1100];
+	long port = 0;
 	const char* prefix = NULL, *conffile = NULL, *c;
 	char err[4096], *end;
 	int db = -1, ch, ret;
@@ -1157,19 +1168,26 @@ main(int argc, char** argv)
 	opt.count = 20;
 	opt.days = 7;
 	mxg_redis_day(opt.day, (uint64_t)time(NULL));
-	while((ch = getopt_long(argc, argv, "c:s:a:u:n:p:N:d:S:D:jVh", lo,
+	while((ch = getopt_long(argc, argv, "c:h:p:s:a:n:N:d:S:D:jV", lo,
 		NULL)) != -1) {
 		switch(ch) {
 		case 'c': conffile = optarg; break;
-		case 's': server = optarg; break;
+		case 'h': host = optarg; break;
+		case 'p':
+			port = strtol(optarg, &end, 10);
+			if(*end || port < 1 || port > 65535)
+				die(EX_USAGE_, "-p %s: not a port", optarg);
+			break;
+		case 's': sock = optarg; break;
+		case 1004: server = optarg; break;
 		case 'a': password = hide_arg(optarg); break;
-		case 'u': user = optarg; break;
+		case 1005: user = optarg; break;
 		case 'n':
 			db = (int)strtol(optarg, &end, 10);
 			if(*end || db < 0)
 				die(EX_USAGE_, "--db %s: not a number", optarg);
 			break;
-		case 'p': prefix = optarg; break;
+		case 1006: prefix = optarg; break;
 		case 'N':
 			opt.count = strtol(optarg, &end, 10);
 			if(*end || opt.count < 1)
@@ -1195,7 +1213,7 @@ main(int argc, char** argv)
 			printf("mxguard-report %s (schema %d)\n", MXG_VERSION,
 				MXG_SCHEMA_VERSION);
 			return EX_OK_;
-		case 'h': usage(stdout); return EX_OK_;
+		case 1007: usage(stdout); return EX_OK_;
 		default: usage(stderr); return EX_USAGE_;
 		}
 	}
@@ -1210,6 +1228,18 @@ main(int argc, char** argv)
 	if(!password)
 		password = getenv("MXGUARD_REDIS_PASSWORD");
 	mxg_redis_opts_from_conf(&ro, cfg);
+	if(sock) {
+		/* -s SOCKET like redis-cli */
+		snprintf(srv, sizeof(srv), "unix:%s", sock);
+		server = srv;
+	} else if(host || port) {
+		/* -h HOST -p PORT like redis-cli (each defaults as there) */
+		if(!host)
+			host = "127.0.0.1";
+		snprintf(srv, sizeof(srv), strchr(host, ':') ? "[%s]:%ld" :
+			"%s:%ld", host, port ? port : 6379);
+		server = srv;
+	}
 	if(server)
 		ro.server = server;
 	if(!ro.server)

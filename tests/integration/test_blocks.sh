@@ -34,7 +34,7 @@ log-file: $dir/mxguard.json
 EOF
 	start_unbound "$dir"
 }
-rep() { "$REPORT" -s "127.0.0.1:$REDIS_PORT" -p t: "$@"; }
+rep() { "$REPORT" -h 127.0.0.1 -p "$REDIS_PORT" --prefix t: "$@"; }
 # status PORT FROM NAME: the rcode of one MX query
 status() {
 	dig +time=2 +tries=1 -p "$1" @127.0.0.1 -b "$2" "$3" MX +noall +comments 2>/dev/null |
@@ -59,6 +59,9 @@ within() {
 	echo "never"
 	return 1
 }
+
+"$REPORT" --help | grep -q -- "-h, --host HOST" && "$REPORT" --version | grep -q "^mxguard-report "
+ok $? "mxguard-report --help (redis-cli's -h HOST) and --version"
 
 A=$MXG_T/a; B=$MXG_T/b
 resolver "$A" res-a
@@ -90,7 +93,7 @@ ok $? "the verdict says the operator blocked the client"
 rep blocks >"$MXG_T/blocks.out"
 grep -E '^127\.0\.0\.5 +manual .*mxguard-report .*ticket 42' "$MXG_T/blocks.out" >/dev/null
 ok $? "blocks lists 127.0.0.5, rule manual, who and the reason"
-rep --json blocks | grep -q '"client": "127.0.0.5", "domain": "", "rule": "manual"'
+"$REPORT" --server "127.0.0.1:$REDIS_PORT" --prefix t: --json blocks | grep -q '"client": "127.0.0.5", "domain": "", "rule": "manual"'
 ok $? "blocks --json"
 rep alerts | grep -Eq '127\.0\.0\.5 +manual +Block'
 ok $? "the block is in the alert stream"

@@ -88,14 +88,14 @@ for ((i = 0; i < 60; i++)); do rcli HGET 't:{inst:res-a}' version | grep -q . &&
 rcli HGET 't:{inst:res-a}' version | grep -q .
 ok $? "the heartbeat of instance res-a is in Redis"
 
-out=$("$REPORT" -s "127.0.0.1:$REDIS_PORT" -p t: top-clients)
+out=$("$REPORT" -p "$REDIS_PORT" --prefix t: top-clients)
 echo "$out" | grep -E '127\.0\.0\.3 +7' >/dev/null
 ok $? "mxguard-report top-clients shows 127.0.0.3 with 7"
-"$REPORT" -s "127.0.0.1:$REDIS_PORT" -p t: --json top-domains | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d)' | grep -q "mx.test"
+"$REPORT" -p "$REDIS_PORT" --prefix t: --json top-domains | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d)' | grep -q "mx.test"
 ok $? "mxguard-report --json top-domains is JSON and lists mx.test"
-"$REPORT" -s "127.0.0.1:$REDIS_PORT" -p t: domain mx.test | grep -q GB
+"$REPORT" -p "$REDIS_PORT" --prefix t: domain mx.test | grep -q GB
 ok $? "mxguard-report domain mx.test shows its country"
-"$REPORT" -s "127.0.0.1:$((REDIS_PORT + 1))" -p t: top-clients >/dev/null 2>&1
+"$REPORT" -p "$((REDIS_PORT + 1))" --prefix t: top-clients >/dev/null 2>&1
 [ $? -eq 2 ]
 ok $? "mxguard-report exits 2 when Redis is unreachable"
 
@@ -156,7 +156,7 @@ UB_PORT=$PORT_A answered 127.0.0.7 3 "$MXG_T/c3" >/dev/null
 UB_PORT=$PORT_B answered 127.0.0.7 3 "$MXG_T/c3" >/dev/null
 wait_score "t:{day:$day}:clients" 127.0.0.7 6
 ok $? "two resolvers on one Redis: 3 + 3 lookups of 127.0.0.7 add up to 6"
-"$REPORT" -s "127.0.0.1:$REDIS_PORT" -p t: instances | grep -q res-b
+"$REPORT" -p "$REDIS_PORT" --prefix t: instances | grep -q res-b
 ok $? "mxguard-report instances lists both resolvers"
 stop_pid "$UB_B"
 
