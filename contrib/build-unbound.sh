@@ -6,10 +6,10 @@
 # configures it --with-dynlibmodule --with-libevent and installs it into a cache
 # directory outside the source clone, keyed by the Unbound version:
 #
-#   $MXGUARD_CACHE/unbound-<version>/src     configured and built source tree
+#   $MXGUARD_CACHE/unbound-<version>-<options hash>/src     configured and built source tree
 #                                           (pass it to ./configure --with-unbound=)
-#   $MXGUARD_CACHE/unbound-<version>/inst    installed sbin/unbound, unbound-control ...
-#   $MXGUARD_CACHE/unbound-<version>/src/testbound
+#   $MXGUARD_CACHE/unbound-<version>-<options hash>/inst    installed sbin/unbound, unbound-control ...
+#   $MXGUARD_CACHE/unbound-<version>-<options hash>/src/testbound
 #                                           Unbound's scenario test driver, linked with
 #                                           $(DYNLIBMOD_EXTRALIBS) so it can load mxguard.so
 #
@@ -95,8 +95,6 @@ if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
 	ver=$(apt-cache policy unbound | awk '/Candidate:/ {print $2}')
 fi
 [ -n "$ver" ] || { say "cannot find the unbound package version (apt-cache policy unbound)"; exit 1; }
-key="unbound-${ver//[:~]/_}"
-dir="$cache/$key"
 
 # testbound links without -export-dynamic, so a dynlib module loaded into it
 # cannot resolve Unbound's symbols; give its link line $(DYNLIBMOD_EXTRALIBS).
@@ -107,7 +105,20 @@ build_testbound() {
 	make -C "$1" -j"$(nproc)" testbound >&2
 }
 
-if [ -f "$dir/.built" ] && [ -x "$dir/inst/sbin/unbound" ] && [ -f "$dir/src/config.h" ]; then
+# Every module a chain can hold is built in (subnetcache, cachedb, ipsecmod,
+# dns64 and respip are always there), so the scenario tests (tests/rpl) can
+# try mxguard next to each. .built records these options: a cache built with
+# others is rebuilt.
+UB_OPTS="--with-dynlibmodule --with-libevent --enable-subnet --enable-cachedb
+ --with-libhiredis --enable-ipsecmod --disable-flto --disable-rpath"
+UB_OPTS=$(echo $UB_OPTS)
+# the key names the version and the options, so a tree that other builds
+# point at is never rebuilt under them
+key="unbound-${ver//[:~]/_}-$(echo "$UB_OPTS" | md5sum | cut -c1-6)"
+dir="$cache/$key"
+
+if [ -f "$dir/.built" ] && [ "$(cat "$dir/.built")" = "$UB_OPTS" ] &&
+	[ -x "$dir/inst/sbin/unbound" ] && [ -f "$dir/src/config.h" ]; then
 	say "cached build found: $dir"
 	build_testbound "$dir/src"
 	echo "$dir/src"
@@ -123,14 +134,14 @@ apt_update
 dsc=$(ls "$dir"/dl/unbound_*.dsc | head -1)
 dpkg-source --no-check -x "$dsc" "$dir/src" >&2
 cd "$dir/src"
-./configure --prefix="$dir/inst" --with-dynlibmodule --with-libevent \
-	--enable-subnet --disable-flto --disable-rpath \
+# shellcheck disable=SC2086
+./configure --prefix="$dir/inst" $UB_OPTS \
 	--with-pidfile="" --with-chroot-dir="" --with-username="" >&2
 make -j"$(nproc)" >&2
 make install >&2
 grep -q 'define WITH_DYNLIBMODULE 1' config.h || { say "config.h lacks WITH_DYNLIBMODULE"; exit 1; }
 build_testbound "$dir/src"
-touch "$dir/.built"
+echo "$UB_OPTS" >"$dir/.built"
 rm -rf "$dir/dl"
 say "done: $dir"
 echo "$dir/src"

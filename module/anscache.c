@@ -98,6 +98,11 @@ struct mxg_anscache {
 	struct ac_shard shards[MXG_AC_SHARDS];
 	/** byte budget of one shard */
 	size_t shard_max;
+	/** seconds an answer is kept past its expiry to be served stale
+	 * (Unbound's serve-expired), 0: not at all; set before use */
+	time_t stale_max;
+	/** TTL of a stale answer (serve-expired-reply-ttl) */
+	time_t stale_ttl;
 	/** counters (atomic) */
 	uint64_t hits, misses, stores, evictions;
 };
@@ -227,6 +232,44 @@ answer_size(const struct reply_info* rep)
 	return n;
 }
 
+/** How long an answer lives: the smallest TTL of its RRsets (the message
+ * TTL of an MX answer is 0 in enforce mode, see mxg_hooks_upstream()).
+ * @return the TTL, 0 for an answer without records. */
+static time_t
+answer_ttl(const struct reply_info* rep)
+{
+	time_t ttl = 0;
+	size_t i;
+	for(i = 0; i < rep->rrset_count; i++) {
+		const struct packed_rrset_data* d = (const struct
+			packed_rrset_data*)rep->rrsets[i]->entry.data;
+		if(i == 0 || d->ttl < ttl)
+			ttl = d->ttl;
+	}
+	return ttl;
+}
+
+/** Set every TTL of the records of a copy. */
+static void
+set_ttls(struct reply_info* r, time_t ttl)
+{
+	size_t i, j;
+	for(i = 0; i < r->rrset_count; i++) {
+		struct packed_rrset_data* d = (struct packed_rrset_data*)
+			r->rrsets[i]->entry.data;
+		d->ttl = ttl;
+		for(j = 0; j < d->count + d->rrsig_count; j++)
+			d->rr_ttl[j] = ttl;
+	}
+}
+
+void
+mxg_anscache_set_stale(struct mxg_anscache* c, time_t keep, time_t reply_ttl)
+{
+	c->stale_max = keep;
+	c->stale_ttl = reply_ttl;
+}
+
 /** Lower a TTL by elapsed seconds, not below 0. */
 static time_t
 lower(time_t ttl, time_t elapsed)
@@ -311,7 +354,8 @@ mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 	struct ac_shard* s;
 	struct ac_entry* e, *old;
 	size_t need;
-	if(!c || !rep || rep->ttl <= 0 || q->qname_len > 255)
+	time_t ttl;
+	if(!c || !rep || q->qname_len > 255 || (ttl = answer_ttl(rep)) <= 0)
 		return 0;
 	need = answer_size(rep);
 	if(need + q->qname_len > c->shard_max / 4)
@@ -324,6 +368,12 @@ mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 		free(e);
 		return 0;
 	}
+	/* a module before mxguard that stores what it passes up (dns64)
+	 * must not put the copy in Unbound's message cache: TTL 0 messages
+	 * are not stored there (their records' own TTLs reach the client) */
+	e->cur->rep->ttl = 0;
+	e->cur->rep->prefetch_ttl = 0;
+	e->cur->rep->serve_expired_ttl = 0;
 	memcpy(e->qname, q->qname, q->qname_len);
 	query_dname_tolower(e->qname);
 	e->qname_len = q->qname_len;
@@ -332,7 +382,7 @@ mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 	e->flags = flags;
 	e->hash = h = key_hash(e->qname, e->qname_len, q->qtype, q->qclass,
 		flags);
-	e->expire = now + rep->ttl;
+	e->expire = now + ttl;
 	e->need = need;
 	e->size = need + sizeof(struct ac_copy) + sizeof(*e) + q->qname_len +
 		aux_bytes;
@@ -355,7 +405,7 @@ mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 
 struct reply_info*
 mxg_anscache_lookup(struct mxg_anscache* c, const struct query_info* q,
-	uint16_t flags, time_t now, struct ac_copy** ref)
+	uint16_t flags, time_t now, struct ac_copy** ref, int* stale)
 {
 	uint32_t h;
 	struct ac_shard* s;
@@ -373,9 +423,24 @@ mxg_anscache_lookup(struct mxg_anscache* c, const struct query_info* q,
 	s = &c->shards[(h >> 24) & (MXG_AC_SHARDS - 1)];
 	pthread_mutex_lock(&s->lock);
 	e = find(s, h, q, flags);
+	if(stale)
+		*stale = 0;
 	if(e && now >= e->expire) {
-		entry_delete(s, e);
-		e = NULL;
+		if(now >= e->expire + c->stale_max) {
+			entry_delete(s, e);
+			e = NULL;
+		} else if(stale) {
+			/* serve-expired: a copy of its own, every TTL the
+			 * reply TTL, the entry left as it is */
+			cp = copy_new(c, e->cur->rep, e->need, now, 0);
+			if(cp) {
+				set_ttls(cp->rep, c->stale_ttl);
+				*stale = 1;
+			}
+			pthread_mutex_unlock(&s->lock);
+			goto done;
+		} else
+			e = NULL;
 	}
 	if(e && now > e->cur->at) {
 		/* the first lookup of this second makes its copy; the
@@ -394,6 +459,7 @@ mxg_anscache_lookup(struct mxg_anscache* c, const struct query_info* q,
 		ac_lru_front(s, e);
 	}
 	pthread_mutex_unlock(&s->lock);
+done:
 	if(!cp) {
 		__atomic_add_fetch(&c->misses, 1, __ATOMIC_RELAXED);
 		return NULL;

@@ -44,16 +44,29 @@ int mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 	size_t aux_bytes);
 
 /**
+ * Keep answers past their expiry to serve them stale, as Unbound's
+ * serve-expired does for its own cache. Call before the first lookup.
+ * @param keep: seconds past expiry (serve-expired-ttl), 0: never stale.
+ * @param reply_ttl: the TTL a stale answer is given
+ *	(serve-expired-reply-ttl).
+ */
+void mxg_anscache_set_stale(struct mxg_anscache* c, time_t keep,
+	time_t reply_ttl);
+
+/**
  * Look up an answer, with TTLs lowered by the time since it was stored. The
  * answer is shared with the other lookups of the same second and must not
  * be changed; it stays valid until *ref is released.
  * @param ref: set to the reference to give to mxg_anscache_release() when
  *	the reply has been sent (NULL on a miss).
+ * @param stale: NULL: expired answers are a miss; else expired answers kept
+ *	for serve-expired are returned too, with *stale set to 1 (0 for a
+ *	fresh answer).
  * @return the answer, or NULL on a miss or expiry.
  */
 struct reply_info* mxg_anscache_lookup(struct mxg_anscache* c,
 	const struct query_info* q, uint16_t flags, time_t now,
-	struct ac_copy** ref);
+	struct ac_copy** ref, int* stale);
 
 /** Release a reference from mxg_anscache_lookup(). NULL is fine. Needs no
  * lock and not the cache (it may have been freed since). */

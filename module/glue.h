@@ -57,6 +57,15 @@ struct mxg_env {
 	/** some rule can refuse: MX answers bypass Unbound's message cache and
 	 * are served from the private answer cache */
 	int enforce;
+	/** a module that stores MX answers in Unbound's message cache past
+	 * mxg_hooks_upstream() (cachedb) is in the chain: evict them */
+	int evict_msg;
+	/** Unbound serves expired answers (serve-expired): so does the
+	 * private cache */
+	int serve_stale;
+	/** ... but only when resolving fails
+	 * (serve-expired-client-timeout) */
+	int stale_wait;
 	/** the country rule needs GeoIP on the query path */
 	int geo_inline;
 	/** Redis is configured: every lookup becomes an event (counters);
@@ -87,6 +96,13 @@ struct mxg_qstate {
 	int from_cache;
 	/** the private cache's shared answer, released in clear() */
 	struct ac_copy* ac_ref;
+	/** the answer is stale (serve-expired) */
+	int stale;
+	/** a stale answer held while the query resolves
+	 * (serve-expired-client-timeout), released in clear() */
+	struct ac_copy* stale_ref;
+	/** the answer of stale_ref */
+	struct reply_info* stale_rep;
 };
 
 /** Handle a client MX query entering the module (operate, new/pass).
@@ -119,5 +135,21 @@ int mxg_hooks_cache_hit(struct query_info* qinfo,
  * unbound binary (module/buildcheck.c).
  * @return 1 same, 0 different (reason in err), -1 not known. */
 int mxg_buildcheck(char* err, size_t errlen);
+
+/** The inplace_cb_reply_local callback: MX answers from local-zone,
+ * local-data, auth-zone and RPZ. Observed and tagged like cache hits, never
+ * refused (the rcode is Unbound's). Always returns 1. */
+int mxg_hooks_local(struct query_info* qinfo,
+	struct module_qstate* qstate, struct reply_info* rep, int rcode,
+	struct edns_data* edns, struct edns_option** opt_list_out,
+	struct comm_reply* repinfo, struct regional* region,
+	struct timeval* start_time, int id, void* cb_arg);
+
+/** The inplace_cb_query_response callback, registered in enforce mode: the
+ * response that answers an MX question gets a message TTL of 0, so Unbound
+ * caches its records but not the message (a message cache hit could not be
+ * refused). Always returns 1. */
+int mxg_hooks_upstream(struct module_qstate* qstate, struct dns_msg* response,
+	int id, void* cb_arg);
 
 #endif /* MXGUARD_GLUE_H */

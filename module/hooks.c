@@ -13,7 +13,16 @@
  *   or tags it, and stores it in the private cache;
  * - a cache hit reaches only the inplace_cb_reply_cache callback,
  *   mxg_hooks_cache_hit(), which counts, judges and tags (it cannot change the
- *   rcode; in enforce mode MX answers never enter Unbound's cache).
+ *   rcode; in enforce mode MX answers never enter Unbound's message cache);
+ * - an answer from local-zone/local-data reaches only the
+ *   inplace_cb_reply_local callback, mxg_hooks_local(): counted, judged and
+ *   tagged like a cache hit, never refused (Unbound fixes its rcode).
+ * In enforce mode, mxg_hooks_upstream() sees every response the iterator
+ * parses for an MX question: the one that answers the question gets a
+ * message TTL of 0, which keeps the message (only it) out of Unbound's
+ * message cache while its records, the referrals, DS and negative answers met
+ * on the way are cached as usual (docs/design.md, "Refuse mode and the
+ * caches").
  * Each lookup becomes one struct mxg_obs for the engine and one struct
  * mxg_event for the sink. Non-MX queries cost one type check. Internal
  * queries (prefetch, validator sub-queries: no reply_list) are not counted.
@@ -33,10 +42,12 @@
 #include "util/data/dname.h"
 #include "services/mesh.h"
 #include "services/cache/dns.h"
+#include "util/config_file.h"
 #include "sldns/rrdef.h"
 #include "sldns/sbuffer.h"
 #include "module/glue.h"
 #include "module/anscache.h"
+#include "module/compat.h"
 #include "mxguard/conf.h"
 #include "mxguard/engine.h"
 #include "mxguard/geo.h"
@@ -340,6 +351,82 @@ tag(struct edns_option** list, struct regional* region,
 	edns_opt_list_append_ede(list, region, LDNS_EDE_OTHER, txt);
 }
 
+/** Is this response the answer to its question (an answer, NXDOMAIN or
+ * NODATA), not a referral? */
+static int
+answers_question(const struct reply_info* rep)
+{
+	size_t i;
+	int rcode = FLAGS_GET_RCODE(rep->flags);
+	if(rcode == LDNS_RCODE_NXDOMAIN)
+		return 1;
+	if(rcode != LDNS_RCODE_NOERROR)
+		return 0;
+	if(rep->an_numrrsets > 0)
+		return 1;
+	for(i = 0; i < rep->ns_numrrsets; i++)
+		if(ntohs(rep->rrsets[i]->rk.type) == LDNS_RR_TYPE_SOA)
+			return 1;	/* NODATA */
+	return 0;
+}
+
+/** Does the answer in rep answer qinfo: the owner of its first answer
+ * RRset is the question's name, of its type or a CNAME, or it is a negative
+ * answer? */
+static int
+answer_matches(const struct query_info* q, const struct reply_info* rep)
+{
+	struct ub_packed_rrset_key* k;
+	uint16_t t;
+	if(!answers_question(rep))
+		return 0;
+	if(rep->an_numrrsets == 0)
+		return 1;
+	k = rep->rrsets[0];
+	t = ntohs(k->rk.type);
+	return (t == q->qtype || t == LDNS_RR_TYPE_CNAME ||
+		t == LDNS_RR_TYPE_DNAME) &&
+		(t == LDNS_RR_TYPE_DNAME || query_dname_compare(k->rk.dname,
+		q->qname) == 0);
+}
+
+/** Did the client or the authority use EDNS Client Subnet on this query?
+ * Such an answer may be tailored to the client's network (subnetcache) and
+ * is not shared through the private cache. */
+static int
+uses_ecs(struct module_qstate* qstate)
+{
+	uint16_t code = LDNS_EDNS_CLIENT_SUBNET;
+#ifdef CLIENT_SUBNET
+	code = (uint16_t)qstate->env->cfg->client_subnet_opcode;
+#endif
+	return edns_opt_list_find(qstate->edns_opts_front_in, code) ||
+		edns_opt_list_find(qstate->edns_opts_back_in, code) ||
+		edns_opt_list_find(qstate->edns_opts_back_out, code);
+}
+
+int
+mxg_hooks_upstream(struct module_qstate* qstate, struct dns_msg* response,
+	int id, void* cb_arg)
+{
+	struct mxg_env* env = (struct mxg_env*)cb_arg;
+	(void)id;
+	if(!response || !response->rep || !env || !env->enforce ||
+		response->qinfo.qtype != LDNS_RR_TYPE_MX ||
+		response->qinfo.qclass != LDNS_RR_CLASS_IN ||
+		!answers_question(response->rep))
+		return 1;
+	/* the answer to an MX question: Unbound stores an answer with TTL 0
+	 * without the message (services/cache/dns.c, "TTL 0: dropped msg
+	 * from cache") and its RRsets as usual; the client still gets the
+	 * records' own TTLs, and the private cache keeps the answer */
+	response->rep->ttl = 0;
+	response->rep->prefetch_ttl = 0;
+	response->rep->serve_expired_ttl = 0;
+	(void)qstate;
+	return 1;
+}
+
 /** Is this query a client MX lookup we judge? */
 static int
 is_client_mx(struct module_qstate* qstate)
@@ -348,6 +435,65 @@ is_client_mx(struct module_qstate* qstate)
 		qstate->qinfo.qclass == LDNS_RR_CLASS_IN &&
 		!qstate->is_valrec && qstate->mesh_info &&
 		qstate->mesh_info->reply_list;
+}
+
+/** Number of MX records in the answer section of rep. */
+static size_t
+count_mx(const struct reply_info* rep)
+{
+	size_t i, n = 0;
+	for(i = 0; rep && i < rep->an_numrrsets; i++)
+		if(ntohs(rep->rrsets[i]->rk.type) == LDNS_RR_TYPE_MX)
+			n += ((struct packed_rrset_data*)rep->rrsets[i]->
+				entry.data)->count;
+	return n;
+}
+
+/** Store the answer of qstate in the private cache if it may serve other
+ * clients: a recursive answer (never RD=0) to this very question, not
+ * tailored to a client subnet (ECS), not bogus.
+ * @param n_mx: MX records in rep (sizes the view kept with it). */
+static void
+keep_answer(struct mxg_env* env, struct module_qstate* qstate,
+	struct reply_info* rep, size_t n_mx)
+{
+	if(!rep || qstate->return_rcode != 0 ||
+		!(qstate->query_flags & BIT_RD) ||
+		rep->security == sec_status_bogus ||
+		!answer_matches(&qstate->qinfo, rep) || uses_ecs(qstate))
+		return;
+	if(n_mx > MXG_OBS_MAX_MX)
+		n_mx = MXG_OBS_MAX_MX;
+	mxg_anscache_store(env->cache, &qstate->qinfo,
+		qstate->query_flags & MXG_BIT_CD, rep, *qstate->env->now,
+		sizeof(struct cached_view) + n_mx * sizeof(struct mxg_mx_rr));
+}
+
+/** Did the resolution fail (so that a stale answer may stand in)? */
+static int
+failed(struct module_qstate* qstate)
+{
+	return !qstate->return_msg || !qstate->return_msg->rep ||
+		qstate->return_rcode == LDNS_RCODE_SERVFAIL ||
+		FLAGS_GET_RCODE(qstate->return_msg->rep->flags) ==
+		LDNS_RCODE_SERVFAIL;
+}
+
+/** A stale answer of the private cache goes to the client: say so (EDE 3,
+ * as Unbound does with ede-serve-expired) and, unless it stood in for a
+ * failed resolution, refresh it in the background as Unbound's
+ * serve-expired prefetch does. */
+static void
+served_stale(struct module_qstate* qstate, struct mxg_qstate* mq)
+{
+	struct config_file* cfg = qstate->env->cfg;
+	if(cfg->ede && cfg->ede_serve_expired)
+		edns_opt_list_append_ede(&qstate->edns_opts_front_out,
+			qstate->region, LDNS_EDE_STALE_ANSWER, "");
+	if(!mq->stale_ref && !mxg_ub_add_detached(qstate, &qstate->qinfo,
+		BIT_RD | (qstate->query_flags & BIT_CD)))
+		verbose(VERB_ALGO, "mxguard: cannot start the refresh of a "
+			"stale MX answer");
 }
 
 /** Build a dns_msg in the query region around a cached reply. */
@@ -386,6 +532,7 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 	struct mesh_reply* r;
 	struct mxg_obs obs;
 	struct reply_info* rep;
+	int stale = 0;
 	qstate->ext_state[id] = module_wait_module;
 	if(env->passthrough || qstate->minfo[id] || !is_client_mx(qstate))
 		return;
@@ -398,26 +545,35 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 		return;
 	mq->tcp = r->query_reply.c && r->query_reply.c->type != comm_udp;
 	qstate->minfo[id] = mq;
-	if(env->enforce)
-		qstate->no_cache_store = 1;
 	__atomic_add_fetch(&env->n_lookups, 1, __ATOMIC_RELAXED);
 
-	if(env->cache && (rep = mxg_anscache_lookup(env->cache,
+	if(env->cache && !uses_ecs(qstate) &&
+		(rep = mxg_anscache_lookup(env->cache,
 		&qstate->qinfo, qstate->query_flags & MXG_BIT_CD,
-		*qstate->env->now, &mq->ac_ref)) != NULL) {
-		/* answered from the private cache: one observation counts
-		 * the lookup and judges the answer, as for a cache hit */
-		struct dns_msg* m = make_msg(qstate, rep);
-		if(m) {
+		*qstate->env->now, &mq->ac_ref,
+		env->serve_stale ? &stale : NULL)) != NULL) {
+		struct dns_msg* m;
+		if(stale && env->stale_wait) {
+			/* serve-expired-client-timeout: resolve first, the
+			 * stale answer stands in if that fails */
+			mq->stale_ref = mq->ac_ref;
+			mq->stale_rep = rep;
+			mq->ac_ref = NULL;
+		} else if((m = make_msg(qstate, rep)) != NULL) {
+			/* answered from the private cache: one observation
+			 * counts the lookup and judges the answer, as for a
+			 * cache hit */
 			qstate->return_msg = m;
 			qstate->return_rcode = LDNS_RCODE_NOERROR;
 			mq->from_cache = 1;
+			mq->stale = stale;
 			mxg_hooks_answer(env, qstate, id);
 			return;
+		} else {
+			/* no memory: the query goes upstream */
+			mxg_anscache_release(mq->ac_ref);
+			mq->ac_ref = NULL;
 		}
-		/* no memory: the query goes upstream without the answer */
-		mxg_anscache_release(mq->ac_ref);
-		mq->ac_ref = NULL;
 	}
 	obs_init(&obs, qstate, mq, MXG_OBS_QUERY);
 	obs.rcode = -1;
@@ -447,8 +603,30 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 	struct reply_info* rep;
 	int rcode, flags = 0;
 	qstate->ext_state[id] = module_finished;
-	if(!mq || env->passthrough)
+	if(env->passthrough)
 		return;
+	if(!mq) {
+		/* a refresh or prefetch: no client, but its answer is the
+		 * next client's */
+		if(env->cache && qstate->qinfo.qtype == LDNS_RR_TYPE_MX &&
+			qstate->qinfo.qclass == LDNS_RR_CLASS_IN &&
+			!qstate->is_valrec && qstate->return_msg)
+			keep_answer(env, qstate, qstate->return_msg->rep,
+				count_mx(qstate->return_msg->rep));
+		return;
+	}
+	if(mq->stale_ref && failed(qstate)) {
+		struct dns_msg* m = make_msg(qstate, mq->stale_rep);
+		if(m) {
+			qstate->return_msg = m;
+			qstate->return_rcode = LDNS_RCODE_NOERROR;
+			qstate->return_msg->rep = mq->stale_rep;
+			mq->from_cache = 1;
+			mq->stale = 1;
+			mq->ac_ref = mq->stale_ref;
+			mq->stale_ref = NULL;
+		}
+	}
 	rep = qstate->return_msg ? qstate->return_msg->rep : NULL;
 	obs_init(&obs, qstate, mq, mq->from_cache ? MXG_OBS_CACHED :
 		MXG_OBS_ANSWER);
@@ -469,30 +647,37 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 	rcode = qstate->return_rcode ? qstate->return_rcode : obs.rcode;
 
 	/* keep the answer for the next client before acting on this one */
-	if(env->cache && !mq->from_cache && rep && qstate->return_rcode == 0 &&
-		(obs.rcode == LDNS_RCODE_NOERROR ||
-		obs.rcode == LDNS_RCODE_NXDOMAIN) &&
-		rep->security != sec_status_bogus)
-		mxg_anscache_store(env->cache, &qstate->qinfo,
-			qstate->query_flags & MXG_BIT_CD, rep, obs.now,
-			sizeof(struct cached_view) + (obs.n_mx < MXG_OBS_MAX_MX ?
-			obs.n_mx : MXG_OBS_MAX_MX) * sizeof(struct mxg_mx_rr));
+	if(env->cache && !mq->from_cache && rep)
+		keep_answer(env, qstate, rep, obs.n_mx);
+
+	/* cachedb stores the answers it finds in its backend straight into
+	 * the message cache, past mxg_hooks_upstream() */
+	if(env->evict_msg && !mq->from_cache)
+		msg_cache_remove(qstate->env, qstate->qinfo.qname,
+			qstate->qinfo.qname_len, qstate->qinfo.qtype,
+			qstate->qinfo.qclass, qstate->query_flags);
 
 	if(mq->qv.action == MXG_ACT_REFUSE) {
 		refuse(qstate, &mq->qv);
 		rcode = LDNS_RCODE_REFUSED;
 		__atomic_add_fetch(&env->n_refused, 1, __ATOMIC_RELAXED);
-	} else if(mq->qv.action == MXG_ACT_TAG) {
-		tag(&qstate->edns_opts_front_out, qstate->region, &mq->qv);
-		__atomic_add_fetch(&env->n_tagged, 1, __ATOMIC_RELAXED);
+	} else {
+		if(mq->qv.action == MXG_ACT_TAG) {
+			tag(&qstate->edns_opts_front_out, qstate->region,
+				&mq->qv);
+			__atomic_add_fetch(&env->n_tagged, 1,
+				__ATOMIC_RELAXED);
+		}
+		if(mq->stale)
+			served_stale(qstate, mq);
 	}
 	if(mq->from_cache)
 		flags |= MXG_EV_CACHED;
 	emit(env, &obs, &mq->qv, rcode, flags, qstate_ms(qstate));
 }
 
-/** An MX cache hit: count, judge, tag. Out of line, so that the other
- * cache hits do not pay for its stack frame. */
+/** An MX cache hit or local answer: count, judge, tag. Out of line, so
+ * that the other cache hits do not pay for its stack frame. */
 static __attribute__((noinline)) void
 cache_hit_mx(struct query_info* qinfo, struct reply_info* rep, int rcode,
 	struct edns_option** opt_list_out, struct comm_reply* repinfo,
@@ -511,7 +696,9 @@ cache_hit_mx(struct query_info* qinfo, struct reply_info* rep, int rcode,
 		obs.client_addr))
 		return;
 	__atomic_add_fetch(&env->n_lookups, 1, __ATOMIC_RELAXED);
-	if(start_time && start_time->tv_sec) {
+	if(start_time) {
+		/* Unbound's clock (testbound's starts at 0): the same as
+		 * *env->now that the mesh paths use */
 		obs.now = start_time->tv_sec;
 		now_ms = (uint64_t)start_time->tv_sec * 1000 +
 			(uint64_t)start_time->tv_usec / 1000;
@@ -529,9 +716,10 @@ cache_hit_mx(struct query_info* qinfo, struct reply_info* rep, int rcode,
 	view_answer(env, rep, &obs, &av);
 	mxg_engine_observe(env->engine, &obs, &v);
 	if(v.action >= MXG_ACT_TAG && opt_list_out && region) {
-		/* a cache hit cannot be refused (the rcode is fixed):
-		 * REFUSE here only happens for answers cached before the
-		 * mode changed; say what would have happened */
+		/* a cache hit or local answer cannot be refused (the
+		 * rcode is fixed): REFUSE here happens for local data and
+		 * for chains docs/building.md calls unsafe; say what would
+		 * have happened */
 		tag(opt_list_out, region, &v);
 		__atomic_add_fetch(&env->n_tagged, 1, __ATOMIC_RELAXED);
 	}
@@ -546,6 +734,20 @@ mxg_hooks_cache_hit(struct query_info* qinfo, struct module_qstate* qstate,
 	void* cb_arg)
 {
 	/* the one check every cached answer pays */
+	if(qinfo && qinfo->qtype == LDNS_RR_TYPE_MX)
+		cache_hit_mx(qinfo, rep, rcode, opt_list_out, repinfo, region,
+			start_time, (struct mxg_env*)cb_arg);
+	return 1;
+}
+
+int
+mxg_hooks_local(struct query_info* qinfo, struct module_qstate* qstate,
+	struct reply_info* rep, int rcode, struct edns_data* edns,
+	struct edns_option** opt_list_out, struct comm_reply* repinfo,
+	struct regional* region, struct timeval* start_time, int id,
+	void* cb_arg)
+{
+	/* qinfo is NULL for CHAOS id.server and version.bind */
 	if(qinfo && qinfo->qtype == LDNS_RR_TYPE_MX)
 		cache_hit_mx(qinfo, rep, rcode, opt_list_out, repinfo, region,
 			start_time, (struct mxg_env*)cb_arg);

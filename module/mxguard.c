@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include "util/module.h"
 #include "util/log.h"
+#include "util/config_file.h"
 #include "dynlibmod/dynlibmod.h"
 #include "module/glue.h"
 #include "module/anscache.h"
@@ -39,11 +40,16 @@
 #include "mxguard/sink.h"
 #include "mxguard/log.h"
 #include "mxguard/passthru.h"
+#include "mxguard/chain.h"
 
 #ifndef MXG_DEFAULT_CONF
 /** Where mxguard.conf is when MXGUARD_CONF is not set. */
 #define MXG_DEFAULT_CONF "/etc/unbound/mxguard.conf"
 #endif
+
+/** How long an expired answer is kept for serve-expired-ttl 0 (no limit):
+ * until evicted, in practice. */
+#define MXG_STALE_FOREVER (3600 * 24 * 365)
 
 /** Environment variable that marks a process where init succeeded once. */
 #define MXG_STARTED_ENV "MXGUARD_STARTED"
@@ -66,6 +72,16 @@ static struct mxg_env passthrough_env;
 /** The thread that repeats the pass-through error and heartbeat, while
  * passthrough_env is in use (started by init, stopped by deinit). */
 static struct mxg_passthru* passthru;
+
+/** Remove every callback mxguard registers (deleting one that was never
+ * registered does nothing). */
+static void
+callbacks_delete(struct dynlibmod_env* de, struct module_env* env, int id)
+{
+	de->inplace_cb_delete_wrapped(env, inplace_cb_reply_cache, id);
+	de->inplace_cb_delete_wrapped(env, inplace_cb_reply_local, id);
+	de->inplace_cb_delete_wrapped(env, inplace_cb_query_response, id);
+}
 
 /** Has init succeeded before in this process (so this is a reload)? */
 static int
@@ -122,9 +138,28 @@ fleet_count(void* arg, int family, const uint8_t* addr, uint32_t window_s,
 		window_s, now_s, count);
 }
 
+/** Check Unbound's module-config for what mxguard needs (chain.h).
+ * @return 0 if mxguard cannot work as configured in it (errors logged). */
+static int
+chain_ok(struct mxg_env* e, const char* chain)
+{
+	char msg[2048];
+	int lvl = mxg_chain_check(chain, e->enforce, msg, sizeof(msg));
+	if(lvl == 0)
+		return 1;
+	log_lines(lvl >= MXG_CHAIN_UNSAFE ? "" : "warning: ", msg);
+	if(lvl >= MXG_CHAIN_UNSAFE && e->enforce) {
+		mxg_log_err("refuse mode needs a safe module-config, for "
+			"example \"%s\" (docs/building.md)",
+			MXG_CHAIN_RECOMMENDED);
+		return 0;
+	}
+	return 1;
+}
+
 /** Load config and build the parts. @return 0 with errors logged. */
 static int
-env_setup(struct mxg_env* e, const char* file)
+env_setup(struct mxg_env* e, const char* file, const char* chain)
 {
 	char err[4096];
 	err[0] = 0;
@@ -168,6 +203,9 @@ env_setup(struct mxg_env* e, const char* file)
 		mxg_log_err("deny-country is set but no country database is "
 			"open (geoip-country): the country rule is off");
 	e->enforce = mxg_engine_can_refuse(e->engine);
+	if(!chain_ok(e, chain))
+		return 0;
+	e->evict_msg = e->enforce && chain && strstr(chain, "cachedb") != NULL;
 	if(e->enforce) {
 		e->cache = mxg_anscache_new(e->cfg->mx_cache_size,
 			mxg_hooks_view_free);
@@ -203,7 +241,8 @@ init(struct module_env* env, int id)
 	if(!e)
 		log_err("mxguard: out of memory");
 	else	e->id = id;
-	if(!e || !env_setup(e, file)) {
+	if(!e || !env_setup(e, file, env->cfg ? env->cfg->module_conf :
+		NULL)) {
 		if(!is_reload()) {
 			mxg_log_err("not started: fix %s (check it with "
 				"mxguard-checkconf)", file);
@@ -217,12 +256,26 @@ init(struct module_env* env, int id)
 		env_free(e);
 		goto passthrough;
 	}
+	if(e->cache && env->cfg && env->cfg->serve_expired) {
+		/* serve-expired-ttl 0 is "no limit": kept until evicted */
+		e->serve_stale = 1;
+		e->stale_wait = env->cfg->serve_expired_client_timeout > 0;
+		mxg_anscache_set_stale(e->cache, env->cfg->serve_expired_ttl ?
+			env->cfg->serve_expired_ttl : MXG_STALE_FOREVER,
+			env->cfg->serve_expired_reply_ttl);
+	}
 	/* one mesh state per client query, so each client gets its own
 	 * decision (unbound-module-api.md Q3) */
 	env->unique_mesh = 1;
 	if(!de->inplace_cb_register_wrapped((void*)&mxg_hooks_cache_hit,
-		inplace_cb_reply_cache, e, env, id)) {
-		mxg_log_err("cannot register the cache-hit callback");
+		inplace_cb_reply_cache, e, env, id) ||
+		!de->inplace_cb_register_wrapped((void*)&mxg_hooks_local,
+		inplace_cb_reply_local, e, env, id) ||
+		(e->enforce && !de->inplace_cb_register_wrapped(
+		(void*)&mxg_hooks_upstream, inplace_cb_query_response, e, env,
+		id))) {
+		mxg_log_err("cannot register Unbound callbacks");
+		callbacks_delete(de, env, id);
 		env_free(e);
 		if(!is_reload())
 			return 0;
@@ -240,8 +293,8 @@ init(struct module_env* env, int id)
 		mxg_geo_have(e->geo) & 1 ? ", geoip country only" :
 		", geoip asn only",
 		(unsigned)mxg_allowlist_count(e->cfg->relays),
-		e->enforce ? "served from the mxguard cache (enforcing)" :
-		"cached by Unbound");
+		e->enforce ? "kept out of Unbound's message cache and served "
+		"from the mxguard cache (enforcing)" : "cached by Unbound");
 	return 1;
 passthrough:
 	/* say so every minute, and in the heartbeat */
@@ -261,7 +314,7 @@ deinit(struct module_env* env, int id)
 	if(!de)
 		return;
 	e = (struct mxg_env*)de->dyn_env;
-	de->inplace_cb_delete_wrapped(env, inplace_cb_reply_cache, id);
+	callbacks_delete(de, env, id);
 	de->dyn_env = NULL;
 	if(!e)
 		return;
@@ -320,6 +373,8 @@ clear(struct module_qstate* qstate, int id)
 	struct mxg_qstate* mq = (struct mxg_qstate*)qstate->minfo[id];
 	if(mq)
 		mxg_anscache_release(mq->ac_ref);
+	if(mq)
+		mxg_anscache_release(mq->stale_ref);
 	qstate->minfo[id] = NULL;
 }
 
