@@ -122,7 +122,21 @@ put_escaped(struct out* o, const uint8_t* s, size_t n)
 		case '\f': put(o, "\\f", 2); break;
 		default:
 			if(s[i] >= 0x80 && (u = utf8_len(s + i, n - i))) {
-				put(o, (const char*)s + i, u);
+				/* C1 controls (U+0080..U+009F, 8-bit terminal
+				 * escapes) and U+2028/U+2029 (line ends to
+				 * JavaScript and some log tools) are escaped */
+				unsigned cp = 0;
+				if(u == 2 && s[i] == 0xc2 && s[i + 1] <= 0x9f)
+					cp = s[i + 1];
+				else if(u == 3 && s[i] == 0xe2 &&
+					s[i + 1] == 0x80 && (s[i + 2] == 0xa8 ||
+					s[i + 2] == 0xa9))
+					cp = 0x2000 | (s[i + 2] - 0x80);
+				if(cp) {
+					snprintf(esc, sizeof(esc), "\\u%04x",
+						cp);
+					put(o, esc, 6);
+				} else	put(o, (const char*)s + i, u);
 				i += u;
 				continue;
 			}

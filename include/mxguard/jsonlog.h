@@ -114,8 +114,10 @@ size_t mxg_jsonlog_format(char* buf, size_t buflen,
 /**
  * Escape bytes for the inside of a JSON string (no quotes added). '"', '\'
  * and control characters are escaped (\n, \t, ..., \u00XX), DEL as \u007f.
- * Valid UTF-8 sequences are copied; any other byte >= 0x80 becomes \u00XX
- * of the byte (so the output is always valid UTF-8 and valid JSON). An
+ * Valid UTF-8 sequences are copied, except the C1 controls U+0080..U+009F
+ * and U+2028/U+2029, which are escaped as \uXXXX; any other byte >= 0x80
+ * becomes \u00XX of the byte (so the output is always valid UTF-8 and
+ * valid JSON, and holds no terminal control character raw). An
  * escape is never cut: on truncation the output ends before it.
  * @param dst: output, NUL-terminated when dstlen > 0.
  * @param dstlen: size of dst; 6 * srclen + 1 is always enough.

@@ -126,6 +126,13 @@ test_escape(void)
 		"a sequence cut at the end is escaped");
 	is_str(esc("\xe2\x82x", 3), "\\u00e2\\u0082x",
 		"a sequence cut by ASCII is escaped");
+	is_str(esc("a\xc2\x9b[2Jb\xc2\x80\xc2\x9f\xc2\xa0", 13),
+		"a\\u009b[2Jb\\u0080\\u009f\xc2\xa0",
+		"C1 controls U+0080..U+009F (valid UTF-8) are escaped, U+00A0 "
+		"is kept");
+	is_str(esc("x\xe2\x80\xa8y\xe2\x80\xa9z\xe2\x80\xa7", 12),
+		"x\\u2028y\\u2029z\xe2\x80\xa7",
+		"U+2028 and U+2029 are escaped, U+2027 is kept");
 
 	r = mxg_jsonlog_escape(buf, 4, "\x01", 1);
 	is_int(r, 6, "the needed length is returned");
