@@ -95,6 +95,8 @@ utf8_len(const uint8_t* s, size_t n)
 	return need + 1;
 }
 
+static int utf8_hidden(const uint8_t* s, size_t u);
+
 /** Append src JSON-escaped (see mxg_jsonlog_escape). */
 static void
 put_escaped(struct out* o, const uint8_t* s, size_t n)
@@ -126,15 +128,12 @@ put_escaped(struct out* o, const uint8_t* s, size_t n)
 				 * escapes) and U+2028/U+2029 (line ends to
 				 * JavaScript and some log tools) are escaped */
 				unsigned cp = 0;
-				if(u == 2 && s[i] == 0xc2 && s[i + 1] <= 0x9f)
-					cp = s[i + 1];
-				else if(u == 3 && s[i] == 0xe2 &&
-					s[i + 1] == 0x80 && (s[i + 2] == 0xa8 ||
-					s[i + 2] == 0xa9))
-					cp = 0x2000 | (s[i + 2] - 0x80);
+				if(utf8_hidden(s + i, u))
+					cp = u == 2 ? s[i + 1] :
+						0x2000u | (s[i + 2] - 0x80u);
 				if(cp) {
 					snprintf(esc, sizeof(esc), "\\u%04x",
-						cp);
+						cp & 0xffffu);
 					put(o, esc, 6);
 				} else	put(o, (const char*)s + i, u);
 				i += u;
@@ -145,6 +144,55 @@ put_escaped(struct out* o, const uint8_t* s, size_t n)
 		}
 		i++;
 	}
+}
+
+/** Is the valid UTF-8 sequence at s (u bytes) a C1 control or U+2028 or
+ * U+2029? Those are escaped in JSON and in terminal text. */
+static int
+utf8_hidden(const uint8_t* s, size_t u)
+{
+	return (u == 2 && s[0] == 0xc2 && s[1] <= 0x9f) ||
+		(u == 3 && s[0] == 0xe2 && s[1] == 0x80 &&
+		(s[2] == 0xa8 || s[2] == 0xa9));
+}
+
+size_t
+mxg_jsonlog_term_text(char* dst, size_t dstlen, const void* src,
+	size_t srclen)
+{
+	const uint8_t* s = (const uint8_t*)src;
+	struct out o;
+	size_t i = 0, u;
+	char hx[8];
+	o.buf = dst;
+	o.cap = dstlen;
+	o.len = 0;
+	o.full = 0;
+	if(dst && dstlen)
+		dst[0] = 0;
+	else
+		o.full = 1;
+	while(i < srclen) {
+		if(s[i] >= 0x20 && s[i] < 0x7f) {
+			put(&o, (const char*)s + i, 1);
+			i++;
+			continue;
+		}
+		if(s[i] >= 0x80 && (u = utf8_len(s + i, srclen - i)) &&
+			!utf8_hidden(s + i, u)) {
+			put(&o, (const char*)s + i, u);
+			i += u;
+			continue;
+		}
+		/* a control, DEL, a byte of invalid UTF-8: each byte as \xHH;
+		 * a hidden sequence: all its bytes */
+		u = s[i] >= 0x80 && (u = utf8_len(s + i, srclen - i)) ? u : 1;
+		for(; u > 0; u--, i++) {
+			snprintf(hx, sizeof(hx), "\\x%02x", (unsigned)s[i]);
+			put(&o, hx, 4);
+		}
+	}
+	return o.len;
 }
 
 size_t

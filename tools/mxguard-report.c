@@ -116,11 +116,23 @@ static void
 die(int code, const char* fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "mxguard-report: ");
+	char msg[4096], line[4 * sizeof(msg)];
+	const char* p = msg;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
+	/* the message may quote Redis (error replies, values): each line
+	 * goes out with its control bytes as \xHH */
+	fprintf(stderr, "mxguard-report: ");
+	for(;;) {
+		const char* nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		(void)mxg_jsonlog_term_text(line, sizeof(line), p, n);
+		fprintf(stderr, "%s\n", line);
+		if(!nl)
+			break;
+		p = nl + 1;
+	}
 	exit(code);
 }
 
@@ -138,6 +150,31 @@ str(const char* fmt, ...)
 		die(EX_USAGE_, "out of memory");
 	va_end(ap);
 	return s;
+}
+
+/** Longest value shown, bytes (a longer one is cut and ends in "..."). */
+#define MAXSHOW 1024
+
+/** A value as shown (malloc'd): at most MAXSHOW bytes of it and, for the
+ * terminal, with control bytes as \xHH (mxg_jsonlog_term_text), so text
+ * stored in Redis cannot send escape sequences to the terminal. JSON output
+ * is escaped when printed (json_str). */
+static char*
+shown(const char* v)
+{
+	size_t n = strlen(v), cut = n > MAXSHOW ? MAXSHOW : n;
+	size_t need = opt.json ? cut : 4 * cut;
+	char* o = malloc(need + 4);
+	if(!o)
+		die(EX_USAGE_, "out of memory");
+	if(opt.json) {
+		memcpy(o, v, cut);
+		o[cut] = 0;
+	} else
+		(void)mxg_jsonlog_term_text(o, need + 1, v, cut);
+	if(cut < n)
+		memcpy(o + strlen(o), "...", 4);
+	return o;
 }
 
 /** Add a row; the values are copied (NULL becomes ""). */
@@ -158,7 +195,7 @@ table_add(struct table* t, ...)
 	for(i = 0; i < t->ncol; i++) {
 		const char* v = va_arg(ap, const char*);
 		t->cell[t->nrow * (size_t)t->ncol + (size_t)i] =
-			strdup(v ? v : "");
+			shown(v ? v : "");
 	}
 	va_end(ap);
 	t->nrow++;
@@ -286,6 +323,24 @@ cmd(const char* a0, ...)
 	if(r->type == REDIS_REPLY_ERROR)
 		die(EX_CMD, "redis: %s: %s", a0, r->str ? r->str : "error");
 	return r;
+}
+
+/** Most fields read of a hash: mxguard writes about 20. */
+#define MAXFIELDS 64
+/** Most instances listed. */
+#define MAXINST 1000
+
+/** HGETALL of a hash that mxguard writes, read only when it has at most
+ * MAXFIELDS fields. @return the reply, or NULL for a larger hash. */
+static redisReply*
+hgetall(const char* k)
+{
+	redisReply* r = cmd("HLEN", k, NULL);
+	long long n = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+	freeReplyObject(r);
+	if(n > MAXFIELDS)
+		return NULL;
+	return cmd("HGETALL", k, NULL);
 }
 
 /** A key: prefix{kind:name}suffix (malloc'd). */
@@ -522,7 +577,11 @@ print_pairs(const char** names, char** values, int n)
 			printf(": ");
 			if(is_number(values[i]))
 				printf("%s", values[i]);
-			else	json_str(values[i]);
+			else {
+				char* v = shown(values[i]);
+				json_str(v);
+				free(v);
+			}
 		}
 		printf("\n}\n");
 		return;
@@ -530,8 +589,11 @@ print_pairs(const char** names, char** values, int n)
 	for(i = 0; i < n; i++)
 		if((int)strlen(names[i]) > w)
 			w = (int)strlen(names[i]);
-	for(i = 0; i < n; i++)
-		printf("%-*s  %s\n", w, names[i], values[i]);
+	for(i = 0; i < n; i++) {
+		char* v = shown(values[i]);
+		printf("%-*s  %s\n", w, names[i], v);
+		free(v);
+	}
 }
 
 /** client IP. */
@@ -542,12 +604,15 @@ do_client(const char* arg)
 	char* hk = key("c", c, ":h");
 	char* dsuf = str(":d:%s", opt.day);
 	char* dk = key("c", c, dsuf);
-	redisReply* h = cmd("HGETALL", hk, NULL);
+	redisReply* h = hgetall(hk);
 	const char* names[9] = { "client", "lookups", "alerts", "relay",
 		"first_seen", "last_seen", "last_1m", "last_10m", "last_60m" };
 	char* v[9];
 	char t1[32], t2[32];
 	int i;
+	if(!h)
+		die(EX_CMD, "client %s: key %s has more than %d fields: not "
+			"written by mxguard, not read", c, hk, MAXFIELDS);
 	if(h->type != REDIS_REPLY_ARRAY || h->elements == 0) {
 		freeReplyObject(h);
 		die(EX_NODATA, "client %s: no data (key %s)", c, hk);
@@ -607,7 +672,7 @@ do_domain(const char* arg)
 	char* d = domain_arg(arg);
 	char* hk = key("d", d, ":h");
 	char* pk = key("d", d, ":hll");
-	redisReply* h = cmd("HGETALL", hk, NULL);
+	redisReply* h = hgetall(hk);
 	redisReply* p;
 	const char* names[13] = { "domain", "lookups", "clients", "alerts",
 		"country", "asn", "as_org", "category", "first_seen",
@@ -615,6 +680,9 @@ do_domain(const char* arg)
 	char* v[13];
 	char t1[32], t2[32];
 	int i;
+	if(!h)
+		die(EX_CMD, "domain %s: key %s has more than %d fields: not "
+			"written by mxguard, not read", d, hk, MAXFIELDS);
 	if(h->type != REDIS_REPLY_ARRAY || h->elements == 0) {
 		freeReplyObject(h);
 		die(EX_NODATA, "domain %s: no data (key %s)", d, hk);
@@ -740,25 +808,34 @@ do_instances(void)
 		"last_seen", "queued", "sent", "dropped", "unsent", "errors",
 		"fleet" }, { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1 }, NULL, 0, 0 };
 	char* k = key("inst", NULL, ":all");
-	redisReply* r = cmd("ZRANGE", k, "0", "-1", NULL);
+	char* last = str("%d", MAXINST - 1);
+	redisReply* r = cmd("ZRANGE", k, "0", last, NULL);
+	redisReply* n = cmd("ZCARD", k, NULL);
 	size_t i;
+	free(last);
 	for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 		const char* name = rstr(r->element[i]);
 		char* hk = key("inst", name, "");
-		redisReply* h = cmd("HGETALL", hk, NULL);
+		redisReply* h = hgetall(hk);
 		char tb[32];
-		int up = h->type == REDIS_REPLY_ARRAY && h->elements > 0;
+		int up = h && h->type == REDIS_REPLY_ARRAY && h->elements > 0;
 		table_add(&t, name, field(h, "version"), field(h, "mode"),
 			up ? "up" : "gone", fmt_time(tb, sizeof(tb),
 			atoll(field(h, "last_seen"))), field(h, "queued"),
 			field(h, "sent"), field(h, "dropped"),
 			field(h, "unsent"), field(h, "errors"),
 			field(h, "fleet"));
-		freeReplyObject(h);
+		if(h)
+			freeReplyObject(h);
 		free(hk);
 	}
 	freeReplyObject(r);
 	table_print(&t);
+	if(n->type == REDIS_REPLY_INTEGER && n->integer > MAXINST)
+		fprintf(stderr, "mxguard-report: %lld more instances not "
+			"shown (at most %d are read)\n", n->integer - MAXINST,
+			MAXINST);
+	freeReplyObject(n);
 	free(k);
 	return EX_OK_;
 }

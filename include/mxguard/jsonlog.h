@@ -130,6 +130,17 @@ size_t mxg_jsonlog_escape(char* dst, size_t dstlen, const void* src,
 	size_t srclen);
 
 /**
+ * Text for a terminal (mxguard-report's tables): printable ASCII and valid
+ * UTF-8 are copied; control characters, DEL, bytes that are not valid UTF-8,
+ * the C1 controls U+0080..U+009F and U+2028/U+2029 are written as \xHH per
+ * byte, so no escape sequence reaches the terminal. Truncation as
+ * mxg_jsonlog_escape; 4 * srclen + 1 is always enough.
+ * @return the length of the whole text (like snprintf).
+ */
+size_t mxg_jsonlog_term_text(char* dst, size_t dstlen, const void* src,
+	size_t srclen);
+
+/**
  * Wire-format name to presentation text, without the trailing dot ("." for
  * the root). Printable ASCII other than '.', '\' and space is copied; those
  * three become "\.", "\\" and "\032", other bytes "\DDD". A malformed name

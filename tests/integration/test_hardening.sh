@@ -38,6 +38,45 @@ kill -CONT "$REDIS_PID"
 [ "$found" -eq 1 ]
 ok $? "mxguard-report -a: the password is overwritten in /proc/PID/cmdline"
 
+# ---- terminal control bytes from Redis are shown as \xHH ----
+day=$(date -u +%Y%m%d)
+rcli SET 't:{meta}:schema' 1 >/dev/null
+esc=$(printf '\033')
+bel=$(printf '\007')
+csi8=$(printf '\302\233')	# U+009B, the 8-bit CSI, as UTF-8
+rcli ZADD "t:{day:$day}:domains" 5 "evil${esc}[2j.example" >/dev/null
+rcli HSET "t:{d:evil${esc}[2j.example}:h" count 5 country "G${esc}]0;pwned${bel}B" \
+	as_org "Org${esc}]52;c;SGVsbG8=${bel}${csi8}x" first 1 last 2 >/dev/null
+rcli ZADD 't:{inst}:all' 1 "inst${esc}[31m" >/dev/null
+rcli HSET "t:{inst:inst${esc}[31m}" version "1${esc}c" last_seen 1 >/dev/null
+rcli XADD 't:{alerts}' '*' TimeGenerated now SrcIpAddr 10.0.0.9 RuleName volume \
+	DvcAction log DnsQuery "q${esc}[2J" Dvc i Reason "r${esc}]0;t${bel}" >/dev/null
+# clean FILE: no ESC, BEL or raw C1 byte in it
+clean() { ! LC_ALL=C grep -q "[$esc$bel]" "$1" && ! LC_ALL=C grep -q "$(printf '\302[\200-\237]')" "$1"; }
+for c in top-domains "domain evil${esc}[2j.example" instances alerts; do
+	# shellcheck disable=SC2086
+	report $c >"$MXG_T/out" 2>&1
+	clean "$MXG_T/out" && grep -q '\\x1b' "$MXG_T/out"
+	ok $? "mxguard-report ${c%% *}: control bytes from Redis shown as \\x1b ($(head -c 300 "$MXG_T/out" | tr -d '\033\007' | tr '\n' ' ' | cut -c1-120))"
+done
+report domain "evil${esc}[2j.example" >"$MXG_T/out" 2>&1
+grep -q 'Org\\x1b\]52;c;SGVsbG8=\\x07\\xc2\\x9bx' "$MXG_T/out"
+ok $? "mxguard-report domain: OSC 52 and the 8-bit CSI are shown escaped"
+report --json domain "evil${esc}[2j.example" >"$MXG_T/out" 2>&1
+clean "$MXG_T/out" && python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$MXG_T/out" 2>/dev/null
+ok $? "mxguard-report --json domain: valid JSON with no raw control byte"
+
+# ---- reads are bounded ----
+seq 1 1500 | sed 's/.*/ZADD t:{inst}:all & inst&/' | rcli >/dev/null
+report instances >"$MXG_T/out" 2>&1
+rows=$(grep -c '^inst[0-9]' "$MXG_T/out")
+[ "$rows" -le 1000 ] && grep -q 'more instances' "$MXG_T/out"
+ok $? "mxguard-report instances reads at most 1000 of 1500 instances ($rows rows)"
+{ printf 'HSET t:{c:10.0.0.77}:h count 3'; seq 1 200 | sed 's/.*/ f& v&/' | tr -d '\n'; echo; } | rcli >/dev/null
+report client 10.0.0.77 >"$MXG_T/out" 2>&1
+[ $? -ne 0 ] && grep -q 'fields' "$MXG_T/out"
+ok $? "mxguard-report client: a hash of 201 fields is not read ($(head -c 100 "$MXG_T/out"))"
+
 # ---- an IPv4-mapped client is the IPv4 client ----
 rcli HSET 't:{c:10.0.0.42}:h' count 7 >/dev/null
 out=$(report client ::ffff:10.0.0.42 2>&1)

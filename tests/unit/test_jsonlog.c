@@ -185,6 +185,23 @@ test_escape(void)
 	is_int(i, 2000, "2000 random byte strings escaped");
 }
 
+/** Text for a terminal. */
+static void
+test_term_text(void)
+{
+	char buf[256];
+	size_t r;
+	r = mxg_jsonlog_term_text(buf, sizeof(buf),
+		"a\033]0;t\007b\x7f\xff\xc2\x9b[2J\xe2\x80\xa8 caf\xc3\xa9", 24);
+	is_str(buf, "a\\x1b]0;t\\x07b\\x7f\\xff\\xc2\\x9b[2J\\xe2\\x80\\xa8 "
+		"caf\xc3\xa9", "term text: ESC, BEL, DEL, a bad byte, the 8-bit "
+		"CSI and U+2028 as \\xHH, UTF-8 kept");
+	is_int(r, strlen(buf), "term text: length returned");
+	r = mxg_jsonlog_term_text(buf, 3, "\001", 1);
+	is_str(buf, "", "term text: an escape is never cut");
+	is_int(r, 4, "term text: needed length");
+}
+
 /** Wire name to text. */
 static void
 test_name_text(void)
@@ -645,6 +662,7 @@ main(void)
 	if(fd >= 0)
 		pyfile = fdopen(fd, "w");
 	test_escape();
+	test_term_text();
 	test_name_text();
 	test_format();
 	test_hostile();
