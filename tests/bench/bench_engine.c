@@ -15,8 +15,13 @@
  *             client + base entry, a non-relay verdict with its reason);
  * - cached:   a known name answered from Unbound's cache (CACHED stage:
  *             counting plus the shape score of a 2-record answer).
+ * - encoded:  the same with a 1-record answer whose exchange has a 32-hex
+ *             label that changes at every lookup of a client + base domain
+ *             (the full shape score, and staging-drip adds to its budget
+ *             each time: its worst case). `encoded-off` runs it with
+ *             staging-drip-enable: no, so the difference is the rule's cost.
  *
- * `bench_engine N [known|distinct|cached]` runs the warm-up and then N
+ * `bench_engine N [known|distinct|cached|encoded|encoded-off]` runs the warm-up and then N
  * observations of one case, silently, for valgrind: instructions per
  * observation = (Ir(N2) - Ir(N1)) / (N2 - N1), e.g.
  *   valgrind --tool=cachegrind --cache-sim=no ./bench_engine 100000 known
@@ -90,6 +95,33 @@ run_known(struct mxg_engine* e, struct mxg_obs* o, uint64_t start,
 	return acts;
 }
 
+/** Exchanges with a 32-hex label, rotated by the encoded case. */
+#define NENC 64
+
+/** Run n observations of the encoded case: the known case's names with a
+ * one-record answer whose exchange changes with each round of clients. */
+static uint64_t
+run_encoded(struct mxg_engine* e, struct mxg_obs* o, uint64_t start,
+	uint64_t n, struct mxg_mx_rr* enc)
+{
+	struct mxg_verdict v;
+	uint64_t i, acts = 0;
+	for(i = start; i < start + n; i++) {
+		uint32_t c = (uint32_t)(i % NCLIENTS);
+		const struct wname* nm = &known[(c + (i / NCLIENTS) % 4) %
+			NNAMES];
+		set_client(o, c);
+		o->qname = nm->w;
+		o->qname_len = nm->len;
+		o->mx = &enc[(i / NCLIENTS) % NENC];
+		o->n_mx = 1;
+		o->now = T0 + (time_t)(i / 1000);
+		mxg_engine_observe(e, o, &v);
+		acts += v.action;
+	}
+	return acts;
+}
+
 /** Run n observations of distinct names from offset start. */
 static uint64_t
 run_distinct(struct mxg_engine* e, struct mxg_obs* o, uint64_t start,
@@ -128,15 +160,17 @@ main(int argc, char** argv)
 	struct mxg_engine* e;
 	struct mxg_engine_stats st;
 	struct mxg_obs o;
-	struct mxg_mx_rr rr[2];
-	uint8_t ex[2][32];
+	struct mxg_mx_rr rr[2], enc[NENC];
+	uint8_t ex[2][32], exenc[NENC][64];
 	char err[512];
 	size_t i, len;
 	uint64_t n = 0, sink = 0;
 	const char* mode = argc > 2 ? argv[2] : "known";
 	double t;
 	if(!cfg || !mxg_conf_read_string(cfg, "bench", relays, err,
-		sizeof(err))) {
+		sizeof(err)) || (strcmp(mode, "encoded-off") == 0 &&
+		!mxg_conf_read_string(cfg, "bench", "staging-drip-enable: no\n",
+		err, sizeof(err)))) {
 		fprintf(stderr, "config: %s\n", err);
 		return 1;
 	}
@@ -155,6 +189,16 @@ main(int argc, char** argv)
 	rr[0].pref = 10; rr[0].exchange = ex[0]; rr[0].exchange_len = len;
 	mxg_names_from_str("mx2.example0.com", ex[1], sizeof(ex[1]), &len);
 	rr[1].pref = 20; rr[1].exchange = ex[1]; rr[1].exchange_len = len;
+	for(i = 0; i < NENC; i++) {
+		char txt[64];
+		snprintf(txt, sizeof(txt), "%016llx%016llx.example0.com",
+			(unsigned long long)i * 0x9e3779b97f4a7c15ULL,
+			(unsigned long long)~i * 0xbf58476d1ce4e5b9ULL);
+		mxg_names_from_str(txt, exenc[i], sizeof(exenc[i]), &len);
+		enc[i].pref = 10;
+		enc[i].exchange = exenc[i];
+		enc[i].exchange_len = len;
+	}
 
 	memset(&o, 0, sizeof(o));
 	o.stage = MXG_OBS_QUERY;
@@ -175,13 +219,18 @@ main(int argc, char** argv)
 			o.mx = rr;
 			o.n_mx = 2;
 			sink += run_known(e, &o, NCLIENTS * 8, n);
+		} else if(strncmp(mode, "encoded", 7) == 0) {
+			o.stage = MXG_OBS_CACHED;
+			o.rcode = 0;
+			sink += run_encoded(e, &o, NCLIENTS * 8, n, enc);
 		} else if(strcmp(mode, "distinct") == 0) {
 			sink += run_distinct(e, &o, 0, n);
 		} else if(strcmp(mode, "build") == 0) {
 			sink += run_distinct(NULL, &o, 0, n);
 		} else {
 			fprintf(stderr, "usage: bench_engine [N "
-				"[known|distinct|cached|build]]\n");
+				"[known|distinct|cached|encoded|encoded-off|"
+				"build]]\n");
 			return 1;
 		}
 		mxg_engine_free(e);
@@ -201,6 +250,10 @@ main(int argc, char** argv)
 	t = now_ns();
 	sink += run_known(e, &o, NCLIENTS * 8 + n, n);
 	printf("known name, cache hit, 2 MX answer: %6.1f ns/observation\n",
+		(now_ns() - t) / (double)n);
+	t = now_ns();
+	sink += run_encoded(e, &o, NCLIENTS * 8 + 2 * n, n, enc);
+	printf("cache hit, 1 MX, new 32-hex label:  %6.1f ns/observation\n",
 		(now_ns() - t) / (double)n);
 	o.stage = MXG_OBS_QUERY;
 	o.mx = NULL;
