@@ -64,7 +64,9 @@ enum opt_type {
 	/** host:port, [v6]:port or unix:/path (char*) */
 	T_REDIS,
 	/** name without blanks (char*); max is the longest length */
-	T_NAME
+	T_NAME,
+	/** rule|full into an int (0, 1) */
+	T_EDETEXT
 };
 
 /** One row of the schema. */
@@ -104,6 +106,9 @@ static const struct opt opts[] = {
 	  "log what refuse would have done, leave the answer alone", NULL },
 	{ "block-duration", T_DUR, OFF(block_duration), 0, 30 * DAY, "10m",
 	  "how long a refusing verdict keeps client+base domain blocked",
+	  NULL },
+	{ "ede-text", T_EDETEXT, OFF(ede_full), 0, 1, "rule",
+	  "EDE text of refuse and tag: the rule name, or full details",
 	  NULL },
 
 	{ "relay", T_RELAY, 0, 0, 0, NULL,
@@ -410,6 +415,7 @@ store_num(struct mxg_conf* cfg, const struct opt* o, uint64_t v)
 	char* f = (char*)cfg + o->off;
 	switch(o->type) {
 	case T_BOOL:
+	case T_EDETEXT:
 	case T_INT:
 		*(int*)f = (int)v;
 		break;
@@ -429,6 +435,7 @@ load_num(const struct mxg_conf* cfg, const struct opt* o)
 	const char* f = (const char*)cfg + o->off;
 	switch(o->type) {
 	case T_BOOL:
+	case T_EDETEXT:
 	case T_INT:
 		return (uint64_t)*(const int*)f;
 	case T_SIZE:
@@ -801,6 +808,14 @@ set_option(struct pctx* p, const char* file, int line, const char* name,
 			store_num(p->cfg, o, 0);
 		else
 			reason = "expected yes or no";
+		break;
+	case T_EDETEXT:
+		if(strcasecmp(v, "rule") == 0)
+			store_num(p->cfg, o, 0);
+		else if(strcasecmp(v, "full") == 0)
+			store_num(p->cfg, o, 1);
+		else
+			reason = "expected rule or full";
 		break;
 	case T_INT:
 	case T_U32:
@@ -1319,6 +1334,10 @@ print_opt(const struct mxg_conf* cfg, FILE* out, const struct opt* o)
 		fprintf(out, "%s: %s\n", o->name,
 			load_num(cfg, o) ? "yes" : "no");
 		break;
+	case T_EDETEXT:
+		fprintf(out, "%s: %s\n", o->name,
+			load_num(cfg, o) ? "full" : "rule");
+		break;
 	case T_INT:
 	case T_U32:
 	case T_SIZE:
@@ -1408,6 +1427,7 @@ type_name(enum opt_type t)
 {
 	switch(t) {
 	case T_BOOL: return "yes|no";
+	case T_EDETEXT: return "rule|full";
 	case T_INT:
 	case T_U32: return "number";
 	case T_SIZE: return "size";

@@ -295,12 +295,18 @@ emit(struct mxg_env* env, const struct mxg_obs* obs,
 		mxg_sink_push(env->sink, &ev);
 }
 
-/** Text for the EDE option of a verdict. */
+/** Text for the EDE option of a verdict: the rule name, and with
+ * `ede-text: full` the reason (thresholds and counts, which tell a client
+ * how far it may go: off by default; the logs always have them). */
 static void
-ede_text(const struct mxg_verdict* v, char* buf, size_t len)
+ede_text(const struct mxg_env* env, const struct mxg_verdict* v, char* buf,
+	size_t len)
 {
-	snprintf(buf, len, "mxguard %s: %s", mxg_rule_name(v->rule) ?
-		mxg_rule_name(v->rule) : "?", v->reason);
+	const char* rule = mxg_rule_name(v->rule) ? mxg_rule_name(v->rule)
+		: "?";
+	if(env->cfg->ede_full)
+		snprintf(buf, len, "mxguard %s: %s", rule, v->reason);
+	else	snprintf(buf, len, "mxguard %s", rule);
 }
 
 /** Merge an answer verdict into the query verdict: the stronger action
@@ -331,10 +337,11 @@ qstate_ms(struct module_qstate* qstate)
 
 /** Refuse the query: REFUSED plus EDE 18 with the rule's text. */
 static void
-refuse(struct module_qstate* qstate, const struct mxg_verdict* v)
+refuse(const struct mxg_env* env, struct module_qstate* qstate,
+	const struct mxg_verdict* v)
 {
 	char txt[MXG_REASON_MAX + 64];
-	ede_text(v, txt, sizeof(txt));
+	ede_text(env, v, txt, sizeof(txt));
 	qstate->return_msg = NULL;
 	qstate->return_rcode = LDNS_RCODE_REFUSED;
 	edns_opt_list_append_ede(&qstate->edns_opts_front_out, qstate->region,
@@ -343,11 +350,11 @@ refuse(struct module_qstate* qstate, const struct mxg_verdict* v)
 
 /** Tag the answer: EDE 0 (Other) with the rule's text. */
 static void
-tag(struct edns_option** list, struct regional* region,
-	const struct mxg_verdict* v)
+tag(const struct mxg_env* env, struct edns_option** list,
+	struct regional* region, const struct mxg_verdict* v)
 {
 	char txt[MXG_REASON_MAX + 64];
-	ede_text(v, txt, sizeof(txt));
+	ede_text(env, v, txt, sizeof(txt));
 	edns_opt_list_append_ede(list, region, LDNS_EDE_OTHER, txt);
 }
 
@@ -583,7 +590,7 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 		mq->qv.rule < MXG_RULE_COUNT ? mxg_rule_name(mq->qv.rule) : "-");
 
 	if(mq->qv.action == MXG_ACT_REFUSE) {
-		refuse(qstate, &mq->qv);
+		refuse(env, qstate, &mq->qv);
 		__atomic_add_fetch(&env->n_refused, 1, __ATOMIC_RELAXED);
 		emit(env, &obs, &mq->qv, LDNS_RCODE_REFUSED, 0,
 			qstate_ms(qstate));
@@ -658,13 +665,13 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 			qstate->qinfo.qclass, qstate->query_flags);
 
 	if(mq->qv.action == MXG_ACT_REFUSE) {
-		refuse(qstate, &mq->qv);
+		refuse(env, qstate, &mq->qv);
 		rcode = LDNS_RCODE_REFUSED;
 		__atomic_add_fetch(&env->n_refused, 1, __ATOMIC_RELAXED);
 	} else {
 		if(mq->qv.action == MXG_ACT_TAG) {
-			tag(&qstate->edns_opts_front_out, qstate->region,
-				&mq->qv);
+			tag(env, &qstate->edns_opts_front_out,
+				qstate->region, &mq->qv);
 			__atomic_add_fetch(&env->n_tagged, 1,
 				__ATOMIC_RELAXED);
 		}
@@ -720,7 +727,7 @@ cache_hit_mx(struct query_info* qinfo, struct reply_info* rep, int rcode,
 		 * rcode is fixed): REFUSE here happens for local data and
 		 * for chains docs/building.md calls unsafe; say what would
 		 * have happened */
-		tag(opt_list_out, region, &v);
+		tag(env, opt_list_out, region, &v);
 		__atomic_add_fetch(&env->n_tagged, 1, __ATOMIC_RELAXED);
 	}
 	emit(env, &obs, &v, obs.rcode, MXG_EV_CACHED, now_ms);

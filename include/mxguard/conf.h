@@ -51,6 +51,9 @@ struct mxg_conf {
 	/** `dry-run: yes`: refuse verdicts are logged as "would refuse" and
 	 * the answer is left alone */
 	int dry_run;
+	/** `ede-text: full` (1): the EDE text of refuse and tag carries the
+	 * verdict's details; `rule` (0, the default): the rule name only */
+	int ede_full;
 	/** `block-duration:` seconds a refusing verdict keeps the client (and
 	 * client+base domain) blocked; default 600 */
 	uint32_t block_duration;

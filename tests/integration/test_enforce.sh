@@ -19,6 +19,7 @@ mode: $1
 relay: 127.0.0.2
 log-file: $J
 log-rate: 0
+${2:-}
 CONF
 }
 conf refuse
@@ -57,6 +58,8 @@ ok $? "the spam bot is refused with EDE 18 once over the threshold, for cached n
 out=$(q -b 127.0.0.66 company60.test MX)
 echo "$out" | grep -q "status: REFUSED" && echo "$out" | grep -q "EDE: 18 (Prohibited)"
 ok $? "the blocked bot's next MX lookup: $(echo "$out" | grep 'EDE:' | head -1 | cut -c1-110)"
+echo "$out" | grep -Eq "EDE: 18 \(Prohibited\): \(mxguard [a-z-]+\)$"
+ok $? "ede-text rule (default): the EDE text is the rule name only, no counts or thresholds"
 m3=$(nsd_count MX)
 q -b 127.0.0.66 mx.test MX | grep -q "status: REFUSED"
 ok $? "a new name from the blocked bot is refused"
@@ -103,7 +106,7 @@ ok $? "an MX query with unknown EDNS options, NSID and a cookie is answered"
 kill -0 "$UB_PID"
 ok $? "unbound still runs after CHAOS, ANY, NONE, 255-byte, RD=0 and EDNS-option queries"
 
-conf tag
+conf tag "ede-text: full"
 ubctl "$D" reload >/dev/null
 sleep 0.5
 grep -q "mode tag" "$D/unbound.log"
@@ -111,6 +114,8 @@ ok $? "a reload switches the module to tag mode"
 out=$(dig +time=5 +tries=1 +tcp -p "$UB_PORT" @127.0.0.1 -b 127.0.0.70 1.evil.test MX)
 echo "$out" | grep -q "status: NOERROR" && echo "$out" | grep -q "EDE: 0 (Other): (mxguard staging-shape"
 ok $? "tag mode: the answer carries EDE 0 with the rule text on a miss"
+echo "$out" | grep -Eq "EDE: 0 \(Other\): \(mxguard staging-shape: .*score"
+ok $? "ede-text full: the EDE text has the rule's details ($(echo "$out" | grep 'EDE:' | cut -c1-100))"
 out=$(dig +time=5 +tries=1 +tcp -p "$UB_PORT" @127.0.0.1 -b 127.0.0.71 1.evil.test MX)
 echo "$out" | grep -q "status: NOERROR" && echo "$out" | grep -q "EDE: 0 (Other): (mxguard staging-shape"
 ok $? "and on a cache hit"

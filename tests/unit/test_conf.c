@@ -138,6 +138,7 @@ test_defaults(void)
 		return;
 	is_int(c->mode, MXG_ACT_LOG, "mode defaults to log");
 	is_int(c->dry_run, 0, "dry-run defaults to no");
+	is_int(c->ede_full, 0, "ede-text defaults to rule");
 	is_int(c->block_duration, 600, "block-duration defaults to 10m");
 	is_int(c->client_prefix_v4, 32, "client-prefix-v4 defaults to 32");
 	is_int(c->client_prefix_v6, 64, "client-prefix-v6 defaults to 64");
