@@ -249,7 +249,10 @@ answer_ttl(const struct reply_info* rep)
 	return ttl;
 }
 
-/** Set every TTL of the records of a copy. */
+/** Make a copy stale: every TTL of its records the reply TTL, and the
+ * lowest trust, so that if a module before mxguard stores the records
+ * (dns64, the validator) Unbound's record cache takes fresh data from the
+ * authority over them. */
 static void
 set_ttls(struct reply_info* r, time_t ttl)
 {
@@ -258,6 +261,7 @@ set_ttls(struct reply_info* r, time_t ttl)
 		struct packed_rrset_data* d = (struct packed_rrset_data*)
 			r->rrsets[i]->entry.data;
 		d->ttl = ttl;
+		d->trust = rrset_trust_none;
 		for(j = 0; j < d->count + d->rrsig_count; j++)
 			d->rr_ttl[j] = ttl;
 	}

@@ -122,3 +122,4 @@ mxg_chain_check(const char* chain, int enforce, char* msg, size_t len)
 	}
 	return worst;
 }
+

@@ -98,6 +98,8 @@ struct mxg_qstate {
 	struct ac_copy* ac_ref;
 	/** the answer is stale (serve-expired) */
 	int stale;
+	/** ... and stands in for a resolution that failed */
+	int stood_in;
 	/** a stale answer held while the query resolves
 	 * (serve-expired-client-timeout), released in clear() */
 	struct ac_copy* stale_ref;

@@ -476,6 +476,18 @@ keep_answer(struct mxg_env* env, struct module_qstate* qstate,
 		sizeof(struct cached_view) + n_mx * sizeof(struct mxg_mx_rr));
 }
 
+/** cachedb stores the answers it finds in its backend straight into the
+ * message cache, past mxg_hooks_upstream(): take the MX message out again
+ * before any other client can hit it. */
+static void
+evict_msg(struct mxg_env* env, struct module_qstate* qstate)
+{
+	if(env->evict_msg)
+		msg_cache_remove(qstate->env, qstate->qinfo.qname,
+			qstate->qinfo.qname_len, qstate->qinfo.qtype,
+			qstate->qinfo.qclass, qstate->query_flags);
+}
+
 /** Did the resolution fail (so that a stale answer may stand in)? */
 static int
 failed(struct module_qstate* qstate)
@@ -497,7 +509,7 @@ served_stale(struct module_qstate* qstate, struct mxg_qstate* mq)
 	if(cfg->ede && cfg->ede_serve_expired)
 		edns_opt_list_append_ede(&qstate->edns_opts_front_out,
 			qstate->region, LDNS_EDE_STALE_ANSWER, "");
-	if(!mq->stale_ref && !mxg_ub_add_detached(qstate, &qstate->qinfo,
+	if(!mq->stood_in && !mxg_ub_add_detached(qstate, &qstate->qinfo,
 		BIT_RD | (qstate->query_flags & BIT_CD)))
 		verbose(VERB_ALGO, "mxguard: cannot start the refresh of a "
 			"stale MX answer");
@@ -617,9 +629,13 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 		 * next client's */
 		if(env->cache && qstate->qinfo.qtype == LDNS_RR_TYPE_MX &&
 			qstate->qinfo.qclass == LDNS_RR_CLASS_IN &&
-			!qstate->is_valrec && qstate->return_msg)
-			keep_answer(env, qstate, qstate->return_msg->rep,
-				count_mx(qstate->return_msg->rep));
+			!qstate->is_valrec) {
+			if(qstate->return_msg)
+				keep_answer(env, qstate,
+					qstate->return_msg->rep,
+					count_mx(qstate->return_msg->rep));
+			evict_msg(env, qstate);
+		}
 		return;
 	}
 	if(mq->stale_ref && failed(qstate)) {
@@ -630,6 +646,7 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 			qstate->return_msg->rep = mq->stale_rep;
 			mq->from_cache = 1;
 			mq->stale = 1;
+			mq->stood_in = 1;
 			mq->ac_ref = mq->stale_ref;
 			mq->stale_ref = NULL;
 		}
@@ -657,12 +674,8 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 	if(env->cache && !mq->from_cache && rep)
 		keep_answer(env, qstate, rep, obs.n_mx);
 
-	/* cachedb stores the answers it finds in its backend straight into
-	 * the message cache, past mxg_hooks_upstream() */
-	if(env->evict_msg && !mq->from_cache)
-		msg_cache_remove(qstate->env, qstate->qinfo.qname,
-			qstate->qinfo.qname_len, qstate->qinfo.qtype,
-			qstate->qinfo.qclass, qstate->query_flags);
+	if(!mq->from_cache)
+		evict_msg(env, qstate);
 
 	if(mq->qv.action == MXG_ACT_REFUSE) {
 		refuse(env, qstate, &mq->qv);
