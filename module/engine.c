@@ -55,7 +55,7 @@
  *   non-relay-limit is 0 (the default), reported once per client + base
  *   domain per non-relay-period; with a limit, the count compared is the
  *   pair's lookups over the staging-window period (one counter serves both).
- * - staging-window follows seed 000: lookups > limit and numeric-prefixed
+ * - staging-window follows the Sentinel rule "DNS MX Record Abuse for Payload Staging": lookups > limit and numeric-prefixed
  *   lookups (countif, not distinct) > limit2 per client + base domain in the
  *   period. A numeric prefix is an all-digit leftmost label left of the base
  *   domain ("1.evil.example"; "123.com" itself has none). The reason gives
@@ -656,7 +656,7 @@ judge_pair(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 			c.n1 = cnt;
 			offer(best, &c);
 		}
-		/* staging-window (seed 000) */
+		/* staging-window (the Sentinel rule "DNS MX Record Abuse for Payload Staging") */
 		if(e->on[MXG_RULE_STAGING_WINDOW] &&
 			cnt > cfg->rules[MXG_RULE_STAGING_WINDOW].limit &&
 			num > cfg->rules[MXG_RULE_STAGING_WINDOW].limit2 &&

@@ -5,7 +5,7 @@
  */
 /** \file
  * Where Unbound meets the engine. Every client MX lookup reaches one of two
- * paths (unbound-module-api.md Q3, Q4):
+ * paths (docs/design.md, "The path of a lookup"):
  * - a cache miss runs operate(): mxg_hooks_query() at module_event_new counts
  *   the lookup and may refuse it before any upstream query; in enforce mode
  *   it answers from the private answer cache; mxg_hooks_answer() at

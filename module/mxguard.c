@@ -13,7 +13,7 @@
  * dlclosed after every reload.
  *
  * Reload safety: init failing during `unbound-control reload` kills Unbound
- * (unbound-module-api.md Q8). So a config that cannot be loaded makes init
+ * (docs/design.md, "Reload"). So a config that cannot be loaded makes init
  * fail only at the first start of the process (Unbound refuses to start, as
  * it does for its own config errors); at a reload the module logs the errors
  * loudly and runs in pass-through mode: it observes and blocks nothing until
@@ -265,7 +265,7 @@ init(struct module_env* env, int id)
 			env->cfg->serve_expired_reply_ttl);
 	}
 	/* one mesh state per client query, so each client gets its own
-	 * decision (unbound-module-api.md Q3) */
+	 * decision (docs/design.md) */
 	env->unique_mesh = 1;
 	if(!de->inplace_cb_register_wrapped((void*)&mxg_hooks_cache_hit,
 		inplace_cb_reply_cache, e, env, id) ||

@@ -29,7 +29,7 @@ static const struct rule_row rule_table[MXG_RULE_COUNT] = {
 	{ "volume", "T1071.003", "Spam" },
 	/* MX lookups of many base domains: spam bot */
 	{ "fanout", "T1071.003", "Spam" },
-	/* seed 000: numeric-prefixed MX lookups of one base domain */
+	/* the Sentinel staging rule: numeric-prefixed MX lookups of one base domain */
 	{ "staging-window", "T1071.004", "Exfiltration" },
 	/* one answer shaped like staged data */
 	{ "staging-shape", "T1132", "Exfiltration" },

@@ -4,8 +4,8 @@
  * module/shape.c - staging-shape score of one MX answer.
  */
 /** \file
- * Scores one MX answer 0..100 for the staging-shape rule (BRIEF section 5).
- * Payload staging over MX (seed 000) needs exchange names that carry data:
+ * Scores one MX answer 0..100 for the staging-shape rule (docs/detection.md).
+ * Payload staging over MX (the Sentinel rule "DNS MX Record Abuse for Payload Staging") needs exchange names that carry data:
  * long labels in a binary-to-text alphabet, many records per answer, and
  * preferences that give the order of the chunks. Normal MX sets have a few
  * records with short, readable labels. Five signals, each with points:

@@ -37,7 +37,7 @@ enum mxg_action {
 	MXG_ACT_MODE = 4
 };
 
-/** The detection rules (BRIEF §5). Values index struct mxg_conf.rules. */
+/** The detection rules (docs/detection.md). Values index struct mxg_conf.rules. */
 enum mxg_rule_id {
 	MXG_RULE_NON_RELAY = 0,
 	MXG_RULE_VOLUME,

@@ -224,7 +224,7 @@ size_t mxg_names_first_label(const uint8_t* wire, size_t len,
 	const uint8_t** label);
 
 /**
- * Is the leftmost label all ASCII digits (seed 000: `^\d+$`)? "1.evil.example"
+ * Is the leftmost label all ASCII digits (the Sentinel staging rule: `^\d+$`)? "1.evil.example"
  * and "0042.evil.example" yes; "1a.evil.example", "evil.example" and the root
  * no.
  * @return 1 or 0.

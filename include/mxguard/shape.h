@@ -4,7 +4,7 @@
  * include/mxguard/shape.h - staging-shape score of one MX answer.
  */
 /** \file
- * The staging-shape rule (BRIEF section 5) judges one MX answer by its shape:
+ * The staging-shape rule (docs/detection.md) judges one MX answer by its shape:
  * payload staging puts data into the exchange names of many MX records (the
  * public tool: 100 records per numeric subdomain, each exchange four
  * 50-character lowercase-hex labels, preferences 10, 20, ... 1000). The

@@ -60,7 +60,7 @@
 #define MXG_WINDOW_MAX_COUNTERS 4
 /** Caller-owned 32-bit words per entry. */
 #define MXG_WINDOW_USER 6
-/** Most sample names kept per extended entry (seed 000: make_set(, 15)). */
+/** Most sample names kept per extended entry (the Sentinel staging rule keeps 15). */
 #define MXG_WINDOW_SAMPLES 15
 /** Most bytes of sample text per extended entry (names that do not fit are
  * not kept). */

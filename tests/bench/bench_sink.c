@@ -5,7 +5,7 @@
  */
 /** \file
  * Measures how many events per second the sink moves from its queue into a
- * local Redis (BRIEF §9 target: >= 100k events/s). Starts its own
+ * local Redis (docs/performance.md target: >= 100k events/s). Starts its own
  * redis-server on a Unix socket in a mktemp -d directory (stopped by PID),
  * then for a few client/domain mixes a producer thread pushes events as
  * fast as the queue takes them (retrying when full, so the figure is the

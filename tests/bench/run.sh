@@ -10,7 +10,7 @@
 # zone (contrib/make-zone.sh plus a wildcard MX for *.test), Redis takes the
 # events, Unbound never queries off the machine. Servers are stopped by PID.
 #
-# 1. Instructions per answered query (the measure of the targets, BRIEF §9):
+# 1. Instructions per answered query (the measure of the targets in docs/performance.md):
 #    unbound under valgrind --tool=cachegrind --cache-sim=no, num-threads 1,
 #    run twice per configuration and scenario (start + warm-up, and start +
 #    warm-up + Q queries), stopped with SIGTERM; (Ir2 - Ir1) / Q. The

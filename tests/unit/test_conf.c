@@ -456,7 +456,7 @@ test_errors(void)
 	ok(strstr(err, "t.conf:2: volume-limit: x: not a number\n") != NULL,
 		"error 1 with file and line");
 	ok(strstr(err, "t.conf:3: relay: 10.0.0.0/33: bad prefix length 33 "
-		"(0-32)\n") != NULL, "error 2 (the brief's example)");
+		"(0-32)\n") != NULL, "error 2 (a bad prefix length)");
 	ok(strstr(err, "t.conf:4: bogus: 1: unknown option\n") != NULL,
 		"error 3");
 	ok(strstr(err, "t.conf:5: client-prefix-v6: 200: out of range "

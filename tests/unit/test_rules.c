@@ -16,11 +16,11 @@ main(void)
 {
 	int i, j;
 	is_str(mxg_rule_name(MXG_RULE_STAGING_SHAPE), "staging-shape",
-		"staging-shape rule is named as in BRIEF section 5");
+		"staging-shape rule is named as in docs/detection.md");
 	is_str(mxg_rule_name(MXG_RULE_NON_RELAY), "non-relay",
 		"non-relay rule name");
 	is_str(mxg_rule_technique(MXG_RULE_STAGING_WINDOW), "T1071.004",
-		"staging-window carries seed 000's technique");
+		"staging-window carries the Sentinel staging rule's technique");
 	ok(mxg_rule_name(MXG_RULE_COUNT) == NULL, "out of range rule has no name");
 	ok(mxg_rule_name((enum mxg_rule_id)-1) == NULL, "negative rule has no name");
 	for(i = 0; i < MXG_RULE_COUNT; i++)
