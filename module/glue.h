@@ -49,8 +49,6 @@ struct mxg_env {
 	struct mxg_sink* sink;
 	/** private MX answer cache (owned), only when enforcing */
 	struct mxg_anscache* cache;
-	/** JSON log line limiter (lock-free, see jsonlog.h) */
-	struct mxg_ratelimit logrl;
 	/** the config could not be loaded at reload: observe nothing, act on
 	 * nothing, and say so in the log */
 	int passthrough;

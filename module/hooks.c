@@ -252,8 +252,13 @@ emit(struct mxg_env* env, const struct mxg_obs* obs,
 {
 	struct mxg_event ev;
 	size_t i;
+	/* log limits: per client, a share kept for refuse and tag, one
+	 * "blocked" line per block (include/mxguard/loglimit.h) */
 	int logit = (v->action != MXG_ACT_PASS || env->cfg->log_lookups) &&
-		mxg_ratelimit_allow(&env->logrl, now_ms);
+		mxg_sink_log_allow(env->sink, obs->client_family,
+		obs->client_addr, v->action == MXG_ACT_REFUSE ||
+		v->action == MXG_ACT_TAG || v->would_refuse,
+		v->rule == MXG_RULE_BLOCKED, now_ms);
 	/* without Redis, an event nobody logs has no consumer: do not build
 	 * it, queue it or wake the thread for it */
 	if(!logit && !env->redis && verbosity < VERB_QUERY)

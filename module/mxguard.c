@@ -214,7 +214,6 @@ env_setup(struct mxg_env* e, const char* file, const char* chain)
 			return 0;
 		}
 	}
-	mxg_ratelimit_init(&e->logrl, e->cfg->log_rate);
 	e->redis = e->cfg->redis_server != NULL;
 	err[0] = 0;
 	e->sink = mxg_sink_start(e->cfg, e->geo, e->cat, err, sizeof(err));

@@ -1678,7 +1678,7 @@ mxg_redis_heartbeat(struct mxg_redis* r, const struct mxg_redis_heartbeat* hb,
 	uint64_t now_ms)
 {
 	char key[512], idx[256], skey[256];
-	char v[12][24], ttl[24], hbttl[24], sv[24];
+	char v[13][24], ttl[24], hbttl[24], sv[24];
 	const char* argv[2 + 2 * 16];
 	size_t len[2 + 2 * 16];
 	size_t kl, il, sl, ncmd = 0;
@@ -1709,6 +1709,7 @@ mxg_redis_heartbeat(struct mxg_redis* r, const struct mxg_redis_heartbeat* hb,
 	HB_NUM("unsent", hb->unsent);
 	HB_NUM("errors", hb->errors);
 	HB_NUM("logged", hb->logged);
+	HB_NUM("log_suppressed", hb->log_suppressed);
 	HB_NUM("queue_size", hb->queue_size);
 	HB_NUM("fleet", hb->fleet ? 1 : 0);
 #undef HB_NUM

@@ -60,6 +60,7 @@
 #include "mxguard/clientkey.h"
 #include "mxguard/conf.h"
 #include "mxguard/jsonlog.h"
+#include "mxguard/loglimit.h"
 #include "mxguard/log.h"
 #include "mxguard/redis.h"
 
@@ -176,6 +177,8 @@ struct mxg_sink {
 	int logfd;
 	/** start time, epoch seconds */
 	uint64_t started;
+	/** the JSON log limits (atomics inside, see loglimit.h) */
+	struct mxg_loglimit loglim;
 	/** client-prefix-v4/v6 masks (set at start, read-only) */
 	struct mxg_client_mask cmask;
 	/** protects the fleet table */
@@ -1153,6 +1156,7 @@ heartbeat(struct mxg_sink* s, uint64_t now_ms)
 	hb.unsent = atomic_load(&s->unsent);
 	hb.errors = atomic_load(&s->errors);
 	hb.logged = atomic_load(&s->logged);
+	hb.log_suppressed = mxg_loglimit_suppressed(&s->loglim);
 	hb.queue_size = s->mask + 1;
 	hb.fleet = s->cfg->fleet;
 	(void)mxg_redis_heartbeat(s->redis, &hb, now_ms);
@@ -1276,6 +1280,7 @@ sink_free(struct mxg_sink* s)
 		return;
 	mxg_redis_free(s->redis);
 	mxg_blocksync_free(s->blocks);
+	mxg_loglimit_free(&s->loglim);
 	if(s->logfd >= 0)
 		close(s->logfd);
 	pthread_mutex_destroy(&s->mu);
@@ -1319,6 +1324,12 @@ mxg_sink_start(const struct mxg_conf* cfg, const struct mxg_geo* geo,
 	pthread_mutex_init(&s->fleet_mu, NULL);
 	mxg_client_mask_init(&s->cmask, cfg->client_prefix_v4,
 		cfg->client_prefix_v6);
+	if(!mxg_loglimit_init(&s->loglim, cfg->log_rate, cfg->block_duration,
+		cfg->client_prefix_v4, cfg->client_prefix_v6)) {
+		snprintf(err, errlen, "sink: out of memory");
+		sink_free(s);
+		return NULL;
+	}
 	s->started = (uint64_t)time(NULL);
 	if(cfg->instance && cfg->instance[0])
 		s->instance = strdup(cfg->instance);
@@ -1403,6 +1414,17 @@ mxg_sink_get_stats(const struct mxg_sink* s, struct mxg_sink_stats* st)
 	st->logged = atomic_load(&m->logged);
 	st->connected = atomic_load(&m->connected);
 	st->fleet_reads = atomic_load(&m->fleet_reads);
+	st->log_suppressed = mxg_loglimit_suppressed(&m->loglim);
+}
+
+int
+mxg_sink_log_allow(struct mxg_sink* s, int family, const uint8_t* addr,
+	int strong, int blocked, uint64_t now_ms)
+{
+	if(!s)
+		return 0;
+	return mxg_loglimit_allow(&s->loglim, family, addr, strong, blocked,
+		now_ms);
 }
 
 void

@@ -240,6 +240,8 @@ struct mxg_redis_heartbeat {
 	uint64_t errors;
 	/** JSON log lines written */
 	uint64_t logged;
+	/** JSON log lines suppressed by the log limits */
+	uint64_t log_suppressed;
 	/** queue capacity */
 	uint64_t queue_size;
 	/** fleet mode on */

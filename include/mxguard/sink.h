@@ -62,7 +62,23 @@ struct mxg_sink_stats {
 	/** events taken from the queue but not sent to Redis (Redis down,
 	 * connection lost during the batch) */
 	uint64_t unsent;
+	/** JSON log lines suppressed by the log limits (mxg_sink_log_allow) */
+	uint64_t log_suppressed;
 };
+
+/**
+ * May a verdict have a JSON log line? The log-rate limits of
+ * include/mxguard/loglimit.h (per client, a share kept for refuse and tag,
+ * one "blocked" line per block-duration); lock-free, for the query path.
+ * @param s: the sink (NULL: no).
+ * @param family, addr: the client.
+ * @param strong: refuse or tag verdict (or would-refuse).
+ * @param blocked: rule "blocked".
+ * @param now_ms: time in milliseconds.
+ * @return 1 to log it (set MXG_EV_LOG), 0 suppressed (counted).
+ */
+int mxg_sink_log_allow(struct mxg_sink* s, int family, const uint8_t* addr,
+	int strong, int blocked, uint64_t now_ms);
 
 /** Read the counters. */
 void mxg_sink_get_stats(const struct mxg_sink* s, struct mxg_sink_stats* st);

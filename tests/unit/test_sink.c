@@ -362,7 +362,7 @@ test_counters(void)
 	redisContext* c;
 	char err[256], buf[512], key[256], day[9], logf[400];
 	uint64_t t = (uint64_t)time(NULL) * 1000;
-	uint64_t minute = t / 60000;
+	uint64_t minute = t / 60000, suppressed = 0;
 	int i, N = 1000, pushed = 0, total = 0;
 	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
 	cfg->redis_server = strdup(buf);
@@ -476,6 +476,18 @@ test_counters(void)
 		"schema version key");
 	is_int(keys_without_ttl(c, &total), 0, "every key has a TTL");
 	ok(total >= 20, "keys written: %d", total);
+	{
+		/* log lines over a client's share are counted in the stats
+		 * and the heartbeat */
+		uint8_t a[4] = { 10, 0, 0, 99 };
+		uint64_t no = 0;
+		for(i = 0; i < 200; i++)
+			no += !mxg_sink_log_allow(s, AF_INET, a, 1, 0, t);
+		mxg_sink_get_stats(s, &st);
+		ok(no >= 150 && st.log_suppressed == no, "stats: %llu log "
+			"lines suppressed", (unsigned long long)st.log_suppressed);
+		suppressed = no;
+	}
 	mxg_sink_stop(s);
 	is_int(count_lines(logf), N / 10, "log file: one line per alert");
 	{
@@ -485,6 +497,8 @@ test_counters(void)
 	}
 	/* the final heartbeat carries the exact counters */
 	is_int(rint_(c, "HGET t:{inst:test1} sent"), N, "heartbeat: sent");
+	is_int(rint_(c, "HGET t:{inst:test1} log_suppressed"), suppressed,
+		"heartbeat: log_suppressed");
 	redisFree(c);
 	mxg_conf_free(cfg);
 }
@@ -1339,7 +1353,7 @@ main(void)
 	test_log_nofollow();
 	if(!have_redis_server()) {
 		int i;
-		for(i = 0; i < 125; i++)
+		for(i = 0; i < 127; i++)
 			skip("redis-server not installed");
 		rmdir_tmp();
 		return done_testing();
