@@ -344,7 +344,8 @@ mxg_geo_have(const struct mxg_geo* g)
 {
 	if(!g)
 		return 0;
-	return (g->country.open ? 1 : 0) | (g->asn.open ? 2 : 0);
+	return (g->country.open ? MXG_GEO_COUNTRY : 0) |
+		(g->asn.open ? MXG_GEO_ASN : 0);
 }
 
 /** Count a lookup error and log the first one. */

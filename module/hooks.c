@@ -55,8 +55,6 @@
 #include "mxguard/sink.h"
 #include "mxguard/log.h"
 
-/** The CD bit in query flags (util/net_help.h BIT_CD). */
-#define MXG_BIT_CD 0x0010
 
 /** The parts of an answer the engine looks at, on the stack. */
 struct answer_view {
@@ -239,7 +237,7 @@ log_lookup(const struct mxg_event* ev)
 	verbose(VERB_QUERY, "mxguard: MX lookup client=%s qname=%s %s%s "
 		"rcode=%d action=%s rule=%s", client, name,
 		(ev->flags & MXG_EV_CACHED) ? "cache-hit" : "cache-miss",
-		(ev->flags & MXG_EV_TCP) ? " tcp" : "", ev->rcode == 255 ? -1 :
+		(ev->flags & MXG_EV_TCP) ? " tcp" : "", ev->rcode == MXG_RCODE_UNKNOWN ? -1 :
 		(int)ev->rcode, mxg_action_name((enum mxg_action)ev->action),
 		ev->rule < MXG_RULE_COUNT ?
 		mxg_rule_name((enum mxg_rule_id)ev->rule) : "-");
@@ -270,7 +268,7 @@ emit(struct mxg_env* env, const struct mxg_obs* obs,
 	memcpy(ev.qname, obs->qname, ev.qname_len);
 	ev.base_off = (uint8_t)(v->base_off < ev.qname_len ? v->base_off : 0);
 	ev.qtype = obs->qtype;
-	ev.rcode = (uint8_t)(rcode < 0 ? 255 : rcode);
+	ev.rcode = (uint8_t)(rcode < 0 ? MXG_RCODE_UNKNOWN : rcode);
 	ev.action = (uint8_t)v->action;
 	ev.rule = (uint8_t)v->rule;
 	ev.n_mx = (uint16_t)obs->n_mx;
@@ -477,7 +475,7 @@ keep_answer(struct mxg_env* env, struct module_qstate* qstate,
 	if(n_mx > MXG_OBS_MAX_MX)
 		n_mx = MXG_OBS_MAX_MX;
 	mxg_anscache_store(env->cache, &qstate->qinfo,
-		qstate->query_flags & MXG_BIT_CD, rep, *qstate->env->now,
+		qstate->query_flags & BIT_CD, rep, *qstate->env->now,
 		sizeof(struct cached_view) + n_mx * sizeof(struct mxg_mx_rr));
 }
 
@@ -573,7 +571,7 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 
 	if(env->cache && !uses_ecs(qstate) &&
 		(rep = mxg_anscache_lookup(env->cache,
-		&qstate->qinfo, qstate->query_flags & MXG_BIT_CD,
+		&qstate->qinfo, qstate->query_flags & BIT_CD,
 		*qstate->env->now, &mq->ac_ref,
 		env->serve_stale ? &stale : NULL)) != NULL) {
 		struct dns_msg* m;

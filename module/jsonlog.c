@@ -446,7 +446,7 @@ mxg_jsonlog_format(char* buf, size_t buflen, const struct mxg_event* ev,
 	field_cstr(&o, &first, "EventSchema", "Dns");
 	field_cstr(&o, &first, "EventSchemaVersion", "0.1.7");
 	field_num(&o, &first, "EventCount", 1);
-	if(ev->rcode == 255)
+	if(ev->rcode == MXG_RCODE_UNKNOWN)
 		field_cstr(&o, &first, "EventResult", "NA");
 	else {
 		const char* rn = rcode_name(ev->rcode, num, sizeof(num));

@@ -196,7 +196,7 @@ env_setup(struct mxg_env* e, const char* file, const char* chain)
 		log_lines("category-file: ", err);
 		return 0;
 	}
-	e->geo_inline = e->geo && (mxg_geo_have(e->geo) & 1) &&
+	e->geo_inline = e->geo && (mxg_geo_have(e->geo) & MXG_GEO_COUNTRY) &&
 		e->cfg->deny_country_count > 0 &&
 		e->cfg->rules[MXG_RULE_COUNTRY].enabled;
 	if(e->cfg->deny_country_count > 0 && !e->geo_inline)
@@ -288,8 +288,9 @@ init(struct module_env* env, int id)
 		e->cfg->dry_run ? " (dry-run)" : "",
 		!e->cfg->geoip_country && !e->cfg->geoip_asn ? "" :
 		!e->geo || !mxg_geo_have(e->geo) ? ", geoip off" :
-		mxg_geo_have(e->geo) == 3 ? ", geoip country and asn" :
-		mxg_geo_have(e->geo) & 1 ? ", geoip country only" :
+		mxg_geo_have(e->geo) == (MXG_GEO_COUNTRY | MXG_GEO_ASN) ?
+		", geoip country and asn" :
+		mxg_geo_have(e->geo) & MXG_GEO_COUNTRY ? ", geoip country only" :
 		", geoip asn only",
 		(unsigned)mxg_allowlist_count(e->cfg->relays),
 		e->enforce ? "kept out of Unbound's message cache and served "

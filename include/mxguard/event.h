@@ -19,6 +19,9 @@
 /** Most MX host addresses an event carries for GeoIP in the sink thread. */
 #define MXG_EVENT_MAX_ADDR 4
 
+/** The rcode of an event when none is known. */
+#define MXG_RCODE_UNKNOWN 255
+
 /** Event flags. */
 enum mxg_event_flag {
 	/** client is an allowlisted relay */
@@ -49,7 +52,8 @@ struct mxg_event {
 	uint8_t base_off;
 	/** query type */
 	uint16_t qtype;
-	/** rcode sent to the client (5 REFUSED when refused), 255 unknown */
+	/** rcode sent to the client (5 REFUSED when refused),
+	 * MXG_RCODE_UNKNOWN when there was none */
 	uint8_t rcode;
 	/** enum mxg_event_flag bits */
 	uint8_t flags;

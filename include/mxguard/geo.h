@@ -36,7 +36,11 @@ struct mxg_geo_result {
 struct mxg_geo* mxg_geo_open(const char* country_path, const char* asn_path,
 	char* err, size_t errlen);
 
-/** Does the handle have a country (1), ASN (2) database (bit mask)? */
+/** Bits of mxg_geo_have(). */
+#define MXG_GEO_COUNTRY 1
+#define MXG_GEO_ASN 2
+
+/** Which databases are open: MXG_GEO_COUNTRY | MXG_GEO_ASN bits. */
 int mxg_geo_have(const struct mxg_geo* g);
 
 /** Look up an address (family AF_INET: 4 bytes, AF_INET6: 16 bytes).
