@@ -10,14 +10,28 @@
 
 say() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-# bench_zone OUT COMPANIES: the test zone plus a wildcard MX for the flood
-# (every fN.test that is not in the zone gets "MX 10 mx.flood.test.")
+# bench_zone OUT COMPANIES [RL_NAMES]: the test zone plus a wildcard MX for
+# the flood (every fN.test that is not in the zone gets "MX 10
+# mx.flood.test.") and RL_NAMES resolver-like names rlN.test: 1 + (N-1) % 10
+# MX each, every exchange (mxK.rlN.test, in the zone, so NSD puts them in the
+# additional section) with an A and an AAAA record, and an A for rlN.test
 bench_zone() {
 	bash "$MXG_SRCDIR/contrib/make-zone.sh" "$1" "$2" >/dev/null
 	cat >>"$1" <<'ZONE'
 *.test.		IN MX 10 mx.flood.test.
 mx.flood.test.	IN A 192.0.2.25
 ZONE
+	awk -v n="${3:-0}" 'BEGIN {
+		split("81.2.69.142 216.160.83.56 89.160.20.113 67.43.156.1 202.196.224.1", a4, " ")
+		split("2001:218::25 2001:250::25 2a02:d0c0::25", a6, " ")
+		for (i = 1; i <= n; i++) {
+			printf "rl%d.test. IN A 192.0.2.%d\n", i, 1 + i % 250
+			for (k = 1; k <= 1 + (i - 1) % 10; k++) {
+				printf "rl%d.test. IN MX %d mx%d.rl%d.test.\n", i, k * 10, k, i
+				printf "mx%d.rl%d.test. IN A %s\n", k, i, a4[1 + (i + k) % 5]
+				printf "mx%d.rl%d.test. IN AAAA %s\n", k, i, a6[1 + (i + k) % 3]
+			}
+		}}' >>"$1"
 }
 
 # bench_nsd ZONE: lib.sh start_nsd, restarted without response rate limiting
@@ -36,8 +50,9 @@ bench_nsd() {
 }
 
 # mxg_conf FILE MODE [REDIS(host:port|"")] [MAX_MEMORY]: the mxguard.conf
-# of every configuration. The relay is 127.0.0.1 (dnsperf's source); other
-# 127/8 sources are non-relay clients, with volume and fanout limits raised
+# of every configuration. The relays are 127.0.0.1 (dnsperf's source) and
+# 127.0.2.0/29 (the resolver-like workloads); other 127/8 sources are
+# non-relay clients, with volume and fanout limits raised
 # so that a steady-state client stays below them (BENCH_LIMITS=default keeps
 # the defaults: the flood, where each client makes one lookup).
 mxg_conf() {
@@ -45,6 +60,14 @@ mxg_conf() {
 	{
 	echo "mode: $mode"
 	echo "relay: 127.0.0.1"
+	echo "relay: 127.0.2.0/29"
+	if [ -n "${BENCH_GEO:-}" ]; then
+		# the country rule on (an inline GeoIP lookup per MX host; KP
+		# is in no answer) and the ASN database for the events
+		echo "geoip-country: $MXG_SRCDIR/tests/data/geoip/GeoIP2-Country-Test.mmdb"
+		echo "geoip-asn: $MXG_SRCDIR/tests/data/geoip/GeoLite2-ASN-Test.mmdb"
+		echo "deny-country: KP"
+	fi
 	if [ "${BENCH_LIMITS:-raised}" = raised ]; then
 		echo "volume-limit: 1000000"
 		echo "fanout-limit: 1000000"

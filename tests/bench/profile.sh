@@ -12,6 +12,12 @@
 # in tests/bench/results/profile-DATE/ for callgrind_annotate.
 # N: PROFILE_N (default 20000). PROFILE_REDIS=1 starts a private Redis and
 # points the module at it (the Redis thread's functions then show too).
+# PROFILE_RL=MAXMX profiles the resolver-like workload of run.sh instead:
+# 1000 names rlN.test with up to MAXMX (1..10) MX and their A and AAAA in
+# the additional section, from 6 relays and 4 other clients,
+# PROFILE_WINDOW (default 1) queries in flight; the start and the warm-up
+# are not counted (callgrind --instr-atstart=no, callgrind_control -i on).
+# MODE plain profiles Unbound without the module.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 MXG_SRCDIR=${MXG_SRCDIR:-$(cd "$here/../.." && pwd)}
@@ -28,7 +34,9 @@ mkdir -p "$OUT"
 [ -f "$OUT/.gitignore" ] || echo '*' >"$OUT/.gitignore"
 OUT=$OUT/profile-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
-bench_zone "$MXG_T/root.zone" 200
+RL=${PROFILE_RL:-}
+WINDOW=${PROFILE_WINDOW:-1}
+bench_zone "$MXG_T/root.zone" 200 "$([ -n "$RL" ] && echo 1000 || echo 0)"
 bench_nsd "$MXG_T/root.zone"
 redis=""
 if [ "${PROFILE_REDIS:-0}" = 1 ]; then
@@ -39,16 +47,38 @@ gcc -O2 -o "$MXG_T/qsend" "$here/qsend.c" || bail "cannot build qsend.c"
 seq 1 50 | sed 's/.*/company&.test MX/' >"$MXG_T/mx"
 seq 1 50 | sed 's/.*/company&.test A/' >"$MXG_T/a"
 cat "$MXG_T/a" "$MXG_T/mx" >"$MXG_T/warm"
+if [ -n "$RL" ]; then
+	# the streams of run.sh's rl_ scenarios (1000 names)
+	rl() {
+		awk -v n=1000 -v t="$1" -v w="$2" 'BEGIN {
+			j = 0
+			for (i = 0; i < n; i++) {
+				name = i * 7919 % n + 1
+				if ((name - 1) % 10 + 1 > w)
+					continue
+				c = j++ % 10
+				src = c == 0 ? "127.0.0.1" : (c < 6 ? "127.0.2." c : "127.0.3." (c - 5))
+				print "rl" name ".test " t " " src
+			}}'
+	}
+	rl MX "$RL" >"$MXG_T/mx"
+	rl A "$RL" >"$MXG_T/a"
+	cat "$MXG_T/a" "$MXG_T/mx" >"$MXG_T/warm"
+fi
+nmx=$(wc -l <"$MXG_T/mx")
 for mode in "${modes[@]}"; do
 	d=$MXG_T/$mode
 	mkdir -p "$d"
 	bench_instance "$d" "$mode" 1 "$redis"
-	bench_start "$d" valgrind --tool=callgrind \
+	bench_start "$d" valgrind --tool=callgrind --instr-atstart=no \
 		--callgrind-out-file="$OUT/callgrind.$mode.out" || bail "unbound did not start"
-	"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$MXG_T/warm" 1 >/dev/null
-	"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$MXG_T/mx" $((N / 50)) >/dev/null
-	"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$MXG_T/a" $((N / 50)) >/dev/null
+	"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$MXG_T/warm" 1 127.0.0.1 16 >/dev/null
+	callgrind_control -i on "$UB_PID" >/dev/null 2>&1
+	"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$MXG_T/mx" $((N / nmx)) 127.0.0.1 "$WINDOW" >/dev/null
+	"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$MXG_T/a" $((N / nmx)) 127.0.0.1 "$WINDOW" >/dev/null
+	callgrind_control -i off "$UB_PID" >/dev/null 2>&1
 	bench_stop "$UB_PID"
+	N=$((N / nmx * nmx))
 	echo "== $mode: inclusive Ir per query ($N MX cache hits + $N A cache hits)"
 	callgrind_annotate --inclusive=yes "$OUT/callgrind.$mode.out" 2>/dev/null |
 		awk -v n="$N" '

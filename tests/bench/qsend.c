@@ -23,6 +23,11 @@
  * epoll_wait (wchan do_epoll_wait, at most 200 ms), so every query costs
  * exactly one wake-up and the count repeats to within a few instructions.
  *
+ * A line may name its own source as a third field ("name type 127.0.0.9"):
+ * then the socket is bound to 0.0.0.0 and each packet's source is set with
+ * IP_PKTINFO (all of 127/8 is local on Linux), so one file mixes clients
+ * (relays and others); lines without it use SRC.
+ *
  * Usage: qsend SERVER PORT FILE PASSES [SRC [WINDOW [TIMEOUT_MS]]]
  * Prints: sent=.. answered=.. lost=.. noerror=.. servfail=.. refused=..
  *         nxdomain=.. seconds=..
@@ -41,7 +46,7 @@
 #include <unistd.h>
 #include "inflight.h"
 
-struct q { uint8_t pkt[300]; size_t len; };
+struct q { uint8_t pkt[300]; size_t len; struct in_addr src; };
 
 /* Wait until every wchan file of the colon-separated list says its thread
  * sleeps in epoll_wait (at most 200 ms in all). */
@@ -67,6 +72,38 @@ wait_idle(const char* wchan_files)
 		if(strstr(buf, "epoll_wait"))
 			p += pl + (p[pl] == ':');	/* this one idles: next */
 	}
+}
+
+/* Send query q to srv; with persrc from q->src (IP_PKTINFO). */
+static ssize_t
+send_from(int fd, const struct q* q, const struct sockaddr_in* srv,
+	int persrc)
+{
+	char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	struct iovec iov;
+	struct msghdr mh;
+	struct cmsghdr* cm;
+	struct in_pktinfo* pi;
+	if(!persrc)
+		return sendto(fd, q->pkt, q->len, 0,
+			(const struct sockaddr*)srv, sizeof(*srv));
+	iov.iov_base = (void*)q->pkt;
+	iov.iov_len = q->len;
+	memset(&mh, 0, sizeof(mh));
+	memset(cbuf, 0, sizeof(cbuf));
+	mh.msg_name = (void*)srv;
+	mh.msg_namelen = sizeof(*srv);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = IPPROTO_IP;
+	cm->cmsg_type = IP_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+	pi = (struct in_pktinfo*)CMSG_DATA(cm);
+	pi->ipi_spec_dst = q->src;
+	return sendmsg(fd, &mh, 0);
 }
 
 static int
@@ -117,7 +154,7 @@ main(int argc, char** argv)
 	unsigned window = 1, timeout = 5000;
 	static struct inflight fl;
 	uint64_t t0;
-	int fd;
+	int fd, persrc = 0;
 	const char* idle;
 	if(argc < 5) {
 		fprintf(stderr, "usage: qsend SERVER PORT FILE PASSES [SRC [WINDOW "
@@ -147,8 +184,9 @@ main(int argc, char** argv)
 	}
 	if(!(f = fopen(argv[3], "r"))) { perror(argv[3]); return 1; }
 	while(fgets(line, sizeof(line), f)) {
-		char name[300], type[16];
-		if(sscanf(line, "%299s %15s", name, type) != 2)
+		char name[300], type[16], qsrc[64];
+		int nf = sscanf(line, "%299s %15s %63s", name, type, qsrc);
+		if(nf < 2)
 			continue;
 		if(nq == cap) {
 			cap = cap ? cap * 2 : 1024;
@@ -156,6 +194,14 @@ main(int argc, char** argv)
 			if(!qs) { perror("realloc"); return 1; }
 		}
 		qs[nq].len = build(qs[nq].pkt, name, qtype(type));
+		qs[nq].src = src.sin_addr;
+		if(nf == 3) {
+			if(inet_pton(AF_INET, qsrc, &qs[nq].src) != 1) {
+				fprintf(stderr, "qsend: bad source %s\n", qsrc);
+				return 2;
+			}
+			persrc = 1;
+		}
 		if(qs[nq].len)
 			nq++;
 	}
@@ -163,6 +209,11 @@ main(int argc, char** argv)
 	if(nq == 0) { fprintf(stderr, "qsend: no queries in %s\n", argv[3]); return 1; }
 	total = nq * passes;
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if(persrc) {
+		int one = 1;
+		setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof(one));
+		src.sin_addr.s_addr = htonl(INADDR_ANY);
+	}
 	if(fd < 0 || bind(fd, (struct sockaddr*)&src, sizeof(src)) < 0) {
 		perror("socket/bind"); return 1;
 	}
@@ -179,8 +230,7 @@ main(int argc, char** argv)
 			if(idle)
 				wait_idle(idle);
 			q->pkt[0] = id >> 8; q->pkt[1] = id & 0xff;
-			if(sendto(fd, q->pkt, q->len, 0, (struct sockaddr*)&srv,
-				sizeof(srv)) < 0) {
+			if(send_from(fd, q, &srv, persrc) < 0) {
 				if(errno == EAGAIN || errno == ENOBUFS)
 					break;
 				perror("sendto");

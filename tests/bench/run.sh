@@ -85,6 +85,10 @@ else
 	SECS=${BENCH_SECS:-10} REPS=${BENCH_REPS:-3} IRREPS=1 FLOOD=${BENCH_FLOOD:-1000000}
 fi
 NAMES=50			# cached names per scenario
+# resolver-like workloads: RLN names with 1-10 MX (A and AAAA of each in the
+# additional section), RLQ queries per Ir run from a mix of clients
+if [ "$QUICK" = 1 ]; then RLN=${BENCH_RLN:-200} RLQ=${BENCH_RLQ:-4000}
+else RLN=${BENCH_RLN:-1000} RLQ=${BENCH_RLQ:-20000}; fi
 COMPANIES=$((1000 + QMISS))	# misses use company1001..
 RES=${MXG_BENCH_RESULTS:-$here/results}
 mkdir -p "$RES"
@@ -100,7 +104,7 @@ say "results in $RES"
 T0=$(date +%s)
 
 # ---- servers and data ----
-bench_zone "$MXG_T/root.zone" "$COMPANIES"
+bench_zone "$MXG_T/root.zone" "$COMPANIES" "$RLN"
 bench_nsd "$MXG_T/root.zone"
 start_redis
 REDIS="127.0.0.1:$REDIS_PORT"
@@ -118,40 +122,75 @@ awk -v n=$NAMES 'BEGIN {
 		if (i % 50 == 25) print "company" c ".test MX"; else print "company" c ".test A"
 	}}' >"$DATA/mix"
 cat "$DATA/a_hit" "$DATA/mx_hit" >"$DATA/warm"
+# the resolver-like query streams: the RLN names in a scattered order, each
+# query from one of 10 clients: 6 relays (127.0.0.1, 127.0.2.1-5) and 4
+# other clients (127.0.3.1-4, below the raised volume and fanout limits; the
+# non-relay rule logs each of their domains once a period)
+# rl_stream TYPE [MAXMX]: with MAXMX only the names of at most that many MX
+# (the narrow answers: rlN.test has 1 + (N-1) % 10)
+rl_stream() {
+	awk -v n="$RLN" -v t="$1" -v w="${2:-10}" 'BEGIN {
+		j = 0
+		for (i = 0; i < n; i++) {
+			name = i * 7919 % n + 1
+			if ((name - 1) % 10 + 1 > w)
+				continue
+			c = j++ % 10
+			src = c == 0 ? "127.0.0.1" : (c < 6 ? "127.0.2." c : "127.0.3." (c - 5))
+			print "rl" name ".test " t " " src
+		}}'
+}
+rl_stream MX >"$DATA/rl_mx"
+rl_stream MX 3 >"$DATA/rl_mx3"
+rl_stream A >"$DATA/rl_a"
+cat "$DATA/rl_a" "$DATA/rl_mx" >"$DATA/rl_warm"
 NONRELAY=127.0.0.77
 
 # warm PORT: every cached name once from the relay, then the MX names once
 # from the non-relay client (its counters exist before the measured part)
+# and the resolver-like names with every client of their stream (16 in
+# flight: these are misses that go to NSD)
 warm() {
 	QSEND_IDLE=${2:-} "$MXG_T/qsend" 127.0.0.1 "$1" "$DATA/warm" 1 127.0.0.1 >/dev/null
 	QSEND_IDLE=${2:-} "$MXG_T/qsend" 127.0.0.1 "$1" "$DATA/mx_hit" 1 $NONRELAY >/dev/null
+	"$MXG_T/qsend" 127.0.0.1 "$1" "$DATA/rl_warm" 1 127.0.0.1 16 >/dev/null
 }
 
 CONFIGS=(plain log tag refuse)
 declare -A IR
 
 # ---- 1. instructions per answered query ----
-# scenario -> "datafile passes source"
+# scenario -> "datafile passes source [window]" (window: queries in flight,
+# default 1 with the idle wait; the rl_ streams name their own sources)
 declare -A SCEN=(
 	[a_hit]="a_hit $((Q / NAMES)) 127.0.0.1"
 	[mx_hit_relay]="mx_hit $((Q / NAMES)) 127.0.0.1"
 	[mx_hit_nonrelay]="mx_hit $((Q / NAMES)) $NONRELAY"
 	[mx_miss]="mx_miss 1 127.0.0.1"
 	[mix]="mix $((Q / 1000)) 127.0.0.1"
+	[rl_mx_q1]="rl_mx $((RLQ / RLN)) 127.0.0.1 1"
+	[rl_mx_q8]="rl_mx $((RLQ / RLN)) 127.0.0.1 8"
+	[rl_mx3_q1]="rl_mx3 $((RLQ * 10 / 3 / RLN)) 127.0.0.1 1"
+	[rl_mx3_q8]="rl_mx3 $((RLQ * 10 / 3 / RLN)) 127.0.0.1 8"
+	[rl_a_q1]="rl_a $((RLQ / RLN)) 127.0.0.1 1"
+	[rl_a_q8]="rl_a $((RLQ / RLN)) 127.0.0.1 8"
 )
-read -ra SCENS <<<"${BENCH_SCENS:-a_hit mx_hit_relay mx_hit_nonrelay mx_miss mix}"
-# CONFIG[+redis][@2]: @2 runs Unbound with num-threads 2 (its ratio is to
-# plain@2); the queries then reach one thread, and qsend waits until both
-# are idle
-read -ra IRCONFIGS <<<"${BENCH_IRCONFIGS:-plain log tag refuse log+redis plain@2 log@2 refuse@2}"
+read -ra SCENS <<<"${BENCH_SCENS:-a_hit mx_hit_relay mx_hit_nonrelay mx_miss mix rl_mx_q1 rl_mx_q8 rl_mx3_q1 rl_mx3_q8 rl_a_q1 rl_a_q8}"
+# CONFIG[+redis|+geo][@2]: @2 runs Unbound with num-threads 2 (its ratio is
+# to plain@2); the queries then reach one thread, and qsend waits until both
+# are idle (with one query in flight). +geo: the GeoIP databases and the
+# country rule (an inline lookup per MX host); only the rl_ scenarios run
+# for it
+read -ra IRCONFIGS <<<"${BENCH_IRCONFIGS:-plain log tag refuse log+redis log+geo refuse+geo plain@2 log@2 refuse@2}"
 # the scenarios of the @2 configurations (the cached ones: their ratio is
 # what the second thread changes)
-read -ra SCENS2 <<<"${BENCH_SCENS2:-a_hit mx_hit_relay mix}"
+read -ra SCENS2 <<<"${BENCH_SCENS2:-a_hit mx_hit_relay mix rl_mx_q8 rl_mx3_q1 rl_mx3_q8 rl_a_q8}"
 # scens_of CONFIG: the scenarios run for it
 scens_of() {
 	local x
 	case $1 in
 	*@2) for x in "${SCENS2[@]}"; do [[ " ${SCENS[*]} " == *" $x "* ]] && echo "$x"; done ;;
+	*+geo) for x in "${SCENS[@]}"; do [[ $x == rl_* ]] && echo "$x"; done ;;
 	*) printf '%s\n' "${SCENS[@]}" ;;
 	esac
 }
@@ -171,15 +210,17 @@ base_of() { case $1 in *@2) echo plain@2 ;; *) echo plain ;; esac; }
 
 # ir_run CONFIG SCENARIO|base REP: one cachegrind run; prints "Ir completed"
 ir_run() {
-	local cfg=$1 scen=$2 rep=$3 d mode redis=$REDIS file passes src
-	local threads=1 idle
+	local cfg=$1 scen=$2 rep=$3 d mode redis=$REDIS file passes src win
+	local threads=1 idle geo=
 	d=$MXG_T/ir/$cfg.$scen.$rep
 	mode=${cfg%@2}
 	[ "$mode" != "$cfg" ] && threads=2
 	[ "${mode%+redis}" = "$mode" ] && redis=""	# Redis only for +redis
 	mode=${mode%+redis}
+	[ "${mode%+geo}" != "$mode" ] && geo=1
+	mode=${mode%+geo}
 	mkdir -p "$d"
-	bench_instance "$d" "$mode" "$threads" "$redis"
+	BENCH_GEO=$geo bench_instance "$d" "$mode" "$threads" "$redis"
 	bench_start "$d" valgrind --tool=cachegrind --cache-sim=no \
 		--cachegrind-out-file="$d/cg.out" || { echo "0 0"; return 1; }
 	idle=/proc/$UB_PID/task/$UB_PID/wchan
@@ -190,9 +231,9 @@ ir_run() {
 	fi
 	local nans=0
 	if [ "$scen" != base ]; then
-		read -r file passes src <<<"${SCEN[$scen]}"
+		read -r file passes src win <<<"${SCEN[$scen]}"
 		nans=$(QSEND_IDLE=$idle \
-			"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$DATA/$file" "$passes" "$src" |
+			"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$DATA/$file" "$passes" "$src" "${win:-1}" |
 			sed -n 's/.*answered=\([0-9]*\).*/\1/p')
 	fi
 	bench_stop "$UB_PID"
