@@ -15,8 +15,9 @@
  * sees any read past it. Besides crashes the target checks what the headers
  * promise: names_check and names_to_str agree, to_str text parses back to
  * the same name, the hash ignores ASCII case and nothing else, the memo gives
- * libpsl's answer, label statistics count what they say, and the score and
- * its explanation stay in range.
+ * libpsl's answer, label statistics count what they say, the score and
+ * its explanation stay in range, and the encoded bytes, their fingerprint
+ * (staging-drip) and the score do not depend on the order of the records.
  */
 #include <math.h>
 #include <stdio.h>
@@ -389,6 +390,24 @@ check_shape(const struct answer* a, size_t base_off)
 	}
 	if(a->n)
 		CHECK(d.pref_min == mn && d.pref_max == mx);
+	CHECK(d.enc_chars <= 255 * a->n && (d.enc_chars != 0 ||
+		d.enc_fp == 0));
+	if(a->n > 1) {
+		/* staging-drip counts an answer once whatever the record
+		 * order: the encoded bytes and their fingerprint do not
+		 * depend on it */
+		struct mxg_mx_rr* rev = malloc(a->n * sizeof(*rev));
+		struct mxg_shape d2;
+		if(rev) {
+			for(i = 0; i < a->n; i++)
+				rev[i] = a->rr[a->n - 1 - i];
+			(void)mxg_shape_score(a->qname, a->qname_len,
+				base_off, rev, a->n, &d2);
+			CHECK(d2.enc_chars == d.enc_chars &&
+				d2.enc_fp == d.enc_fp && d2.score == d.score);
+			free(rev);
+		}
+	}
 	for(i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		memset(buf, 'x', sizeof(buf));
 		n = mxg_shape_explain(&d, a->qname, a->qname_len, buf,

@@ -335,6 +335,25 @@ test_repeats(void)
 	is_int(v.action, MXG_ACT_PASS, "another base domain of the client "
 		"passes");
 
+	/* the boundary of "encoded": 20 characters count, 19 do not (a
+	 * documented limit, docs/detection.md) */
+	{
+		struct answer s19, s20;
+		memset(&s19, 0, sizeof(s19));
+		memset(&s20, 0, sizeof(s20));
+		add_rr(&s19, 10, "0123456789abcdef012.x.cdn.example");
+		add_rr(&s20, 10, "0123456789abcdef0123.x.cdn.example");
+		{
+			struct mxg_shape d19, d20;
+			mxg_shape_score(NULL, 0, 0, s19.rr, 1, &d19);
+			mxg_shape_score(NULL, 0, 0, s20.rr, 1, &d20);
+			ok(d19.enc_chars == 0 && d20.enc_chars == 20,
+				"a 19-char hex label is no encoded byte, a "
+				"20-char one is 20 (%zu, %zu)", d19.enc_chars,
+				d20.enc_chars);
+		}
+	}
+
 	/* the window slides: 64 bytes, an hour later 32 more do not fire */
 	lookup(e, "10.8.0.4", "a.cdn.example", &a, T0, &v);
 	lookup(e, "10.8.0.4", "b.cdn.example", &b, T0 + 60, &v);
