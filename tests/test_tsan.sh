@@ -12,7 +12,7 @@ trap 'rm -rf "$out"' EXIT
 echo 'int main(void){return 0;}' >"$out/probe.c"
 "$cc" -fsanitize=thread "$out/probe.c" -o "$out/probe" 2>/dev/null && "$out/probe" ||
 	skip_all "$cc cannot build with -fsanitize=thread"
-core="rules conf allowlist clientkey names shape window engine blocks geo category jsonlog sink redis"
+core="rules conf allowlist clientkey names shape window engine blocks geo category jsonlog loglimit sink redis"
 srcs=""
 for f in $core; do srcs="$srcs $src/module/$f.c"; done
 for t in test_window test_engine test_names test_jsonlog test_sink; do
