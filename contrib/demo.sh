@@ -2,15 +2,17 @@
 # contrib/demo.sh - mxguard in action, on loopback, in a few minutes.
 #
 # Builds everything (contrib/build.sh), then starts a private NSD serving test
-# zones (ordinary companies, a big mail provider, a dynamic-DNS name and a
+# zones (ordinary companies, a big mail provider, a dynamic-DNS name, a
 # payload-staging domain written exactly as the public MX staging tool writes
-# it), a private Redis and Unbound with mxguard, all on 127.0.0.1 and free
-# ports. It replays four clients:
+# it and a slow variant of it), a private Redis and Unbound with mxguard, all
+# on 127.0.0.1 and free ports. It replays five clients:
 #   127.0.0.2   the mail relay (allowlisted), sending mail to 200 companies,
 #               a freemail provider and a dynamic-DNS name
 #   127.0.0.10  a laptop looking up two MX records
 #   127.0.0.66  a spam bot resolving MX for 500 domains
 #   127.0.0.99  a staging client fetching its payload from N.evil.test
+#   127.0.0.98  a slow staging client fetching one record per answer from
+#               alpha.drip.test, bravo.drip.test, ... (30 names)
 # once in log mode and once in refuse mode, and prints what mxguard saw and
 # did, from Redis through mxguard-report. Everything it started is stopped
 # by PID at the end; nothing leaves the machine.
@@ -94,6 +96,8 @@ fetch_payload() {
 nrelay=$(wc -l <"$MXG_T/relay.batch")
 seq 101 600 | sed 's/.*/company&.test MX/' >"$MXG_T/bot.batch"
 printf 'bigmail.test MX\nhome.dyndns.test MX\n' >"$MXG_T/laptop.batch"
+sed -n 's/^\([a-z]*\.drip\.test\)\. IN MX .*/\1 MX/p' "$MXG_T/root.zone" >"$MXG_T/drip.batch"
+ndrip=$(wc -l <"$MXG_T/drip.batch")
 
 # run MODE PREFIX: replay the four clients and report
 run() {
@@ -103,6 +107,7 @@ run() {
 	read -r ra rr < <(batch "$MXG_T/relay.batch" 127.0.0.2)
 	read -r la lr < <(batch "$MXG_T/laptop.batch" 127.0.0.10)
 	read -r ba br < <(batch "$MXG_T/bot.batch" 127.0.0.66)
+	read -r da dr < <(batch "$MXG_T/drip.batch" 127.0.0.98)
 	read -r sq sa sr sb < <(fetch_payload 127.0.0.99)
 	sleep 2	# let the background thread ship the last events to Redis
 	echo
@@ -111,7 +116,8 @@ run() {
 		"mail relay 127.0.0.2" "$nrelay" "$ra" "$rr" \
 		"laptop 127.0.0.10" 2 "$la" "$lr" \
 		"spam bot 127.0.0.66" 500 "$ba" "$br" \
-		"staging client 127.0.0.99" "$sq" "$sa" "$sr"
+		"staging client 127.0.0.99" "$sq" "$sa" "$sr" \
+		"slow staging 127.0.0.98" "$ndrip" "$da" "$dr"
 	echo "  payload fetched by the staging client: $sb of $staged_bytes bytes staged"
 	echo
 	echo "Who was caught by which rule (alert stream in Redis, via mxguard-report alerts):"

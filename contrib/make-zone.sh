@@ -19,6 +19,10 @@
 #                           numeric name, exchanges of four 50-char lowercase
 #                           hex labels under evil.test, preferences 10..1000,
 #                           carrying the hex of PAYLOAD (default: generated)
+#   WORD.drip.test          a slow staging variant: 30 word names (alpha,
+#                           bravo, ...), one MX each, whose exchange is one
+#                           50-char hex label of the same payload under
+#                           drip.test (the staging-drip rule)
 #   a.mx.test A, mx.test A  for non-MX queries
 #
 # Usage: make-zone.sh OUTFILE [COMPANIES [PAYLOAD_FILE]]
@@ -85,6 +89,13 @@ for ((o = 0; o < len; o += per)); do
 	echo "$name.evil.test. IN MX $pref ${chunk:0:50}.${chunk:50:50}.${chunk:100:50}.${chunk:150:50}.evil.test."
 	rec=$((rec + 1))
 	if [ $((rec % 100)) -eq 0 ]; then name=$((name + 1)); fi
+done
+# the slow variant: one record per answer, whatever the names
+words=(alpha bravo charlie delta echo foxtrot golf hotel india juliett kilo
+	lima mike november oscar papa quebec romeo sierra tango uniform victor
+	whiskey xray yankee zulu news mail cdn static)
+for ((i = 0; i < 30; i++)); do
+	echo "${words[i]}.drip.test. IN MX 10 ${hex:i * 50:50}.drip.test."
 done
 echo "; staging: $len hex chars in $rec MX records over $(( (rec + 99) / 100 )) names"
 } >"$out"

@@ -109,6 +109,12 @@ for v in $VARIANTS; do
 	n=$((n + 1))
 done
 
+# make-zone.sh's own slow variant (the demo's): word names, 50-char hex
+sed -n 's/^\([a-z]*\.drip\.test\)\. IN MX .*/\1 MX/p' "$Z" >"$MXG_T/q.drip.test"
+read -r a r < <(fetch 127.0.1.20 "$MXG_T/q.drip.test")
+[ "$a" -le 3 ] && [ $((a + r)) -eq 30 ]
+ok $? "refuse mode, make-zone.sh's drip.test (the demo's slow staging client): $a of 30 delivered"
+
 # ---- refuse mode: the provider corpus, one client, three rounds ----
 read -r ca cr < <(fetch 127.0.2.1 "$MXG_T/corpus3")
 wait_for "$J" '"SrcIpAddr":"127\.0\.2\.1"'
