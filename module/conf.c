@@ -231,6 +231,8 @@ static const struct opt opts[] = {
 	  "time to live of counter keys", NULL },
 	{ "fleet", T_BOOL, OFF(fleet), 0, 1, "no",
 	  "read fleet-wide counts back from Redis", NULL },
+	{ "fleet-instances", T_U32, OFF(fleet_instances), 1, 4096, "8",
+	  "most resolvers sharing the Redis (caps fleet counts)", NULL },
 	{ "instance", T_NAME, OFF(instance), 1, 64, NULL,
 	  "name of this resolver; default: the host name", NULL },
 

@@ -1750,58 +1750,80 @@ fail:
 	return 0;
 }
 
+/** A fleet value: a decimal integer of 1 to 20 digits that fits 64 bits;
+ * anything else (text, a sign, a longer value, cut by GETRANGE) is 0. */
+static uint64_t
+fleet_value(const redisReply* e)
+{
+	uint64_t v = 0;
+	size_t i;
+	if(!e)
+		return 0;
+	if(e->type == REDIS_REPLY_INTEGER)
+		return e->integer > 0 ? (uint64_t)e->integer : 0;
+	if(e->type != REDIS_REPLY_STRING || !e->str || e->len == 0 ||
+		e->len > MXG_FLEET_DIGITS)
+		return 0;
+	for(i = 0; i < e->len; i++) {
+		unsigned d = (unsigned)(unsigned char)e->str[i] - '0';
+		if(d > 9 || v > (UINT64_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	return v;
+}
+
 int
 mxg_redis_read_minutes(struct mxg_redis* r, const char* const* clients,
 	size_t nclients, uint64_t minute, unsigned nmin, uint64_t* out,
 	uint64_t now_ms)
 {
-	char keys[60][128];
-	const char* argv[61];
-	size_t len[61];
-	size_t i, ncmd = 0;
+	char key[128], end[8];
+	const char* argv[4];
+	size_t len[4];
+	size_t i, ncmd = 0, elen;
 	unsigned m;
 	if(!r->c)
 		return 0;
 	if(nmin > 60)
 		nmin = 60;
 	memset(out, 0, nclients * nmin * sizeof(*out));
+	/* GETRANGE, not MGET: a value is read up to one byte past the
+	 * longest number, so a huge value (a hostile or broken writer) is
+	 * never read whole */
+	elen = (size_t)snprintf(end, sizeof(end), "%d", MXG_FLEET_DIGITS);
+	argv[0] = "GETRANGE";
+	len[0] = 8;
+	argv[2] = "0";
+	len[2] = 1;
+	argv[3] = end;
+	len[3] = elen;
 	for(i = 0; i < nclients; i++) {
-		argv[0] = "MGET";
-		len[0] = 4;
 		for(m = 0; m < nmin; m++) {
 			char suf[32];
 			snprintf(suf, sizeof(suf), ":m:%llu",
 				(unsigned long long)(minute - m));
-			len[1 + m] = ekey(r, keys[m], sizeof(keys[m]), "c",
-				clients[i], suf);
-			argv[1 + m] = keys[m];
-		}
-		if(!append_argv(r, (int)(1 + nmin), argv, len, &ncmd)) {
-			conn_failed(r, now_ms, "cannot queue commands");
-			return 0;
+			len[1] = ekey(r, key, sizeof(key), "c", clients[i],
+				suf);
+			argv[1] = key;
+			if(!append_argv(r, 4, argv, len, &ncmd)) {
+				conn_failed(r, now_ms, "cannot queue "
+					"commands");
+				return 0;
+			}
 		}
 	}
 	for(i = 0; i < ncmd; i++) {
-		redisReply* rep = next_reply(r, "MGET", now_ms);
+		redisReply* rep = next_reply(r, "GETRANGE", now_ms);
 		if(!rep)
 			return 0;
-		if(rep->type != REDIS_REPLY_ARRAY) {
+		if(rep->type == REDIS_REPLY_ERROR) {
 			char why[300];
-			describe(why, sizeof(why), "MGET", r, rep);
+			describe(why, sizeof(why), "GETRANGE", r, rep);
 			r->errors++;
 			log_failure(r, why);
-		} else {
-			for(m = 0; m < nmin && m < rep->elements; m++) {
-				redisReply* e = rep->element[m];
-				if(e && e->type == REDIS_REPLY_STRING && e->str)
-					out[i * nmin + m] =
-						strtoull(e->str, NULL, 10);
-				else if(e && e->type == REDIS_REPLY_INTEGER &&
-					e->integer > 0)
-					out[i * nmin + m] =
-						(uint64_t)e->integer;
-			}
-		}
+		} else
+			out[i] = fleet_value(rep);
 		freeReplyObject(rep);
 	}
 	return 1;

@@ -118,6 +118,8 @@ struct fleet_ent {
 	char client[56];
 	/** last local lookup, epoch seconds */
 	uint64_t last_s;
+	/** local lookups while in the table: a purge keeps the busiest */
+	uint32_t hits;
 	/** minute of counts[0] (epoch s / 60); 0: never read */
 	uint64_t minute;
 	/** fleet-wide lookups per minute: counts[i] is minute - i */
@@ -338,17 +340,22 @@ fleet_find(struct fleet_ent* t, int family, const uint8_t* addr)
 	}
 }
 
-/** Order fleet entries by last lookup, newest first. */
+/** Order fleet entries by local lookups, then last lookup, most first. */
 static int
 fleet_cmp(const void* a, const void* b)
 {
 	const struct fleet_ent* x = a;
 	const struct fleet_ent* y = b;
+	if(x->hits != y->hits)
+		return x->hits < y->hits ? 1 : -1;
 	return x->last_s < y->last_s ? 1 : x->last_s > y->last_s ? -1 : 0;
 }
 
 /** Make room: drop clients idle for FLEET_ACTIVE_S, and if that is not
- * enough keep the newest half (fleet_mu held). */
+ * enough keep the busiest half (fleet_mu held). Busiest, not newest: a
+ * flood of one-lookup clients (spoofed UDP sources cost nothing) must not
+ * push out a client that makes many lookups, the one fleet mode is for.
+ * A client idle for FLEET_ACTIVE_S goes whatever its count. */
 static void
 fleet_purge(struct mxg_sink* s, uint64_t now_s)
 {
@@ -404,6 +411,8 @@ fleet_note(struct mxg_sink* s, const struct mxg_event* ev, size_t n)
 		}
 		if(ev[i].time_ms / 1000 > e->last_s)
 			e->last_s = ev[i].time_ms / 1000;
+		if(e->hits < UINT32_MAX)
+			e->hits++;
 	}
 	pthread_mutex_unlock(&s->fleet_mu);
 }
@@ -417,6 +426,11 @@ fleet_read(struct mxg_sink* s, uint64_t now_ms)
 	const char** ptr = malloc(max * sizeof(*ptr));
 	uint64_t* out = malloc(max * FLEET_MIN * sizeof(*out));
 	uint64_t now_s = (uint64_t)time(NULL), minute = now_s / 60;
+	/* a minute count above what the whole fleet could make under the
+	 * volume limit is cut (Redis values are not trusted) */
+	uint64_t cap = (uint64_t)(s->cfg->rules[MXG_RULE_VOLUME].limit ?
+		s->cfg->rules[MXG_RULE_VOLUME].limit : 1) *
+		(s->cfg->fleet_instances ? s->cfg->fleet_instances : 1);
 	size_t n = 0, i;
 	if(!names || !ptr || !out)
 		goto done;
@@ -442,9 +456,12 @@ fleet_read(struct mxg_sink* s, uint64_t now_ms)
 		/* match by name: n is small and this runs once a second */
 		for(j = 0; j < n; j++) {
 			if(strcmp(e->client, names[j]) == 0) {
+				size_t m;
 				e->minute = minute;
-				memcpy(e->counts, out + j * FLEET_MIN,
-					sizeof(e->counts));
+				for(m = 0; m < FLEET_MIN; m++)
+					e->counts[m] = out[j * FLEET_MIN + m]
+						< cap ? out[j * FLEET_MIN + m]
+						: cap;
 				break;
 			}
 		}

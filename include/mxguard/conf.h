@@ -120,6 +120,9 @@ struct mxg_conf {
 	uint32_t redis_ttl;
 	/** `fleet: yes`: read fleet-wide counts back from Redis */
 	int fleet;
+	/** `fleet-instances:` most resolvers sharing the Redis; a fleet count
+	 * per minute is capped at volume-limit times this; default 8 */
+	uint32_t fleet_instances;
 	/** `instance:` name of this resolver; default the host name */
 	char* instance;
 

@@ -255,16 +255,22 @@ struct mxg_redis_heartbeat {
 int mxg_redis_heartbeat(struct mxg_redis* r,
 	const struct mxg_redis_heartbeat* hb, uint64_t now_ms);
 
+/** Longest fleet value read, in decimal digits (UINT64_MAX has 20). */
+#define MXG_FLEET_DIGITS 20
+
 /**
  * Read per-minute client buckets back (fleet mode): for each client, the
- * counts of the minutes minute, minute-1, ..., minute-nmin+1, with one MGET
- * per client (the keys share the client's hash tag), pipelined.
+ * counts of the minutes minute, minute-1, ..., minute-nmin+1, with one
+ * GETRANGE 0..MXG_FLEET_DIGITS per key, pipelined: at most 21 bytes of a
+ * value are read. A value that is not a decimal integer of at most
+ * MXG_FLEET_DIGITS digits (fitting 64 bits) counts 0.
  * @param r: the handle.
  * @param clients: client strings as in struct mxg_redis_rec.client.
  * @param nclients: number of clients.
  * @param minute: current minute (epoch seconds / 60).
  * @param nmin: number of minutes per client (at most 60).
- * @param out: nclients * nmin counts; a missing key or a non-number is 0.
+ * @param out: nclients * nmin counts; a missing key or a non-number is 0
+ *	(the caller caps them).
  * @param now_ms: monotonic time, for the backoff.
  * @return 1 on success, 0 if the connection failed.
  */

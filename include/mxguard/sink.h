@@ -89,8 +89,10 @@ void mxg_sink_get_stats(const struct mxg_sink* s, struct mxg_sink_stats* st);
  * thread (about once a second, FLEET_MS in module/sink.c).
  *
  * The thread tracks the clients this resolver saw in the last 10 minutes
- * (at most 1024; when full, idle ones and then the oldest half are dropped)
- * and MGETs their per-minute buckets. The table is protected by a mutex
+ * (at most 1024; when full, idle ones and then the least busy half are
+ * dropped) and reads their per-minute buckets (GETRANGE: at most 21 bytes
+ * of a value; decimal integers only, capped per minute at volume-limit x
+ * fleet-instances). The table is protected by a mutex
  * held only for a hash probe here and briefly by the thread, so the query
  * path may call this. Granularity is one minute: the window covers the
  * ceil(window_s / 60) most recent minute buckets, the current partial minute

@@ -1100,6 +1100,126 @@ test_fleet(void)
 	mxg_conf_free(cfg);
 }
 
+/** Peak resident memory of this process since the last reset, KiB. */
+static long
+peak_kib(void)
+{
+	char line[256];
+	long v = -1;
+	FILE* f = fopen("/proc/self/status", "r");
+	while(f && fgets(line, sizeof(line), f))
+		if(strncmp(line, "VmHWM:", 6) == 0)
+			v = atol(line + 6);
+	if(f)
+		fclose(f);
+	return v;
+}
+
+/** Reset the peak resident memory (Linux >= 4.0). */
+static void
+peak_reset(void)
+{
+	FILE* f = fopen("/proc/self/clear_refs", "w");
+	if(f) {
+		fputs("5", f);
+		fclose(f);
+	}
+}
+
+/** Fleet values are not trusted: a huge value is never read whole, a
+ * count is a decimal integer capped at volume-limit x fleet-instances,
+ * anything else counts 0, and spoofed one-lookup clients cannot push a busy
+ * client out of the fleet table. */
+static void
+test_fleet_bounds(void)
+{
+	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_sink* s;
+	struct mxg_event ev;
+	redisContext* c = rconnect(NULL);
+	char err[256], buf[512], key[256];
+	uint64_t t = (uint64_t)time(NULL) * 1000, cnt = 0, min = t / 60000;
+	uint8_t big[4] = { 10, 0, 0, 60 }, capped[4] = { 10, 0, 0, 61 };
+	uint8_t junk[4] = { 10, 0, 0, 62 }, busy[4] = { 10, 0, 0, 63 };
+	long p0, p1;
+	int i, found = 0;
+	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
+	cfg->redis_server = strdup(buf);
+	cfg->fleet = 1;
+	cfg->rules[MXG_RULE_VOLUME].limit = 100;
+	cfg->fleet_instances = 4;
+	/* 48 MB in a minute key of 10.0.0.60 */
+	snprintf(key, sizeof(key), "t:{c:10.0.0.60}:m:%llu",
+		(unsigned long long)min);
+	rint_(c, "SETRANGE %s %d x", key, 48 * 1024 * 1024);
+	snprintf(key, sizeof(key), "t:{c:10.0.0.61}:m:%llu",
+		(unsigned long long)min);
+	rint_(c, "SET %s 1000000", key);
+	snprintf(key, sizeof(key), "t:{c:10.0.0.62}:m:%llu",
+		(unsigned long long)min);
+	rint_(c, "SET %s 77abc", key);
+	snprintf(key, sizeof(key), "t:{c:10.0.0.62}:m:%llu",
+		(unsigned long long)(min - 1));
+	rint_(c, "SET %s -5", key);
+	snprintf(key, sizeof(key), "t:{c:10.0.0.63}:m:%llu",
+		(unsigned long long)min);
+	rint_(c, "SET %s 100", key);
+	peak_reset();
+	p0 = peak_kib();
+	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
+	ok(s && wait_connected(s, 3000), "sink up (fleet bounds)");
+	for(i = 0; i < 4; i++) {
+		make_event(&ev, t, 60 + i, "mx", "fb.example", MXG_ACT_PASS,
+			MXG_RULE_COUNT, 0);
+		mxg_sink_push(s, &ev);
+		if(i == 3) {
+			int k;
+			for(k = 0; k < 49; k++)
+				mxg_sink_push(s, &ev);
+		}
+	}
+	for(i = 0; i < 40 && !found; i++) {
+		msleep(100);
+		found = mxg_sink_fleet_count(s, AF_INET, busy, 60, t / 1000,
+			&cnt) && cnt == 150;
+	}
+	ok(found, "busy client: fleet count 150 (%llu)",
+		(unsigned long long)cnt);
+	p1 = peak_kib();
+	ok(p0 > 0 && p1 - p0 < 16 * 1024, "a 48 MB fleet value is not read "
+		"(peak memory +%ld KiB)", p1 - p0);
+	ok(mxg_sink_fleet_count(s, AF_INET, capped, 60, t / 1000, &cnt) &&
+		cnt == 400, "a count of 1000000 is capped at volume-limit "
+		"x fleet-instances (%llu = 400)", (unsigned long long)cnt);
+	ok(mxg_sink_fleet_count(s, AF_INET, junk, 600, t / 1000, &cnt) &&
+		cnt == 0, "'77abc' and '-5' count 0 (%llu)",
+		(unsigned long long)cnt);
+	ok(mxg_sink_fleet_count(s, AF_INET, big, 60, t / 1000, &cnt) &&
+		cnt == 0, "the 48 MB value counts 0 (%llu)",
+		(unsigned long long)cnt);
+	/* 3000 spoofed sources, one lookup each, a second later */
+	for(i = 0; i < 3000; i++) {
+		make_event(&ev, t + 1000, 0, "mx", "fb.example", MXG_ACT_PASS,
+			MXG_RULE_COUNT, 0);
+		ev.client_addr[0] = 172;
+		ev.client_addr[1] = 16;
+		ev.client_addr[2] = (uint8_t)(i >> 8);
+		ev.client_addr[3] = (uint8_t)i;
+		while(!mxg_sink_push(s, &ev))
+			msleep(1);
+	}
+	wait_done(s, 3000 + 53, 5000);
+	msleep(1500);
+	ok(mxg_sink_fleet_count(s, AF_INET, busy, 60, t / 1000, &cnt) &&
+		cnt == 150, "3000 one-lookup sources do not push the busy "
+		"client out of the fleet table (%llu)",
+		(unsigned long long)cnt);
+	mxg_sink_stop(s);
+	rint_(c, "FLUSHALL");
+	redisFree(c);
+	mxg_conf_free(cfg);
+}
+
 /** An IPv4-mapped client (::ffff:a.b.c.d) is the IPv4 client a.b.c.d in
  * the keys and in the fleet table, whatever client-prefix-v6 is. */
 static void
@@ -1353,7 +1473,7 @@ main(void)
 	test_log_nofollow();
 	if(!have_redis_server()) {
 		int i;
-		for(i = 0; i < 127; i++)
+		for(i = 0; i < 134; i++)
 			skip("redis-server not installed");
 		rmdir_tmp();
 		return done_testing();
@@ -1366,6 +1486,7 @@ main(void)
 		test_geo();
 		test_fleet();
 		test_mapped();
+		test_fleet_bounds();
 		test_full(pid);
 		test_cycles();
 		stop_redis(pid);
