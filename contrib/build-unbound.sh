@@ -39,7 +39,8 @@ PKGS="build-essential autoconf automake libtool pkg-config dpkg-dev
  libssl-dev libevent-dev libexpat1-dev bison flex
  libhiredis-dev libmaxminddb-dev libpsl-dev
  redis-server redis-tools nsd ldnsutils bind9-dnsutils
- groff-base valgrind python3 iproute2 clang libclang-rt-14-dev dnsperf"
+ groff-base valgrind python3 iproute2 clang libclang-rt-14-dev dnsperf
+ libmicrohttpd-dev prometheus"
 
 need_install() {
 	local p missing=""

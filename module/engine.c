@@ -151,8 +151,8 @@ enum {
 struct stat_stripe {
 	/** observations */
 	uint64_t observed;
-	/** verdicts per action */
-	uint64_t verdicts[MXG_ACT_REFUSE + 1];
+	/** verdicts per rule (MXG_RULE_COUNT: none fired) and action */
+	uint64_t verdicts[MXG_RULE_COUNT + 1][MXG_ACT_REFUSE + 1];
 } __attribute__((aligned(64)));
 
 /** The engine. */
@@ -932,7 +932,7 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 	if(mxg_names_memo_lookup_hash(e->memo, obs->qname, obs->qname_len,
 		qh, &f.base_off) != MXG_NAME_OK) {
 		/* malformed name: nothing to count it under */
-		__atomic_add_fetch(&ss->verdicts[MXG_ACT_PASS], 1,
+		__atomic_add_fetch(&ss->verdicts[MXG_RULE_COUNT][MXG_ACT_PASS], 1,
 			__ATOMIC_RELAXED);
 		return;
 	}
@@ -997,14 +997,15 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 		v->rule = best.rule;
 		reason(e, obs, &f, &best, samples, v);
 	}
-	__atomic_add_fetch(&ss->verdicts[v->action], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&ss->verdicts[v->rule < MXG_RULE_COUNT ? v->rule :
+		MXG_RULE_COUNT][v->action], 1, __ATOMIC_RELAXED);
 }
 
 void
 mxg_engine_get_stats(const struct mxg_engine* e, struct mxg_engine_stats* st)
 {
 	struct mxg_window_stats ws;
-	int i, a;
+	int i, a, r;
 	memset(st, 0, sizeof(*st));
 	if(!e)
 		return;
@@ -1012,8 +1013,14 @@ mxg_engine_get_stats(const struct mxg_engine* e, struct mxg_engine_stats* st)
 		st->observed += __atomic_load_n(&e->stats[i].observed,
 			__ATOMIC_RELAXED);
 		for(a = 0; a <= MXG_ACT_REFUSE; a++)
-			st->verdicts[a] += __atomic_load_n(
-				&e->stats[i].verdicts[a], __ATOMIC_RELAXED);
+			for(r = 0; r <= MXG_RULE_COUNT; r++) {
+				uint64_t n = __atomic_load_n(
+					&e->stats[i].verdicts[r][a],
+					__ATOMIC_RELAXED);
+				st->verdicts[a] += n;
+				if(r < MXG_RULE_COUNT)
+					st->by_rule[r][a] += n;
+			}
 	}
 	mxg_window_get_stats(e->win, &ws);
 	st->keys = ws.entries;

@@ -348,6 +348,16 @@ mxg_geo_have(const struct mxg_geo* g)
 		(g->asn.open ? MXG_GEO_ASN : 0);
 }
 
+uint64_t
+mxg_geo_build_time(const struct mxg_geo* g, int which)
+{
+	const struct geo_db* db;
+	if(!g)
+		return 0;
+	db = which == 2 ? &g->asn : &g->country;
+	return db->open ? (uint64_t)db->mmdb.metadata.build_epoch : 0;
+}
+
 /** Count a lookup error and log the first one. */
 static void
 lookup_failed(const struct mxg_geo* cg, const struct geo_db* db, int status)

@@ -7,9 +7,9 @@
  * The module's long-lived state (struct mxg_env, one per loaded config,
  * reached through dynlibmod_env->dyn_env and as the callbacks' cb_arg) and the
  * per-query state (struct mxg_qstate, in the query region). Only
- * module/mxguard.c, hooks.c, anscache.c, log.c and buildcheck.c include
- * Unbound headers; they include this file, which includes Unbound's config.h
- * first because Unbound's struct layouts depend on it.
+ * module/mxguard.c, hooks.c, anscache.c, log.c, buildcheck.c and metrics.c
+ * include Unbound headers; they include this file, which includes Unbound's
+ * config.h first because Unbound's struct layouts depend on it.
  */
 #ifndef MXGUARD_GLUE_H
 #define MXGUARD_GLUE_H
@@ -75,6 +75,10 @@ struct mxg_env {
 	uint64_t n_refused;
 	/** lookups tagged (atomic) */
 	uint64_t n_tagged;
+	/** configs loaded by this process, this one included (metrics) */
+	uint64_t generation;
+	/** when this config was loaded, Unix seconds (metrics) */
+	uint64_t loaded;
 };
 
 /**
@@ -126,6 +130,10 @@ int mxg_hooks_cache_hit(struct query_info* qinfo,
 	struct edns_data* edns, struct edns_option** opt_list_out,
 	struct comm_reply* repinfo, struct regional* region,
 	struct timeval* start_time, int id, void* cb_arg);
+
+/** Give the sink the module's metrics for the heartbeat and count the
+ * config generation (module/metrics.c). */
+void mxg_metrics_start(struct mxg_env* e);
 
 /** Start of the marker in mxguard.so naming the Unbound it was built for
  * (module/buildcheck.c; read by mxguard-checkconf). */

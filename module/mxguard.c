@@ -225,6 +225,8 @@ env_setup(struct mxg_env* e, const char* file, const char* chain)
 		mxg_engine_set_fleet(e->engine, fleet_count, e->sink);
 	/* blocks shared through Redis (and kept there across reloads) */
 	mxg_sink_set_blocks(e->sink, mxg_block_apply, e->engine);
+	/* counters for the heartbeat and the Prometheus metrics */
+	mxg_metrics_start(e);
 	return 1;
 }
 

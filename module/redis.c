@@ -1679,9 +1679,9 @@ mxg_redis_heartbeat(struct mxg_redis* r, const struct mxg_redis_heartbeat* hb,
 {
 	char key[512], idx[256], skey[256];
 	char v[13][24], ttl[24], hbttl[24], sv[24];
-	const char* argv[2 + 2 * 16];
-	size_t len[2 + 2 * 16];
-	size_t kl, il, sl, ncmd = 0;
+	const char* argv[2 + 2 * 16 + 2 * MXG_REDIS_HB_EXTRA];
+	size_t len[2 + 2 * 16 + 2 * MXG_REDIS_HB_EXTRA];
+	size_t kl, il, sl, ncmd = 0, x;
 	int argc = 0, k = 0;
 	const char* inst = hb->instance ? hb->instance : "";
 	if(!r->c)
@@ -1712,6 +1712,9 @@ mxg_redis_heartbeat(struct mxg_redis* r, const struct mxg_redis_heartbeat* hb,
 	HB_NUM("log_suppressed", hb->log_suppressed);
 	HB_NUM("queue_size", hb->queue_size);
 	HB_NUM("fleet", hb->fleet ? 1 : 0);
+	for(x = 0; hb->extra && x < hb->n_extra && x < MXG_REDIS_HB_EXTRA;
+		x++)
+		HB_STR(hb->extra[2 * x], hb->extra[2 * x + 1]);
 #undef HB_NUM
 #undef HB_STR
 	if(!append_argv(r, argc, argv, len, &ncmd))

@@ -189,6 +189,10 @@ struct mxg_sink {
 	struct fleet_ent* fleet;
 	/** live entries of the fleet table */
 	size_t fleet_n;
+	/** the module's metrics for the heartbeat (atomics, set once) */
+	mxg_sink_metrics_fn metrics_fn;
+	/** argument of metrics_fn (atomic) */
+	void* metrics_arg;
 	/** blocks shared through Redis (thread only, but for
 	 * mxg_sink_set_blocks), NULL when no redis-server */
 	struct mxg_blocksync* blocks;
@@ -1176,7 +1180,29 @@ heartbeat(struct mxg_sink* s, uint64_t now_ms)
 	hb.log_suppressed = mxg_loglimit_suppressed(&s->loglim);
 	hb.queue_size = s->mask + 1;
 	hb.fleet = s->cfg->fleet;
-	(void)mxg_redis_heartbeat(s->redis, &hb, now_ms);
+	{
+		/* the queue depth and the module's metrics */
+		struct mxg_metric m[MXG_REDIS_HB_EXTRA];
+		char val[MXG_REDIS_HB_EXTRA][24];
+		const char* ex[2 * MXG_REDIS_HB_EXTRA];
+		mxg_sink_metrics_fn fn = __atomic_load_n(&s->metrics_fn,
+			__ATOMIC_ACQUIRE);
+		void* arg = __atomic_load_n(&s->metrics_arg, __ATOMIC_ACQUIRE);
+		size_t n = 1, i;
+		snprintf(m[0].name, sizeof(m[0].name), "depth");
+		m[0].value = atomic_load(&s->tail) - s->head;
+		if(fn)
+			n += fn(arg, m + 1, MXG_REDIS_HB_EXTRA - 1);
+		for(i = 0; i < n && i < MXG_REDIS_HB_EXTRA; i++) {
+			snprintf(val[i], sizeof(val[i]), "%llu",
+				(unsigned long long)m[i].value);
+			ex[2 * i] = m[i].name;
+			ex[2 * i + 1] = val[i];
+		}
+		hb.extra = ex;
+		hb.n_extra = i;
+		(void)mxg_redis_heartbeat(s->redis, &hb, now_ms);
+	}
 }
 
 /** Free the thread's working memory. */
@@ -1449,4 +1475,13 @@ mxg_sink_set_blocks(struct mxg_sink* s, mxg_block_apply_fn fn, void* arg)
 {
 	if(s)
 		mxg_blocksync_set_apply(s->blocks, fn, arg);
+}
+
+void
+mxg_sink_set_metrics(struct mxg_sink* s, mxg_sink_metrics_fn fn, void* arg)
+{
+	if(!s)
+		return;
+	__atomic_store_n(&s->metrics_arg, arg, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->metrics_fn, fn, __ATOMIC_RELEASE);
 }

@@ -37,6 +37,7 @@
 #include "mxguard/jsonlog.h"
 #include "mxguard/mxguard.h"
 #include "mxguard/redis.h"
+#include "prom.h"
 
 /** Exit codes (documented in docs/mxguard-report.1). */
 enum exit_code {
@@ -325,8 +326,9 @@ cmd(const char* a0, ...)
 	return r;
 }
 
-/** Most fields read of a hash: mxguard writes about 20. */
-#define MAXFIELDS 64
+/** Most fields read of a hash: mxguard writes about 20, the heartbeat
+ * about 50 with its metrics (one per rule and action). */
+#define MAXFIELDS 128
 /** Most instances listed. */
 #define MAXINST 1000
 
@@ -840,6 +842,19 @@ do_instances(void)
 	return EX_OK_;
 }
 
+/** metrics: Prometheus text of every instance (tools/prom.c). */
+static int
+do_metrics(void)
+{
+	char* text = NULL, err[512];
+	int r = mxg_prom_render(ctx, opt.prefix, &text, err, sizeof(err));
+	if(r != 0)
+		die(r == -1 ? EX_CMD : EX_USAGE_, "%s", err);
+	fputs(text, stdout);
+	free(text);
+	return EX_OK_;
+}
+
 /* ------------------------------------------------------------------ */
 /* Blocks (include/mxguard/blocks.h).                                  */
 
@@ -1096,6 +1111,7 @@ usage(FILE* f)
 "  alerts              the newest alerts (verdicts) of the alert stream\n"
 "  flow [NAME]         lookups per domain per day (--days days)\n"
 "  instances           the resolvers writing to this Redis\n"
+"  metrics             Prometheus text of every resolver's counters\n"
 "  blocks              the blocks in force on every resolver\n"
 "  block IP|CIDR --for DURATION [--domain D] [--reason TEXT]\n"
 "                      refuse a client's MX lookups on every resolver\n"
@@ -1358,6 +1374,8 @@ main(int argc, char** argv)
 		ret = do_flow(optind + 1 < argc ? argv[optind + 1] : NULL);
 	else if(strcmp(c, "instances") == 0)
 		ret = do_instances();
+	else if(strcmp(c, "metrics") == 0)
+		ret = do_metrics();
 	else if(strcmp(c, "blocks") == 0)
 		ret = do_blocks();
 	else if(strcmp(c, "block") == 0 && optind + 1 < argc)

@@ -126,6 +126,8 @@ struct mxg_engine_stats {
 	uint64_t mem;
 	/** verdicts per action */
 	uint64_t verdicts[MXG_ACT_REFUSE + 1];
+	/** verdicts per rule and action (for the metrics) */
+	uint64_t by_rule[MXG_RULE_COUNT][MXG_ACT_REFUSE + 1];
 };
 
 /** Read the engine's counters (approximate while workers run). */

@@ -43,6 +43,10 @@ struct mxg_geo* mxg_geo_open(const char* country_path, const char* asn_path,
 /** Which databases are open: MXG_GEO_COUNTRY | MXG_GEO_ASN bits. */
 int mxg_geo_have(const struct mxg_geo* g);
 
+/** Build time of a database (MaxMind metadata build_epoch, Unix seconds):
+ * which 1 country, 2 ASN. 0 when that database is not open. */
+uint64_t mxg_geo_build_time(const struct mxg_geo* g, int which);
+
 /** Look up an address (family AF_INET: 4 bytes, AF_INET6: 16 bytes).
  * Thread-safe. @return 1 if anything was found, 0 otherwise (r cleared). */
 int mxg_geo_lookup(const struct mxg_geo* g, int family, const uint8_t* addr,

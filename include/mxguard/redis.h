@@ -246,7 +246,15 @@ struct mxg_redis_heartbeat {
 	uint64_t queue_size;
 	/** fleet mode on */
 	int fleet;
+	/** more fields (metrics, docs/redis-schema.md): name, value, name,
+	 * value, ... (at most MXG_REDIS_HB_EXTRA pairs), or NULL */
+	const char* const* extra;
+	/** number of pairs in extra */
+	size_t n_extra;
 };
+
+/** Most extra heartbeat fields. */
+#define MXG_REDIS_HB_EXTRA 64
 
 /**
  * Write the heartbeat hash, the instance index and the schema-version key.

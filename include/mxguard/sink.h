@@ -120,4 +120,22 @@ int mxg_sink_fleet_count(struct mxg_sink* s, int family,
 void mxg_sink_set_blocks(struct mxg_sink* s, mxg_block_apply_fn fn,
 	void* arg);
 
+/** One metric of the heartbeat (docs/redis-schema.md, P{inst:NAME}). */
+struct mxg_metric {
+	/** field name */
+	char name[48];
+	/** value */
+	uint64_t value;
+};
+
+/** The module's metrics: fill up to max entries, return how many. Called
+ * by the thread before each heartbeat; must only read atomics. */
+typedef size_t (*mxg_sink_metrics_fn)(void* arg, struct mxg_metric* m,
+	size_t max);
+
+/** Add the module's metrics to the heartbeat (set once after the start;
+ * the sink adds its queue depth itself). */
+void mxg_sink_set_metrics(struct mxg_sink* s, mxg_sink_metrics_fn fn,
+	void* arg);
+
 #endif /* MXGUARD_SINK_H */
