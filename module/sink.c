@@ -84,6 +84,8 @@
 #define HEARTBEAT_MS 5000
 /** Interval between two checks that the log file was rotated. */
 #define LOGCHECK_MS 3000
+/** Interval between two errors about the log file, milliseconds. */
+#define LOG_ERR_MS 60000
 /** Interval between two fleet read-backs, milliseconds. */
 #define FLEET_MS 1000
 /** Slots of the fleet table (a power of two). */
@@ -177,6 +179,9 @@ struct mxg_sink {
 	struct mxg_redis* redis;
 	/** log file descriptor (thread only), -1 none */
 	int logfd;
+	/** monotonic ms before which no log-file error is logged again
+	 * (thread only, after the start) */
+	uint64_t log_err_next;
 	/** start time, epoch seconds */
 	uint64_t started;
 	/** the JSON log limits (atomics inside, see loglimit.h) */
@@ -536,9 +541,14 @@ log_open(struct mxg_sink* s)
 		close(s->logfd);
 	s->logfd = open(s->cfg->log_file, O_WRONLY | O_APPEND | O_CREAT |
 		O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0640);
-	if(s->logfd < 0)
-		mxg_log_err("log-file %s: cannot open: %s", s->cfg->log_file,
-			strerror(errno));
+	if(s->logfd < 0 && mono_ms() >= s->log_err_next) {
+		/* once a minute, not at every retry */
+		mxg_log_err("log-file %s: cannot open: %s; the verdicts go to "
+			"Unbound's log until it can be written (retried every "
+			"%d s)", s->cfg->log_file, strerror(errno),
+			LOGCHECK_MS / 1000);
+		s->log_err_next = mono_ms() + LOG_ERR_MS;
+	}
 }
 
 /** Reopen the log file if it was moved away (rotated) or deleted. */
@@ -568,11 +578,28 @@ log_flush(struct mxg_sink* s, char* buf, size_t* len)
 		if(w < 0) {
 			if(errno == EINTR)
 				continue;
-			mxg_log_err("log-file %s: write: %s", s->cfg->log_file,
-				strerror(errno));
+			if(mono_ms() >= s->log_err_next) {
+				mxg_log_err("log-file %s: write: %s; the "
+					"verdicts go to Unbound's log until it "
+					"can be written", s->cfg->log_file,
+					strerror(errno));
+				s->log_err_next = mono_ms() + LOG_ERR_MS;
+			}
+			/* reopened at the next flush */
+			close(s->logfd);
+			s->logfd = -1;
 			break;
 		}
 		off += (size_t)w;
+	}
+	/* what the file did not take goes to Unbound's log, line by line */
+	while(off < *len) {
+		char* nl = memchr(buf + off, '\n', *len - off);
+		size_t n = nl ? (size_t)(nl - (buf + off)) : *len - off;
+		/* a line cut by a short write is finished here */
+		if(n)
+			mxg_log_info("%.*s", (int)n, buf + off);
+		off += n + (nl ? 1 : 0);
 	}
 	*len = 0;
 }
