@@ -491,12 +491,15 @@ evict_msg(struct mxg_env* env, struct module_qstate* qstate)
 			qstate->qinfo.qclass, qstate->query_flags);
 }
 
-/** Did the resolution fail (so that a stale answer may stand in)? */
+/** Did the resolution fail, a SERVFAIL or an answer that failed
+ * validation (so that a stale answer may stand in, as Unbound's
+ * serve-expired-client-timeout does)? */
 static int
 failed(struct module_qstate* qstate)
 {
 	return !qstate->return_msg || !qstate->return_msg->rep ||
 		qstate->return_rcode == LDNS_RCODE_SERVFAIL ||
+		qstate->return_msg->rep->security == sec_status_bogus ||
 		FLAGS_GET_RCODE(qstate->return_msg->rep->flags) ==
 		LDNS_RCODE_SERVFAIL;
 }
