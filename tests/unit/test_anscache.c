@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * tests/unit/test_anscache.c - the private MX answer cache of refuse mode.
+ */
+/** \file
+ * module/anscache.c against real Unbound answers (parsed from wire format
+ * by Unbound's own reply_info_parse, linked from the tree's libunbound.a):
+ * TTLs counting down from the records' own TTLs, the message TTL of a copy
+ * kept at 0, expiry, serve-expired copies, the key (name case, type, CD),
+ * the byte budget and its least-recently-used eviction, the view attached
+ * to an answer, and the references that outlive the cache.
+ */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util/regional.h"
+#include "util/alloc.h"
+#include "util/data/msgreply.h"
+#include "util/data/msgparse.h"
+#include "util/data/packed_rrset.h"
+#include "sldns/sbuffer.h"
+#include "sldns/rrdef.h"
+#include "module/anscache.h"
+#include "tap.h"
+
+/** A wire-format DNS message being written. */
+struct pkt {
+	uint8_t b[4096];
+	size_t n;
+};
+
+static void
+put16(struct pkt* p, unsigned v)
+{
+	p->b[p->n++] = (uint8_t)(v >> 8);
+	p->b[p->n++] = (uint8_t)v;
+}
+
+static void
+put32(struct pkt* p, unsigned long v)
+{
+	put16(p, (unsigned)(v >> 16));
+	put16(p, (unsigned)(v & 0xffff));
+}
+
+/** Append a name given as text ("mx.example.com"). */
+static void
+putname(struct pkt* p, const char* s)
+{
+	while(*s) {
+		const char* dot = strchr(s, '.');
+		size_t len = dot ? (size_t)(dot - s) : strlen(s);
+		p->b[p->n++] = (uint8_t)len;
+		memcpy(p->b + p->n, s, len);
+		p->n += len;
+		s += len + (dot ? 1 : 0);
+	}
+	p->b[p->n++] = 0;
+}
+
+/** Text form of a query name in wire format, for struct query_info. */
+static size_t
+wire(uint8_t* out, const char* s)
+{
+	struct pkt p;
+	p.n = 0;
+	putname(&p, s);
+	memcpy(out, p.b, p.n);
+	return p.n;
+}
+
+/**
+ * An answer to "qname MX": n_mx MX records of TTL mx_ttl, and an A record
+ * of TTL a_ttl for the first exchange in the additional section.
+ * @return the answer in region, NULL on a parse failure.
+ */
+static struct reply_info*
+answer(struct regional* region, struct alloc_cache* alloc, const char* qname,
+	int n_mx, unsigned long mx_ttl, unsigned long a_ttl, int rcode)
+{
+	struct pkt p;
+	struct query_info qi;
+	struct reply_info* rep = NULL;
+	struct edns_data edns;
+	sldns_buffer* buf;
+	int i;
+	char ex[64];
+	p.n = 0;
+	put16(&p, 0x1234);
+	put16(&p, 0x8180 | (unsigned)rcode);	/* QR RD RA */
+	put16(&p, 1);
+	put16(&p, (unsigned)n_mx);
+	put16(&p, 0);
+	put16(&p, n_mx ? 1 : 0);
+	putname(&p, qname);
+	put16(&p, LDNS_RR_TYPE_MX);
+	put16(&p, LDNS_RR_CLASS_IN);
+	for(i = 0; i < n_mx; i++) {
+		snprintf(ex, sizeof(ex), "mx%d.example.net", i);
+		putname(&p, qname);
+		put16(&p, LDNS_RR_TYPE_MX);
+		put16(&p, LDNS_RR_CLASS_IN);
+		put32(&p, mx_ttl);
+		put16(&p, (unsigned)(2 + strlen(ex) + 2));
+		put16(&p, (unsigned)(10 * (i + 1)));
+		putname(&p, ex);
+	}
+	if(n_mx) {
+		putname(&p, "mx0.example.net");
+		put16(&p, LDNS_RR_TYPE_A);
+		put16(&p, LDNS_RR_CLASS_IN);
+		put32(&p, a_ttl);
+		put16(&p, 4);
+		put32(&p, 0xc000020aUL);
+	}
+	buf = sldns_buffer_new(sizeof(p.b));
+	if(!buf)
+		return NULL;
+	sldns_buffer_write(buf, p.b, p.n);
+	sldns_buffer_flip(buf);
+	memset(&qi, 0, sizeof(qi));
+	memset(&edns, 0, sizeof(edns));
+	if(reply_info_parse(buf, alloc, &qi, &rep, region, &edns) != 0)
+		rep = NULL;
+	sldns_buffer_free(buf);
+	return rep;
+}
+
+/** Smallest and largest record TTL of an answer, and its message TTL. */
+static void
+ttls(const struct reply_info* r, time_t* lo, time_t* hi)
+{
+	size_t i, j;
+	*lo = 1 << 30;
+	*hi = -1;
+	for(i = 0; i < r->rrset_count; i++) {
+		struct packed_rrset_data* d = (struct packed_rrset_data*)
+			r->rrsets[i]->entry.data;
+		for(j = 0; j < d->count; j++) {
+			if(d->rr_ttl[j] < *lo)
+				*lo = d->rr_ttl[j];
+			if(d->rr_ttl[j] > *hi)
+				*hi = d->rr_ttl[j];
+		}
+	}
+}
+
+/** Every record of r has the lowest trust. */
+static int
+untrusted(const struct reply_info* r)
+{
+	size_t i;
+	for(i = 0; i < r->rrset_count; i++)
+		if(((struct packed_rrset_data*)r->rrsets[i]->entry.data)->
+			trust != rrset_trust_none)
+			return 0;
+	return 1;
+}
+
+/** aux_free that counts. */
+static int freed;
+static void
+count_free(void* p)
+{
+	freed++;
+	free(p);
+}
+
+int
+main(void)
+{
+	struct regional* region = regional_create();
+	struct alloc_cache alloc;
+	struct mxg_anscache* c;
+	struct query_info q, qup, qa;
+	struct reply_info* rep, *got, *got2, *big;
+	struct ac_copy* ref = NULL, *ref2 = NULL, *keep = NULL;
+	uint8_t qn[256], qnup[256];
+	time_t lo, hi, now = 1000000;
+	uint64_t hits, misses, stores, evictions;
+	int stale, i, n_stored;
+	size_t mem0;
+	void* a1, *a2;
+
+	alloc_init(&alloc, NULL, 1);
+	memset(&q, 0, sizeof(q));
+	q.qname = qn;
+	q.qname_len = wire(qn, "example.com");
+	q.qtype = LDNS_RR_TYPE_MX;
+	q.qclass = LDNS_RR_CLASS_IN;
+	qup = q;
+	qup.qname = qnup;
+	qup.qname_len = wire(qnup, "EXAMPLE.Com");
+
+	rep = answer(region, &alloc, "example.com", 2, 300, 120, 0);
+	ok(rep != NULL && rep->an_numrrsets == 1 && rep->rrset_count == 2,
+		"Unbound parses the test answer (2 MX, 1 A)");
+	c = mxg_anscache_new(1 << 20, count_free);
+	ok(c != NULL, "a cache of 1 MiB");
+
+	/* the message TTL does not matter: refuse mode gives it 0 */
+	rep->ttl = 0;
+	ok(mxg_anscache_store(c, &q, 0, rep, now, 64) == 1,
+		"an answer with message TTL 0 is stored (its records live 120 s)");
+	got = mxg_anscache_lookup(c, &qup, 0, now + 10, &ref, NULL);
+	ok(got != NULL && ref != NULL, "found under another case of the name");
+	ttls(got, &lo, &hi);
+	ok(lo == 110 && hi == 290, "TTLs count down: %d..%d after 10 s",
+		(int)lo, (int)hi);
+	ok(got->ttl == 0 && got->prefetch_ttl == 0 &&
+		got->serve_expired_ttl == 0, "the copy's message TTL stays 0 "
+		"(a module that stores it cannot put it in the message cache)");
+	got2 = mxg_anscache_lookup(c, &q, 0, now + 10, &ref2, NULL);
+	ok(got2 == got && ref2 == ref, "lookups of one second share one copy");
+	mxg_anscache_release(ref2);
+	ok(mxg_anscache_lookup(c, &q, 0x0010, now + 10, &ref2, NULL) == NULL &&
+		ref2 == NULL, "the CD flag is part of the key");
+	qa = q;
+	qa.qtype = LDNS_RR_TYPE_A;
+	ok(mxg_anscache_lookup(c, &qa, 0, now + 10, &ref2, NULL) == NULL,
+		"the type is part of the key");
+
+	/* the view attached to an answer */
+	a1 = malloc(16);
+	a2 = malloc(16);
+	ok(mxg_anscache_aux(ref) == NULL, "no view yet");
+	ok(mxg_anscache_set_aux(ref, a1) == a1, "the first view is attached");
+	ok(mxg_anscache_set_aux(ref, a2) == a1,
+		"a second view loses to the first (the caller frees it)");
+	free(a2);
+	ok(mxg_anscache_aux(ref) == a1, "the view is read back");
+	keep = ref;	/* held past the next second and the cache */
+
+	got2 = mxg_anscache_lookup(c, &q, 0, now + 11, &ref2, NULL);
+	ok(got2 != NULL && got2 != got, "the next second makes a new copy");
+	ttls(got2, &lo, &hi);
+	ok(lo == 109, "its TTLs are one second lower (%d)", (int)lo);
+	ttls(got, &lo, &hi);
+	ok(lo == 110, "the held copy is unchanged (%d)", (int)lo);
+	ok(mxg_anscache_aux(ref2) == NULL, "the new copy has no view yet");
+	mxg_anscache_release(ref2);
+
+	/* expiry, without serve-expired */
+	ok(mxg_anscache_lookup(c, &q, 0, now + 120, &ref2, &stale) == NULL,
+		"expired at the smallest record TTL, no stale copies by default");
+
+	/* serve-expired */
+	mxg_anscache_set_stale(c, 3600, 30);
+	rep->ttl = 0;
+	ok(mxg_anscache_store(c, &q, 0, rep, now, 0) == 1, "stored again");
+	got = mxg_anscache_lookup(c, &q, 0, now + 130, &ref2, NULL);
+	ok(got == NULL, "expired: a miss for a caller that takes no stale");
+	stale = -1;
+	got = mxg_anscache_lookup(c, &q, 0, now + 130, &ref2, &stale);
+	ok(got != NULL && stale == 1, "expired: a stale copy when asked");
+	if(got) {
+		ttls(got, &lo, &hi);
+		ok(lo == 30 && hi == 30 && untrusted(got), "stale: every TTL "
+			"is the reply TTL (%d..%d) and trust the lowest",
+			(int)lo, (int)hi);
+		mxg_anscache_release(ref2);
+	} else
+		ok(0, "stale copy");
+	got = mxg_anscache_lookup(c, &q, 0, now + 5, &ref2, &stale);
+	ok(got != NULL && stale == 0, "a fresh answer is not stale");
+	if(got) {
+		ttls(got, &lo, &hi);
+		ok(lo == 115 && !untrusted(got), "and keeps its TTLs and "
+			"trust (%d)", (int)lo);
+		mxg_anscache_release(ref2);
+	} else
+		ok(0, "fresh copy");
+	ok(mxg_anscache_lookup(c, &q, 0, now + 120 + 3600, &ref2, &stale) ==
+		NULL, "gone once serve-expired-ttl has passed");
+
+	/* what is not stored */
+	rep = answer(region, &alloc, "empty.example.com", 0, 300, 300, 3);
+	ok(rep != NULL && mxg_anscache_store(c, &q, 0, rep, now, 0) == 0,
+		"an answer without records (no TTL) is not stored");
+
+	/* the byte budget, least recently used out first */
+	mxg_anscache_free(c);
+	c = mxg_anscache_new(256 * 1024, NULL);
+	big = answer(region, &alloc, "example.com", 4, 600, 600, 0);
+	mem0 = mxg_anscache_mem(c);
+	n_stored = 0;
+	for(i = 0; i < 4000; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "d%d.example.com", i);
+		q.qname_len = wire(qn, name);
+		n_stored += mxg_anscache_store(c, &q, 0, big, now, 0);
+		if(i == 0) {
+			/* the first name stays in use */
+			ok(mxg_anscache_lookup(c, &q, 0, now, &ref2, NULL) !=
+				NULL, "d0 found right after its store");
+			mxg_anscache_release(ref2);
+		}
+	}
+	mxg_anscache_stats(c, &hits, &misses, &stores, &evictions);
+	ok(n_stored == 4000 && stores == 4000, "4000 answers stored");
+	ok(mxg_anscache_mem(c) - mem0 <= 256 * 1024, "answers take %zu bytes, "
+		"within the 256 KiB budget", mxg_anscache_mem(c) - mem0);
+	ok(evictions > 2000, "the oldest were evicted (%llu)",
+		(unsigned long long)evictions);
+	q.qname_len = wire(qn, "d3999.example.com");
+	ok(mxg_anscache_lookup(c, &q, 0, now, &ref2, NULL) != NULL,
+		"the newest is there");
+	mxg_anscache_release(ref2);
+	q.qname_len = wire(qn, "d1.example.com");
+	ok(mxg_anscache_lookup(c, &q, 0, now, &ref2, NULL) == NULL,
+		"an old one is gone");
+
+	/* a reference outlives its cache; the view goes with the copy */
+	freed = 0;
+	mxg_anscache_free(c);
+	ok(freed == 0, "the held copy's view is not freed with the cache");
+	mxg_anscache_release(keep);
+	ok(freed == 1, "releasing the last reference frees the view");
+	mxg_anscache_release(NULL);
+	ok(1, "releasing NULL does nothing");
+
+	alloc_clear(&alloc);
+	regional_destroy(region);
+	return done_testing();
+}
