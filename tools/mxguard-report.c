@@ -1305,13 +1305,21 @@ main(int argc, char** argv)
 		case 'V':
 			printf("mxguard-report %s (schema %d)\n", MXG_VERSION,
 				MXG_SCHEMA_VERSION);
+			mxg_conf_free(cfg);
 			return EX_OK_;
-		case 1007: usage(stdout); return EX_OK_;
-		default: usage(stderr); return EX_USAGE_;
+		case 1007:
+			usage(stdout);
+			mxg_conf_free(cfg);
+			return EX_OK_;
+		default:
+			usage(stderr);
+			mxg_conf_free(cfg);
+			return EX_USAGE_;
 		}
 	}
 	if(optind >= argc) {
 		usage(stderr);
+		mxg_conf_free(cfg);
 		return EX_USAGE_;
 	}
 	if(conffile && !mxg_conf_read(cfg, conffile, err, sizeof(err)))

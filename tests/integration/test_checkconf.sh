@@ -92,7 +92,8 @@ fi
 # the module itself refuses to start in the other unbound
 NSD_HINTS=no NSD_ADDR=127.0.0.1 NSD_PORT=9 write_unbound_conf "$D/ub" 1
 echo "mode: log" >"$D/ub/mxguard.conf"
-MXGUARD_CONF="$D/ub/mxguard.conf" timeout 20 "$D/unbound-other" -d -c "$D/ub/unbound.conf" >"$D/ub/out" 2>&1
+MXGUARD_CONF="$D/ub/mxguard.conf" LD_PRELOAD="${MXG_UNBOUND_PRELOAD:-}" \
+	timeout 20 "$D/unbound-other" -d -c "$D/ub/unbound.conf" >"$D/ub/out" 2>&1
 rc=$?
 [ $rc -ne 0 ] && [ $rc -ne 124 ] &&
 	cat "$D/ub/unbound.log" "$D/ub/out" 2>/dev/null |

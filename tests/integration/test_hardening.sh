@@ -87,6 +87,19 @@ echo "$out" | grep -q '10.0.0.0/24'
 ok $? "mxguard-report client ::ffff:10.0.0.0/120 is 10.0.0.0/24"
 
 # ---- an allocation failing at reload does not stop Unbound ----
+# (not in the sanitizer pass: ASan's allocator must come first and would
+# take calloc from the shim; the plain pass runs these checks)
+if [ -n "${MXG_UNBOUND_PRELOAD:-}" ]; then
+	for t in "unbound starts with mxguard (and the calloc shim)" \
+		"calloc failing in init at reload: Unbound keeps answering" \
+		"and says it runs in pass-through mode" \
+		"the next reload starts the module again"; do
+		TAP_N=$((TAP_N + 1))
+		echo "ok $TAP_N # SKIP $t: the calloc shim and ASan do not mix"
+	done
+	done_testing
+	exit $?
+fi
 D=$MXG_T/alloc
 write_unbound_conf "$D"
 printf 'mode: log\nrelay: 127.0.0.2\n' >"$D/mxguard.conf"
