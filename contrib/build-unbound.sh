@@ -89,13 +89,18 @@ if [ -n "$missing" ]; then
 fi
 [ $deps_only = yes ] && exit 0
 
-# The version of the unbound source Debian currently offers (candidate of the package).
-ver=$(apt-cache policy unbound 2>/dev/null | awk '/Candidate:/ {print $2}')
+# The archive's newest unbound, never our own rebuild (contrib/build-debs.sh
+# makes +mxguardN versions; installed, they would be apt's candidate).
+archive_version() {
+	apt-cache madison unbound 2>/dev/null |
+		awk -F'|' '{gsub(/ /, "", $2); print $2}' | grep -v mxguard | head -n 1
+}
+ver=$(archive_version)
 if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
 	apt_update
-	ver=$(apt-cache policy unbound | awk '/Candidate:/ {print $2}')
+	ver=$(archive_version)
 fi
-[ -n "$ver" ] || { say "cannot find the unbound package version (apt-cache policy unbound)"; exit 1; }
+[ -n "$ver" ] || { say "cannot find the unbound package version (apt-cache madison unbound)"; exit 1; }
 
 # testbound links without -export-dynamic, so a dynlib module loaded into it
 # cannot resolve Unbound's symbols; give its link line $(DYNLIBMOD_EXTRALIBS).
