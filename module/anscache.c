@@ -71,6 +71,8 @@ struct ac_entry {
 	struct ac_copy* cur;
 	/** when it expires */
 	time_t expire;
+	/** when it is due for a refresh (the last tenth of its TTL) */
+	time_t prefetch_at;
 	/** bytes accounted to this entry; need: for one copy */
 	size_t size, need;
 	/** length of qname */
@@ -387,6 +389,7 @@ mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 	e->hash = h = key_hash(e->qname, e->qname_len, q->qtype, q->qclass,
 		flags);
 	e->expire = now + ttl;
+	e->prefetch_at = now + ttl - ttl / 10;
 	e->need = need;
 	e->size = need + sizeof(struct ac_copy) + sizeof(*e) + q->qname_len +
 		aux_bytes;
@@ -409,8 +412,10 @@ mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 
 struct reply_info*
 mxg_anscache_lookup(struct mxg_anscache* c, const struct query_info* q,
-	uint16_t flags, time_t now, struct ac_copy** ref, int* stale)
+	uint16_t flags, time_t now, struct ac_copy** ref, int allow_stale,
+	enum mxg_ac_state* state)
 {
+	enum mxg_ac_state st = MXG_AC_FRESH;
 	uint32_t h;
 	struct ac_shard* s;
 	struct ac_entry* e;
@@ -427,25 +432,25 @@ mxg_anscache_lookup(struct mxg_anscache* c, const struct query_info* q,
 	s = &c->shards[(h >> 24) & (MXG_AC_SHARDS - 1)];
 	pthread_mutex_lock(&s->lock);
 	e = find(s, h, q, flags);
-	if(stale)
-		*stale = 0;
 	if(e && now >= e->expire) {
 		if(now >= e->expire + c->stale_max) {
 			entry_delete(s, e);
 			e = NULL;
-		} else if(stale) {
+		} else if(allow_stale) {
 			/* serve-expired: a copy of its own, every TTL the
 			 * reply TTL, the entry left as it is */
 			cp = copy_new(c, e->cur->rep, e->need, now, 0);
 			if(cp) {
 				set_ttls(cp->rep, c->stale_ttl);
-				*stale = 1;
+				st = MXG_AC_STALE;
 			}
 			pthread_mutex_unlock(&s->lock);
 			goto done;
 		} else
 			e = NULL;
 	}
+	if(e && now >= e->prefetch_at)
+		st = MXG_AC_PREFETCH;
 	if(e && now > e->cur->at) {
 		/* the first lookup of this second makes its copy; the
 		 * previous one goes when its last query is done */
@@ -464,6 +469,8 @@ mxg_anscache_lookup(struct mxg_anscache* c, const struct query_info* q,
 	}
 	pthread_mutex_unlock(&s->lock);
 done:
+	if(state)
+		*state = st;
 	if(!cp) {
 		__atomic_add_fetch(&c->misses, 1, __ATOMIC_RELAXED);
 		return NULL;

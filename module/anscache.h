@@ -53,20 +53,31 @@ int mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 void mxg_anscache_set_stale(struct mxg_anscache* c, time_t keep,
 	time_t reply_ttl);
 
+/** What a lookup found. */
+enum mxg_ac_state {
+	/** a fresh answer */
+	MXG_AC_FRESH = 0,
+	/** a fresh answer in the last tenth of its TTL: time to refresh it,
+	 * as Unbound's prefetch does (PREFETCH_TTL_CALC) */
+	MXG_AC_PREFETCH,
+	/** an expired answer kept for serve-expired */
+	MXG_AC_STALE
+};
+
 /**
  * Look up an answer, with TTLs lowered by the time since it was stored. The
  * answer is shared with the other lookups of the same second and must not
  * be changed; it stays valid until *ref is released.
  * @param ref: set to the reference to give to mxg_anscache_release() when
  *	the reply has been sent (NULL on a miss).
- * @param stale: NULL: expired answers are a miss; else expired answers kept
- *	for serve-expired are returned too, with *stale set to 1 (0 for a
- *	fresh answer).
+ * @param allow_stale: return expired answers kept for serve-expired too
+ *	(else they are a miss).
+ * @param state: if not NULL, set to what was found.
  * @return the answer, or NULL on a miss or expiry.
  */
 struct reply_info* mxg_anscache_lookup(struct mxg_anscache* c,
 	const struct query_info* q, uint16_t flags, time_t now,
-	struct ac_copy** ref, int* stale);
+	struct ac_copy** ref, int allow_stale, enum mxg_ac_state* state);
 
 /** Release a reference from mxg_anscache_lookup(). NULL is fine. Needs no
  * lock and not the cache (it may have been freed since). */

@@ -64,6 +64,9 @@ struct mxg_env {
 	/** ... but only when resolving fails
 	 * (serve-expired-client-timeout) */
 	int stale_wait;
+	/** Unbound refreshes answers in the last tenth of their TTL
+	 * (prefetch): so does the private cache */
+	int prefetch;
 	/** the country rule needs GeoIP on the query path */
 	int geo_inline;
 	/** Redis is configured: every lookup becomes an event (counters);
@@ -102,6 +105,8 @@ struct mxg_qstate {
 	int stale;
 	/** ... and stands in for a resolution that failed */
 	int stood_in;
+	/** the answer is due for a refresh (Unbound's prefetch) */
+	int prefetch;
 	/** a stale answer held while the query resolves
 	 * (serve-expired-client-timeout), released in clear() */
 	struct ac_copy* stale_ref;

@@ -504,10 +504,21 @@ failed(struct module_qstate* qstate)
 		LDNS_RCODE_SERVFAIL;
 }
 
+/** Refresh the answer of qstate in the background: a detached query,
+ * which the mesh merges with one already running, whose answer the private
+ * cache stores at moddone (as Unbound's prefetch refreshes its cache). */
+static void
+refresh(struct module_qstate* qstate)
+{
+	if(!mxg_ub_add_detached(qstate, &qstate->qinfo,
+		BIT_RD | (qstate->query_flags & BIT_CD)))
+		verbose(VERB_ALGO, "mxguard: cannot start the refresh of an "
+			"MX answer");
+}
+
 /** A stale answer of the private cache goes to the client: say so (EDE 3,
  * as Unbound does with ede-serve-expired) and, unless it stood in for a
- * failed resolution, refresh it in the background as Unbound's
- * serve-expired prefetch does. */
+ * failed resolution, refresh it, as Unbound's serve-expired does. */
 static void
 served_stale(struct module_qstate* qstate, struct mxg_qstate* mq)
 {
@@ -515,10 +526,8 @@ served_stale(struct module_qstate* qstate, struct mxg_qstate* mq)
 	if(cfg->ede && cfg->ede_serve_expired)
 		edns_opt_list_append_ede(&qstate->edns_opts_front_out,
 			qstate->region, LDNS_EDE_STALE_ANSWER, "");
-	if(!mq->stood_in && !mxg_ub_add_detached(qstate, &qstate->qinfo,
-		BIT_RD | (qstate->query_flags & BIT_CD)))
-		verbose(VERB_ALGO, "mxguard: cannot start the refresh of a "
-			"stale MX answer");
+	if(!mq->stood_in)
+		refresh(qstate);
 }
 
 /** Build a dns_msg in the query region around a cached reply. */
@@ -557,7 +566,7 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 	struct mesh_reply* r;
 	struct mxg_obs obs;
 	struct reply_info* rep;
-	int stale = 0;
+	enum mxg_ac_state state = MXG_AC_FRESH;
 	qstate->ext_state[id] = module_wait_module;
 	if(env->passthrough || qstate->minfo[id] || !is_client_mx(qstate))
 		return;
@@ -576,9 +585,9 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 		(rep = mxg_anscache_lookup(env->cache,
 		&qstate->qinfo, qstate->query_flags & BIT_CD,
 		*qstate->env->now, &mq->ac_ref,
-		env->serve_stale ? &stale : NULL)) != NULL) {
+		env->serve_stale, &state)) != NULL) {
 		struct dns_msg* m;
-		if(stale && env->stale_wait) {
+		if(state == MXG_AC_STALE && env->stale_wait) {
 			/* serve-expired-client-timeout: resolve first, the
 			 * stale answer stands in if that fails */
 			mq->stale_ref = mq->ac_ref;
@@ -591,7 +600,9 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 			qstate->return_msg = m;
 			qstate->return_rcode = LDNS_RCODE_NOERROR;
 			mq->from_cache = 1;
-			mq->stale = stale;
+			mq->stale = state == MXG_AC_STALE;
+			mq->prefetch = state == MXG_AC_PREFETCH &&
+				env->prefetch;
 			mxg_hooks_answer(env, qstate, id);
 			return;
 		} else {
@@ -696,6 +707,8 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 		}
 		if(mq->stale)
 			served_stale(qstate, mq);
+		else if(mq->prefetch)
+			refresh(qstate);
 	}
 	if(mq->from_cache)
 		flags |= MXG_EV_CACHED;

@@ -265,6 +265,8 @@ init(struct module_env* env, int id)
 			env->cfg->serve_expired_ttl : MXG_STALE_FOREVER,
 			env->cfg->serve_expired_reply_ttl);
 	}
+	if(e->cache && env->cfg)
+		e->prefetch = env->cfg->prefetch;
 	/* one mesh state per client query, so each client gets its own
 	 * decision (docs/design.md) */
 	env->unique_mesh = 1;

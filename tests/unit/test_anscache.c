@@ -180,7 +180,8 @@ main(void)
 	uint8_t qn[256], qnup[256];
 	time_t lo, hi, now = 1000000;
 	uint64_t hits, misses, stores, evictions;
-	int stale, i, n_stored;
+	int i, n_stored;
+	enum mxg_ac_state st;
 	size_t mem0;
 	void* a1, *a2;
 
@@ -204,7 +205,7 @@ main(void)
 	rep->ttl = 0;
 	ok(mxg_anscache_store(c, &q, 0, rep, now, 64) == 1,
 		"an answer with message TTL 0 is stored (its records live 120 s)");
-	got = mxg_anscache_lookup(c, &qup, 0, now + 10, &ref, NULL);
+	got = mxg_anscache_lookup(c, &qup, 0, now + 10, &ref, 0, NULL);
 	ok(got != NULL && ref != NULL, "found under another case of the name");
 	ttls(got, &lo, &hi);
 	ok(lo == 110 && hi == 290, "TTLs count down: %d..%d after 10 s",
@@ -212,14 +213,14 @@ main(void)
 	ok(got->ttl == 0 && got->prefetch_ttl == 0 &&
 		got->serve_expired_ttl == 0, "the copy's message TTL stays 0 "
 		"(a module that stores it cannot put it in the message cache)");
-	got2 = mxg_anscache_lookup(c, &q, 0, now + 10, &ref2, NULL);
+	got2 = mxg_anscache_lookup(c, &q, 0, now + 10, &ref2, 0, NULL);
 	ok(got2 == got && ref2 == ref, "lookups of one second share one copy");
 	mxg_anscache_release(ref2);
-	ok(mxg_anscache_lookup(c, &q, 0x0010, now + 10, &ref2, NULL) == NULL &&
+	ok(mxg_anscache_lookup(c, &q, 0x0010, now + 10, &ref2, 0, NULL) == NULL &&
 		ref2 == NULL, "the CD flag is part of the key");
 	qa = q;
 	qa.qtype = LDNS_RR_TYPE_A;
-	ok(mxg_anscache_lookup(c, &qa, 0, now + 10, &ref2, NULL) == NULL,
+	ok(mxg_anscache_lookup(c, &qa, 0, now + 10, &ref2, 0, NULL) == NULL,
 		"the type is part of the key");
 
 	/* the view attached to an answer */
@@ -233,7 +234,7 @@ main(void)
 	ok(mxg_anscache_aux(ref) == a1, "the view is read back");
 	keep = ref;	/* held past the next second and the cache */
 
-	got2 = mxg_anscache_lookup(c, &q, 0, now + 11, &ref2, NULL);
+	got2 = mxg_anscache_lookup(c, &q, 0, now + 11, &ref2, 0, NULL);
 	ok(got2 != NULL && got2 != got, "the next second makes a new copy");
 	ttls(got2, &lo, &hi);
 	ok(lo == 109, "its TTLs are one second lower (%d)", (int)lo);
@@ -243,18 +244,18 @@ main(void)
 	mxg_anscache_release(ref2);
 
 	/* expiry, without serve-expired */
-	ok(mxg_anscache_lookup(c, &q, 0, now + 120, &ref2, &stale) == NULL,
+	ok(mxg_anscache_lookup(c, &q, 0, now + 120, &ref2, 1, &st) == NULL,
 		"expired at the smallest record TTL, no stale copies by default");
 
 	/* serve-expired */
 	mxg_anscache_set_stale(c, 3600, 30);
 	rep->ttl = 0;
 	ok(mxg_anscache_store(c, &q, 0, rep, now, 0) == 1, "stored again");
-	got = mxg_anscache_lookup(c, &q, 0, now + 130, &ref2, NULL);
+	got = mxg_anscache_lookup(c, &q, 0, now + 130, &ref2, 0, NULL);
 	ok(got == NULL, "expired: a miss for a caller that takes no stale");
-	stale = -1;
-	got = mxg_anscache_lookup(c, &q, 0, now + 130, &ref2, &stale);
-	ok(got != NULL && stale == 1, "expired: a stale copy when asked");
+	st = MXG_AC_FRESH;
+	got = mxg_anscache_lookup(c, &q, 0, now + 130, &ref2, 1, &st);
+	ok(got != NULL && st == MXG_AC_STALE, "expired: a stale copy when asked");
 	if(got) {
 		ttls(got, &lo, &hi);
 		ok(lo == 30 && hi == 30 && untrusted(got), "stale: every TTL "
@@ -263,8 +264,8 @@ main(void)
 		mxg_anscache_release(ref2);
 	} else
 		ok(0, "stale copy");
-	got = mxg_anscache_lookup(c, &q, 0, now + 5, &ref2, &stale);
-	ok(got != NULL && stale == 0, "a fresh answer is not stale");
+	got = mxg_anscache_lookup(c, &q, 0, now + 5, &ref2, 1, &st);
+	ok(got != NULL && st == MXG_AC_FRESH, "a fresh answer is not stale");
 	if(got) {
 		ttls(got, &lo, &hi);
 		ok(lo == 115 && !untrusted(got), "and keeps its TTLs and "
@@ -272,7 +273,14 @@ main(void)
 		mxg_anscache_release(ref2);
 	} else
 		ok(0, "fresh copy");
-	ok(mxg_anscache_lookup(c, &q, 0, now + 120 + 3600, &ref2, &stale) ==
+	got = mxg_anscache_lookup(c, &q, 0, now + 108, &ref2, 1, &st);
+	ok(got != NULL && st == MXG_AC_PREFETCH, "in the last tenth of its "
+		"120 s: due for a refresh");
+	mxg_anscache_release(ref2);
+	got = mxg_anscache_lookup(c, &q, 0, now + 107, &ref2, 1, &st);
+	ok(got != NULL && st == MXG_AC_FRESH, "at 107 s: not yet");
+	mxg_anscache_release(ref2);
+	ok(mxg_anscache_lookup(c, &q, 0, now + 120 + 3600, &ref2, 1, &st) ==
 		NULL, "gone once serve-expired-ttl has passed");
 
 	/* what is not stored */
@@ -293,7 +301,7 @@ main(void)
 		n_stored += mxg_anscache_store(c, &q, 0, big, now, 0);
 		if(i == 0) {
 			/* the first name stays in use */
-			ok(mxg_anscache_lookup(c, &q, 0, now, &ref2, NULL) !=
+			ok(mxg_anscache_lookup(c, &q, 0, now, &ref2, 0, NULL) !=
 				NULL, "d0 found right after its store");
 			mxg_anscache_release(ref2);
 		}
@@ -305,11 +313,11 @@ main(void)
 	ok(evictions > 2000, "the oldest were evicted (%llu)",
 		(unsigned long long)evictions);
 	q.qname_len = wire(qn, "d3999.example.com");
-	ok(mxg_anscache_lookup(c, &q, 0, now, &ref2, NULL) != NULL,
+	ok(mxg_anscache_lookup(c, &q, 0, now, &ref2, 0, NULL) != NULL,
 		"the newest is there");
 	mxg_anscache_release(ref2);
 	q.qname_len = wire(qn, "d1.example.com");
-	ok(mxg_anscache_lookup(c, &q, 0, now, &ref2, NULL) == NULL,
+	ok(mxg_anscache_lookup(c, &q, 0, now, &ref2, 0, NULL) == NULL,
 		"an old one is gone");
 
 	/* a reference outlives its cache; the view goes with the copy */
