@@ -10,7 +10,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=${MXG_JOBS:-$(nproc)}
-flags=${MXG_CONFIGURE_FLAGS:-}
+# our builds and CI treat warnings as errors (a plain ./configure does not)
+flags="--enable-werror ${MXG_CONFIGURE_FLAGS:-}"
 
 udir=$(bash contrib/build-unbound.sh | tail -n 1)
 [ -f "$udir/config.h" ] || { echo "build: no Unbound tree at '$udir'" >&2; exit 1; }

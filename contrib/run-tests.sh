@@ -41,7 +41,7 @@ if [ "${MXG_SKIP_SANITIZERS:-}" != yes ]; then
 	asan=$(gcc -print-file-name=libasan.so)
 	ubsan=$(gcc -print-file-name=libubsan.so)
 	if (cd "$san" && autoreconf -fi && ./configure --with-unbound="$udir" \
-		--enable-sanitizers && make -j"${MXG_JOBS:-$(nproc)}") >"$san/build.log" 2>&1; then
+		--enable-werror --enable-sanitizers && make -j"${MXG_JOBS:-$(nproc)}") >"$san/build.log" 2>&1; then
 		(cd "$san" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 			MXG_UNBOUND_PRELOAD="$asan $ubsan" \

@@ -18,4 +18,12 @@ for f in docs/building.md docs/mxguard.conf.5 docs/mxguard.conf.example docs/mxg
 	[ -f "$src/$f" ]
 	ok $? "$f exists"
 done
+# the version is written once (MXG_VERSION); the man pages repeat it
+ver=$(sed -n 's/^#define MXG_VERSION "\(.*\)"$/\1/p' "$src/include/mxguard/mxguard.h")
+[ -n "$ver" ]
+ok $? "MXG_VERSION in include/mxguard/mxguard.h: ${ver:-none}"
+for page in "$src"/docs/*.[158]; do
+	grep -q "^\.TH .* \"mxguard $ver\" " "$page"
+	ok $? "$(basename "$page") says mxguard $ver"
+done
 done_testing

@@ -11,7 +11,8 @@
 #ifndef MXGUARD_MXGUARD_H
 #define MXGUARD_MXGUARD_H
 
-/** Version string of mxguard, also written to Redis heartbeats. */
+/** Version string of mxguard, also written to Redis heartbeats; the one place
+ * it is written (configure.ac reads it, tests/test_docs.sh checks the pages). */
 #define MXG_VERSION "0.1.0"
 
 /** Schema version of the Redis keys (docs/redis-schema.md). */

@@ -19,8 +19,9 @@ set -u
 SRC=${MXG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 FUZZ_SECONDS=${FUZZ_SECONDS:-5}
 CC=${CC:-clang}
-TARGETS="fuzz_conf fuzz_answer fuzz_jsonlog fuzz_redis_reply"
-ntargets=4
+# every tests/fuzz/fuzz_*.c is a target
+TARGETS=$(cd "$SRC/tests/fuzz" && ls fuzz_*.c | sed 's/\.c$//')
+ntargets=$(echo $TARGETS | wc -w)
 
 cleanup_build=0
 if [ -z "${FUZZ_BUILD:-}" ]; then

@@ -25,15 +25,17 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_JOBS=${FUZZ_JOBS:-1}
 FUZZ_ARGS=${FUZZ_ARGS:-}
 CC=${CC:-clang}
-TARGETS="fuzz_conf fuzz_answer fuzz_jsonlog fuzz_redis_reply"
+# every tests/fuzz/fuzz_*.c is a target
+TARGETS=$(cd "$SRC/tests/fuzz" && ls fuzz_*.c | sed 's/\.c$//')
 
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer -D_GNU_SOURCE
-	-std=gnu11 -I$SRC/include -I$FUZZ_BUILD/include"
+	-std=gnu11 -I$SRC/include"
 LIBS="-lpsl -lmaxminddb -lhiredis -lpthread -lm"
-# the module files every target links (conf.c apart: see below)
-MODSRC="module/allowlist.c module/rules.c module/names.c module/shape.c
-	module/jsonlog.c module/geo.c module/category.c module/redis.c
+# the sources of libmxgcore as Makefile.am lists them (conf.c apart: see
+# below), in an archive each target takes what it needs from
+MODSRC="$(sed -n '/^libmxgcore_la_SOURCES/,/^$/p' "$SRC/Makefile.am" |
+	grep -o 'module/[a-z_0-9]*\.c' | grep -v '^module/conf\.c$')
 	tools/log_stderr.c"
 # fuzz_conf keeps the parser inside a scratch directory (fuzz_conf.c)
 CONF_FS="-Dfopen=fuzz_fopen -Dglob=fuzz_glob -Drealpath=fuzz_realpath"
@@ -57,18 +59,21 @@ obj() {
 
 # build all targets into $FUZZ_BUILD/bin
 build() {
-	mkdir -p "$FUZZ_BUILD/obj" "$FUZZ_BUILD/bin" "$FUZZ_BUILD/include/mxguard"
-	# mxg_config.h is made by configure; the fuzz build needs none of it
-	if [ ! -f "$FUZZ_BUILD/include/mxguard/mxg_config.h" ]; then
-		echo "/* empty: fuzz build */" \
-			> "$FUZZ_BUILD/include/mxguard/mxg_config.h"
-	fi
+	mkdir -p "$FUZZ_BUILD/obj" "$FUZZ_BUILD/bin"
+	case $MODSRC in
+	*module/*) ;;
+	*) echo "run.sh: no libmxgcore_la_SOURCES in $SRC/Makefile.am" >&2
+		exit 1 ;;
+	esac
 	objs=""
 	for s in $MODSRC; do
 		o="$FUZZ_BUILD/obj/$(basename "$s" .c).o"
 		obj "$o" "$s"
 		objs="$objs $o"
 	done
+	rm -f "$FUZZ_BUILD/obj/libcore.a"
+	# shellcheck disable=SC2086
+	ar rcs "$FUZZ_BUILD/obj/libcore.a" $objs
 	obj "$FUZZ_BUILD/obj/conf.o" module/conf.c
 	obj "$FUZZ_BUILD/obj/conf-fs.o" module/conf.c $CONF_FS
 	for t in $TARGETS; do
@@ -80,7 +85,7 @@ build() {
 		fi
 		# shellcheck disable=SC2086
 		$CC $CFLAGS -o "$FUZZ_BUILD/bin/$t" "$FUZZ_BUILD/obj/$t.o" \
-			$c $objs $LIBS
+			$c "$FUZZ_BUILD/obj/libcore.a" $LIBS
 	done
 }
 
