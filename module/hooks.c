@@ -83,12 +83,12 @@ addr_from_sa(const struct sockaddr_storage* ss, int* family, uint8_t* addr)
 	return 0;
 }
 
-/** Fill obs with the MX records and MX host addresses of rep. */
+/** Fill obs with the MX records of rep. */
 static void
-view_answer(struct mxg_env* env, const struct reply_info* rep,
-	struct mxg_obs* obs, struct answer_view* av)
+view_mx(const struct reply_info* rep, struct mxg_obs* obs,
+	struct answer_view* av)
 {
-	size_t i, j, amax;
+	size_t i, j;
 	obs->mx = av->mx;
 	obs->addrs = av->addrs;
 	obs->n_mx = obs->n_addrs = 0;
@@ -116,6 +116,20 @@ view_answer(struct mxg_env* env, const struct reply_info* rep,
 			obs->n_mx++;
 		}
 	}
+}
+
+/** Fill obs with the MX host addresses of rep (the A and AAAA records of
+ * its additional section) and, for the country rule, their countries.
+ * The engine reads only the countries; the addresses are for the event. */
+static void
+view_addrs(struct mxg_env* env, const struct reply_info* rep,
+	struct mxg_obs* obs, struct answer_view* av)
+{
+	size_t i, j, amax;
+	obs->addrs = av->addrs;
+	obs->n_addrs = 0;
+	if(!rep)
+		return;
 	/* the event carries MXG_EVENT_MAX_ADDR addresses for the reports;
 	 * more are read only when the country rule needs them inline */
 	amax = env->geo_inline ? MXG_OBS_MAX_ADDR : MXG_EVENT_MAX_ADDR;
@@ -150,6 +164,15 @@ view_answer(struct mxg_env* env, const struct reply_info* rep,
 		obs->countries = (const char (*)[3])av->countries;
 		obs->n_countries = obs->n_addrs;
 	}
+}
+
+/** Fill obs with the MX records and MX host addresses of rep. */
+static void
+view_answer(struct mxg_env* env, const struct reply_info* rep,
+	struct mxg_obs* obs, struct answer_view* av)
+{
+	view_mx(rep, obs, av);
+	view_addrs(env, rep, obs, av);
 }
 
 /** What view_answer() reads out of an answer of the private cache, kept
@@ -243,10 +266,13 @@ log_lookup(const struct mxg_event* ev)
 		mxg_rule_name((enum mxg_rule_id)ev->rule) : "-");
 }
 
-/** Make and queue the event of one lookup. */
+/** Make and queue the event of one lookup. With lazy_rep (a cache hit
+ * whose addresses were not needed by the engine) the MX host addresses are
+ * read from it into av only when the event is built. */
 static void
-emit(struct mxg_env* env, const struct mxg_obs* obs,
-	const struct mxg_verdict* v, int rcode, int flags, uint64_t now_ms)
+emit(struct mxg_env* env, struct mxg_obs* obs,
+	const struct mxg_verdict* v, int rcode, int flags, uint64_t now_ms,
+	const struct reply_info* lazy_rep, struct answer_view* av)
 {
 	struct mxg_event ev;
 	size_t i;
@@ -261,6 +287,8 @@ emit(struct mxg_env* env, const struct mxg_obs* obs,
 	 * it, queue it or wake the thread for it */
 	if(!logit && !env->redis && verbosity < VERB_QUERY)
 		return;
+	if(lazy_rep)
+		view_addrs(env, lazy_rep, obs, av);
 	ev.time_ms = now_ms;
 	ev.client_family = (uint8_t)obs->client_family;
 	memcpy(ev.client_addr, obs->client_addr, 16);
@@ -622,7 +650,7 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 		refuse(env, qstate, &mq->qv);
 		__atomic_add_fetch(&env->n_refused, 1, __ATOMIC_RELAXED);
 		emit(env, &obs, &mq->qv, LDNS_RCODE_REFUSED, 0,
-			qstate_ms(qstate));
+			qstate_ms(qstate), NULL, NULL);
 		qstate->ext_state[id] = module_finished;
 		return;
 	}
@@ -712,7 +740,7 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 	}
 	if(mq->from_cache)
 		flags |= MXG_EV_CACHED;
-	emit(env, &obs, &mq->qv, rcode, flags, qstate_ms(qstate));
+	emit(env, &obs, &mq->qv, rcode, flags, qstate_ms(qstate), NULL, NULL);
 }
 
 /** An MX cache hit or local answer: count, judge, tag. Out of line, so
@@ -752,7 +780,11 @@ cache_hit_mx(struct query_info* qinfo, struct reply_info* rep, int rcode,
 	obs.qclass = qinfo->qclass;
 	obs.rcode = rcode;
 	obs.tcp = repinfo->c && repinfo->c->type != comm_udp;
-	view_answer(env, rep, &obs, &av);
+	/* the engine needs the addresses only for the country rule; else
+	 * emit() reads them when it builds an event */
+	view_mx(rep, &obs, &av);
+	if(env->geo_inline)
+		view_addrs(env, rep, &obs, &av);
 	mxg_engine_observe(env->engine, &obs, &v);
 	if(v.action >= MXG_ACT_TAG && opt_list_out && region) {
 		/* a cache hit or local answer cannot be refused (the
@@ -762,7 +794,8 @@ cache_hit_mx(struct query_info* qinfo, struct reply_info* rep, int rcode,
 		tag(env, opt_list_out, region, &v);
 		__atomic_add_fetch(&env->n_tagged, 1, __ATOMIC_RELAXED);
 	}
-	emit(env, &obs, &v, obs.rcode, MXG_EV_CACHED, now_ms);
+	emit(env, &obs, &v, obs.rcode, MXG_EV_CACHED, now_ms,
+		env->geo_inline ? NULL : rep, &av);
 }
 
 int
