@@ -423,12 +423,9 @@ mxg_anscache_lookup(struct mxg_anscache* c, const struct query_info* q,
 	*ref = NULL;
 	if(!c || q->qname_len > 255)
 		return NULL;
-	{
-		uint8_t low[256];
-		memcpy(low, q->qname, q->qname_len);
-		query_dname_tolower(low);
-		h = key_hash(low, q->qname_len, q->qtype, q->qclass, flags);
-	}
+	/* key_hash lowers as it goes and find() compares without case: no
+	 * lowered copy of the name */
+	h = key_hash(q->qname, q->qname_len, q->qtype, q->qclass, flags);
 	s = &c->shards[(h >> 24) & (MXG_AC_SHARDS - 1)];
 	pthread_mutex_lock(&s->lock);
 	e = find(s, h, q, flags);

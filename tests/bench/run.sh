@@ -35,7 +35,7 @@
 # Environment: MXG_BUILDDIR (an existing mxguard build; default: build in
 # the source tree with contrib/build.sh), UNBOUND_DIR (the Unbound tree,
 # default: the one contrib/build.sh prints), MXG_SRCDIR (the source tree).
-# BENCH_SECTIONS: which parts to run (default "ir load redis flood").
+# BENCH_SECTIONS: which parts to run (default "ir cache load redis flood").
 # Knobs: BENCH_Q (cached queries per Ir run), BENCH_QMISS, BENCH_RATE (qps),
 # BENCH_SECS (seconds per load run), BENCH_REPS, BENCH_FLOOD (flood size).
 set -uo pipefail
@@ -245,7 +245,7 @@ ir_run() {
 	[ -n "${MXG_KEEP:-}" ] || rm -f "$d/cg.out"
 }
 
-SECTIONS=" ${BENCH_SECTIONS:-ir load redis flood} "
+SECTIONS=" ${BENCH_SECTIONS:-ir cache load redis flood} "
 has() { [[ "$SECTIONS" == *" $1 "* ]]; }
 has ir || IRCONFIGS=()
 say "1. Ir per query: Q=$Q cached, $QMISS misses, configs ${IRCONFIGS[*]}"
@@ -401,6 +401,34 @@ for st in up stopped down; do
 done
 
 fi
+# ---- 3b. the private answer cache: bytes per answer ----
+# refuse mode keeps each MX answer in the module's cache (mx-cache-size);
+# log mode has no such cache. The difference of the module's memory
+# (mem.mod.dynlibmod) after the same answers, per answer, for answers of 1
+# MX (2 addresses), 3 MX and 10 MX (20 addresses): CPU per lookup is in the
+# Ir tables (refuse vs plain) and in tests/bench/profile.sh
+if has cache; then
+say "3b. answer cache: bytes per answer (1, 3 and 10 MX with A and AAAA)"
+declare -A ACB
+for w in 1 3 10; do
+	awk -v n="$RLN" -v w="$w" 'BEGIN {for (i = w; i <= n; i += 10) print "rl" i ".test MX"}' >"$DATA/ac_$w"
+	for cfg in log refuse; do
+		d=$MXG_T/acache/$cfg.$w
+		mkdir -p "$d"
+		bench_instance "$d" "$cfg" 1 ""
+		bench_start "$d" || bail "unbound $cfg (cache) did not start"
+		"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$DATA/ac_$w" 1 127.0.0.1 16 >/dev/null
+		m0=$(ubctl "$d" stats_noreset 2>/dev/null | awk -F= '$1 == "mem.mod.dynlibmod" {print $2}')
+		ACB[$cfg.$w]=${m0:-0}
+		bench_stop "$UB_PID"
+	done
+	n=$(wc -l <"$DATA/ac_$w")
+	ACB[$w]=$(awk -v a="${ACB[refuse.$w]}" -v b="${ACB[log.$w]}" -v n="$n" 'BEGIN {printf "%.0f", n ? (a - b) / n : 0}')
+	ACB[n.$w]=$n
+	tsv cache "mx$w" refuse bytes_per_answer "${ACB[$w]}" ""
+	say "  $w MX: ${ACB[$w]} bytes per answer ($n answers)"
+done
+fi
 # ---- 4. flood: distinct clients and names against max-memory ----
 if has flood; then
 say "4. flood: $FLOOD distinct clients x distinct MX names, max-memory 16m"
@@ -509,6 +537,16 @@ echo "|---|---:|---:|---:|---:|---:|---:|"
 for st in up stopped down; do
 	k=redis.$st
 	echo "| $st | $(minmax "$k" 1) | $(minmax "$k" 3) | $(minmax "$k" 4) | $(minmax "$k" 5) | $(sumf "$k" 7) | $(sumf "$k" 8) |"
+done
+echo
+fi
+if has cache; then
+echo "## Private answer cache (refuse mode): bytes per answer"
+echo
+echo "| answer | answers | bytes per answer | answers in the default mx-cache-size (16m) |"
+echo "|---|---:|---:|---:|"
+for w in 1 3 10; do
+	echo "| $w MX + $((2 * w)) A/AAAA | ${ACB[n.$w]} | ${ACB[$w]} | $(awk -v b="${ACB[$w]}" 'BEGIN {printf "%d", (b > 0) ? 16777216 / b : 0}') |"
 done
 echo
 fi
