@@ -11,17 +11,20 @@
  *
  * A lookup does not copy the answer: the lookups of one second share one
  * copy whose TTLs are lowered to that second (struct ac_copy, refcounted).
- * The first lookup of a new second makes the next copy from the current
- * one; the query holds a reference until the module's clear() releases it,
- * after Unbound has encoded the reply. Encoding only reads the answer, so
+ * The first lookup of a new second lowers the TTLs of the current copy in
+ * place when no query holds it (the common case: a name is rarely asked
+ * twice at once), else makes the next copy from it; the query holds a
+ * reference until the module's clear() releases it, after Unbound has
+ * encoded the reply. Encoding only reads the answer, so
  * workers share a copy as they share Unbound's own cached answers.
  *
  * Locking: MXG_AC_SHARDS shards, each with a pthread mutex that protects its
  * hash chains, its LRU list, its byte count and each entry's current copy
- * pointer. A copy's reference count is atomic: the entry holds one while the
- * copy is current, so it is raised only under the shard lock, and whoever
- * drops it to zero frees the copy (no lock needed, nobody else can reach
- * it). Counters are atomics. The byte budget is split evenly over the
+ * pointer, and the TTLs of a current copy that only the entry holds. A
+ * copy's reference count is atomic: the entry holds one while the copy is
+ * current, so it is raised only under the shard lock (a count of 1 seen
+ * under the lock stays 1 until it is released), and whoever drops it to
+ * zero frees the copy (no lock needed, nobody else can reach it). Counters are atomics. The byte budget is split evenly over the
  * shards.
  */
 #include "config.h"
@@ -283,6 +286,25 @@ lower(time_t ttl, time_t elapsed)
 	return ttl > elapsed ? ttl - elapsed : 0;
 }
 
+/** Lower every TTL of an answer by elapsed seconds. */
+static void
+lower_ttls(struct reply_info* r, time_t elapsed)
+{
+	size_t i, j;
+	if(elapsed <= 0)
+		return;
+	r->ttl = lower(r->ttl, elapsed);
+	r->prefetch_ttl = lower(r->prefetch_ttl, elapsed);
+	r->serve_expired_ttl = lower(r->serve_expired_ttl, elapsed);
+	for(i = 0; i < r->rrset_count; i++) {
+		struct packed_rrset_data* d = (struct packed_rrset_data*)
+			r->rrsets[i]->entry.data;
+		d->ttl = lower(d->ttl, elapsed);
+		for(j = 0; j < d->count + d->rrsig_count; j++)
+			d->rr_ttl[j] = lower(d->rr_ttl[j], elapsed);
+	}
+}
+
 /**
  * Copy an answer into a new ac_copy (one reference) with its TTLs lowered
  * by elapsed seconds. @return the copy, or NULL (no memory).
@@ -295,7 +317,6 @@ copy_new(const struct mxg_anscache* c, const struct reply_info* rep,
 		sizeof(struct ac_copy));
 	struct ac_copy* cp;
 	struct reply_info* r;
-	size_t i, j;
 	if(!region)
 		return NULL;
 	cp = regional_alloc(region, sizeof(*cp));
@@ -310,18 +331,7 @@ copy_new(const struct mxg_anscache* c, const struct reply_info* rep,
 	cp->refs = 1;
 	cp->aux = NULL;
 	cp->aux_free = c->aux_free;
-	if(elapsed > 0) {
-		r->ttl = lower(r->ttl, elapsed);
-		r->prefetch_ttl = lower(r->prefetch_ttl, elapsed);
-		r->serve_expired_ttl = lower(r->serve_expired_ttl, elapsed);
-		for(i = 0; i < r->rrset_count; i++) {
-			struct packed_rrset_data* d = (struct packed_rrset_data*)
-				r->rrsets[i]->entry.data;
-			d->ttl = lower(d->ttl, elapsed);
-			for(j = 0; j < d->count + d->rrsig_count; j++)
-				d->rr_ttl[j] = lower(d->rr_ttl[j], elapsed);
-		}
-	}
+	lower_ttls(r, elapsed);
 	return cp;
 }
 
@@ -449,13 +459,23 @@ mxg_anscache_lookup(struct mxg_anscache* c, const struct query_info* q,
 	if(e && now >= e->prefetch_at)
 		st = MXG_AC_PREFETCH;
 	if(e && now > e->cur->at) {
-		/* the first lookup of this second makes its copy; the
-		 * previous one goes when its last query is done */
-		struct ac_copy* next = copy_new(c, e->cur->rep, e->need, now,
-			now - e->cur->at);
-		if(next) {
-			mxg_anscache_release(e->cur);
-			e->cur = next;
+		if(__atomic_load_n(&e->cur->refs, __ATOMIC_ACQUIRE) == 1) {
+			/* only the entry holds the copy (no query reads it:
+			 * references are taken under this lock, and the
+			 * last release happened before this load): lower
+			 * its TTLs in place; its view stays valid */
+			lower_ttls(e->cur->rep, now - e->cur->at);
+			e->cur->at = now;
+		} else {
+			/* queries still read the current copy: the first
+			 * lookup of this second makes the next one; the
+			 * previous goes when its last query is done */
+			struct ac_copy* next = copy_new(c, e->cur->rep,
+				e->need, now, now - e->cur->at);
+			if(next) {
+				mxg_anscache_release(e->cur);
+				e->cur = next;
+			}
 		}
 	}
 	if(e) {

@@ -183,7 +183,7 @@ main(void)
 	int i, n_stored;
 	enum mxg_ac_state st;
 	size_t mem0;
-	void* a1, *a2;
+	void* a1, *a2, *a3;
 
 	alloc_init(&alloc, NULL, 1);
 	memset(&q, 0, sizeof(q));
@@ -241,6 +241,17 @@ main(void)
 	ttls(got, &lo, &hi);
 	ok(lo == 110, "the held copy is unchanged (%d)", (int)lo);
 	ok(mxg_anscache_aux(ref2) == NULL, "the new copy has no view yet");
+	a3 = malloc(16);
+	ok(mxg_anscache_set_aux(ref2, a3) == a3, "a view on the new copy");
+	mxg_anscache_release(ref2);
+	/* only the entry holds the new copy now: a later second lowers its
+	 * TTLs in place, no copy, and its view stays */
+	got = mxg_anscache_lookup(c, &q, 0, now + 13, &ref2, 0, NULL);
+	ok(got == got2 && mxg_anscache_aux(ref2) == a3,
+		"a copy no query holds is reused in a later second, view kept");
+	ttls(got, &lo, &hi);
+	ok(lo == 107 && hi == 287, "its TTLs are lowered in place: %d..%d",
+		(int)lo, (int)hi);
 	mxg_anscache_release(ref2);
 
 	/* expiry, without serve-expired */
