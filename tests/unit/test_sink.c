@@ -1189,8 +1189,15 @@ test_fleet_bounds(void)
 	ok(found, "busy client: fleet count 150 (%llu)",
 		(unsigned long long)cnt);
 	p1 = peak_kib();
+#ifdef __SANITIZE_THREAD__
+	/* ThreadSanitizer's shadow memory grows the peak by about 55 MB
+	 * with the sink's start alone: the measure means nothing there */
+	(void)p1;
+	skip("peak memory under ThreadSanitizer");
+#else
 	ok(p0 > 0 && p1 - p0 < 16 * 1024, "a 48 MB fleet value is not read "
 		"(peak memory +%ld KiB)", p1 - p0);
+#endif
 	ok(mxg_sink_fleet_count(s, AF_INET, capped, 60, t / 1000, &cnt) &&
 		cnt == 400, "a count of 1000000 is capped at volume-limit "
 		"x fleet-instances (%llu = 400)", (unsigned long long)cnt);
