@@ -11,6 +11,8 @@
  * and never on the query path. Values are split at the first four '|';
  * the writers replace '|' in every free text (mxg_block_text).
  */
+#include <errno.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -417,7 +419,22 @@ struct mxg_blocksync {
 	size_t nlifts_new;
 	/** now (epoch s) of the read under way */
 	uint64_t now_s;
+	/** state-file (malloc'd), NULL: Redis */
+	char* file;
+	/** blocks kept in the file */
+	struct mxg_block* kept;
+	/** number of them, allocated */
+	size_t nkept, capkept;
+	/** kept changed since the last save */
+	int dirty;
+	/** monotonic time of the next save */
+	uint64_t next_save;
 };
+
+/** Most blocks kept in a state file. */
+#define KEPT_MAX 65536
+/** Interval between two saves of the state file, milliseconds. */
+#define SAVE_MS 10000
 
 /** FNV-1a 64 over bytes, continuing h. */
 static uint64_t
@@ -489,7 +506,124 @@ mxg_blocksync_free(struct mxg_blocksync* bs)
 	free(bs->memo);
 	free(bs->lifts);
 	free(bs->lifts_new);
+	free(bs->file);
+	free(bs->kept);
 	free(bs);
+}
+
+int
+mxg_blocksync_set_file(struct mxg_blocksync* bs, const char* path)
+{
+	if(!bs || !(bs->file = strdup(path)))
+		return 0;
+	return 1;
+}
+
+/** Add or update a block in the kept list. */
+static void
+keep(struct mxg_blocksync* bs, const struct mxg_block* b)
+{
+	size_t i;
+	for(i = 0; i < bs->nkept; i++)
+		if(strcmp(bs->kept[i].client, b->client) == 0 &&
+			strcmp(bs->kept[i].base, b->base) == 0) {
+			if(b->until > bs->kept[i].until) {
+				bs->kept[i].until = b->until;
+				bs->dirty = 1;
+			}
+			return;
+		}
+	if(bs->nkept == bs->capkept) {
+		size_t nc = bs->capkept ? bs->capkept * 2 : 64;
+		struct mxg_block* n;
+		if(nc > KEPT_MAX || !(n = realloc(bs->kept, nc * sizeof(*n))))
+			return;
+		bs->kept = n;
+		bs->capkept = nc;
+	}
+	bs->kept[bs->nkept++] = *b;
+	bs->dirty = 1;
+}
+
+/** Read the state file and apply what is still in force. */
+static void
+load_file(struct mxg_blocksync* bs, mxg_block_apply_fn fn, void* arg,
+	uint64_t now_s)
+{
+	FILE* f = fopen(bs->file, "re");
+	char line[2 * MXG_BLOCK_TEXT_MAX + 4];
+	size_t n = 0;
+	if(!f)
+		return;	/* none yet */
+	while(fgets(line, sizeof(line), f)) {
+		struct mxg_block b;
+		char* tab = strchr(line, '\t');
+		size_t ll = strcspn(line, "\n");
+		line[ll] = 0;
+		if(!tab || !mxg_block_parse(line, (size_t)(tab - line), tab + 1,
+			strlen(tab + 1), &b) || b.until <= now_s)
+			continue;
+		if(fn(arg, &b, now_s) >= 0)
+			n++;
+		keep(bs, &b);
+	}
+	fclose(f);
+	bs->dirty = 0;
+	if(n)
+		mxg_log_info("%zu blocks read back from %s", n, bs->file);
+}
+
+/** Write the kept blocks in force to the state file (atomically). */
+static void
+save_file(struct mxg_blocksync* bs, uint64_t now_s)
+{
+	char tmp[4200], f[MXG_BLOCK_TEXT_MAX], v[MXG_BLOCK_TEXT_MAX];
+	size_t i, j = 0;
+	FILE* out;
+	for(i = 0; i < bs->nkept; i++)
+		if(bs->kept[i].until > now_s)
+			bs->kept[j++] = bs->kept[i];
+	bs->nkept = j;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", bs->file);
+	if(!(out = fopen(tmp, "we"))) {
+		mxg_log_err("state-file %s: %s", tmp, strerror(errno));
+		return;
+	}
+	for(i = 0; i < bs->nkept; i++)
+		if(mxg_block_field(&bs->kept[i], f, sizeof(f)) &&
+			mxg_block_value(&bs->kept[i], v, sizeof(v)))
+			fprintf(out, "%s\t%s\n", f, v);
+	if(fclose(out) != 0 || rename(tmp, bs->file) != 0) {
+		mxg_log_err("state-file %s: %s", bs->file, strerror(errno));
+		unlink(tmp);
+		return;
+	}
+	bs->dirty = 0;
+}
+
+void
+mxg_blocksync_run_file(struct mxg_blocksync* bs, uint64_t now_ms,
+	int stopping)
+{
+	mxg_block_apply_fn fn;
+	void* arg;
+	uint64_t now_s = (uint64_t)time(NULL);
+	size_t i;
+	if(!bs || !bs->file)
+		return;
+	fn = __atomic_load_n(&bs->apply_fn, __ATOMIC_ACQUIRE);
+	arg = __atomic_load_n(&bs->apply_arg, __ATOMIC_ACQUIRE);
+	if(fn && arg != bs->applied_to) {
+		load_file(bs, fn, arg, now_s);
+		bs->applied_to = arg;
+	}
+	for(i = 0; i < bs->npend; i++)
+		keep(bs, &bs->pend[i]);
+	bs->npend = 0;
+	if(bs->dirty && (stopping || now_ms >= bs->next_save)) {
+		save_file(bs, now_s);
+		bs->next_save = now_ms + SAVE_MS;
+	}
 }
 
 void
@@ -554,6 +688,10 @@ mxg_blocksync_note(struct mxg_blocksync* bs, const struct mxg_event* ev,
 int
 mxg_blocksync_due(const struct mxg_blocksync* bs, uint64_t now_ms)
 {
+	if(bs && bs->file)
+		return bs->npend || (bs->dirty && now_ms >= bs->next_save) ||
+			__atomic_load_n(&bs->apply_arg, __ATOMIC_ACQUIRE) !=
+			bs->applied_to;
 	return bs && (bs->npend || now_ms >= bs->next_read);
 }
 

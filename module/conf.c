@@ -107,6 +107,9 @@ static const struct opt opts[] = {
 	{ "block-duration", T_DUR, OFF(block_duration), 0, 30 * DAY, "10m",
 	  "how long a refusing verdict keeps client+base domain blocked",
 	  NULL },
+	{ "state-file", T_PATH, OFF(state_file), 0, 0, NULL,
+	  "keeps the blocks across reloads and restarts without Redis",
+	  NULL },
 	{ "ede-text", T_EDETEXT, OFF(ede_full), 0, 1, "rule",
 	  "EDE text of refuse and tag: the rule name, or full details",
 	  NULL },
@@ -1293,6 +1296,7 @@ mxg_conf_free(struct mxg_conf* cfg)
 	free(cfg->redis_prefix);
 	free(cfg->instance);
 	free(cfg->log_file);
+	free(cfg->state_file);
 	free(cfg);
 }
 

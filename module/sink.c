@@ -1085,6 +1085,15 @@ process(struct mxg_sink* s, struct work* w, size_t n, uint64_t now_ms)
 		int filled = 0;
 		size_t len = 0;
 		w->afirst[i] = (size_t)-1;
+		if(!s->redis && s->blocks && ev->rule < MXG_RULE_BLOCKED &&
+			(ev->action == MXG_ACT_REFUSE ||
+			(ev->flags & MXG_EV_WOULD_REFUSE))) {
+			/* no Redis: the blocks go to the state-file */
+			char cl[sizeof(w->rec[i].client)];
+			client_of(s, w, ev, cl);
+			base_of(w, ev, w->rec[i].base, sizeof(w->rec[i].base));
+			mxg_blocksync_note(s->blocks, ev, cl, w->rec[i].base);
+		}
 		if(!log && !redis_up)
 			continue;
 		/* GeoIP and category only feed the domain hash here: look
@@ -1322,6 +1331,9 @@ run(void* arg)
 		if(s->blocks && mxg_redis_connected(s->redis) &&
 			mxg_blocksync_due(s->blocks, now))
 			mxg_blocksync_run(s->blocks, s->redis, now);
+		if(s->blocks && !s->redis && (stopping ||
+			mxg_blocksync_due(s->blocks, now)))
+			mxg_blocksync_run_file(s->blocks, now, stopping);
 		if(s->cfg->log_file && now >= next_logcheck) {
 			log_check(s);
 			next_logcheck = now + LOGCHECK_MS;
@@ -1440,6 +1452,13 @@ mxg_sink_start(const struct mxg_conf* cfg, const struct mxg_geo* geo,
 			snprintf(err, errlen, "sink: out of memory");
 			goto fail;
 		}
+	}
+	if(!cfg->redis_server && cfg->state_file && (!(s->blocks =
+		mxg_blocksync_new("", s->instance, 0, cfg->block_duration,
+		cfg->redis_ttl)) || !mxg_blocksync_set_file(s->blocks,
+		cfg->state_file))) {
+		snprintf(err, errlen, "sink: out of memory");
+		goto fail;
 	}
 	/* a log file that cannot be opened is logged and retried every
 	 * LOGCHECK_MS; it must not fail init (that would kill a reload) */

@@ -157,6 +157,21 @@ struct mxg_blocksync* mxg_blocksync_new(const char* prefix,
 /** Free it. NULL is fine. */
 void mxg_blocksync_free(struct mxg_blocksync* bs);
 
+/**
+ * Without Redis: keep the blocks in a file instead (state-file:). The
+ * blocks noted are merged into a list written to the file (a temporary
+ * file renamed over it) at most every 10 s and at the stop, and the file is
+ * read and applied at the first run after mxg_blocksync_set_apply. Lines:
+ * "FIELD<TAB>VALUE" as in P{blocks}.
+ * @return 0 when out of memory.
+ */
+int mxg_blocksync_set_file(struct mxg_blocksync* bs, const char* path);
+
+/** The file side of mxg_blocksync_run: load once, merge what was noted,
+ * save when due (always when stopping). */
+void mxg_blocksync_run_file(struct mxg_blocksync* bs, uint64_t now_ms,
+	int stopping);
+
 /** Set where blocks read from Redis are applied (any thread; takes effect
  * at the next read, which then reads the whole set). */
 void mxg_blocksync_set_apply(struct mxg_blocksync* bs, mxg_block_apply_fn fn,

@@ -129,6 +129,8 @@ struct mxg_conf {
 	/* --- logging --- */
 	/** `log-file:` JSON lines file; NULL: Unbound's log */
 	char* log_file;
+	/** `state-file:` where the blocks are kept without Redis; NULL none */
+	char* state_file;
 	/** `log-rate:` JSON lines per second at most; default 100 */
 	uint32_t log_rate;
 	/** `log-lookups: yes`: also log verdict-less MX lookups */
