@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 #include "mxguard/allowlist.h"
+#include "../unit/testlib.h"
 
 /** Addresses looked up per measurement (cycled). */
 #define NADDR 65536
@@ -33,19 +34,7 @@ static uint64_t rng = 0x9E3779B97F4A7C15ULL;
 static uint32_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
-}
-
-/** Monotonic time in nanoseconds. */
-static double
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+	return t_rnd32(&rng);
 }
 
 /** Clear the bits of a beyond len. */
@@ -119,10 +108,10 @@ run(int v6, int n, int all_lens, long lookups)
 	}
 	for(i = 0; i < NADDR; i++)
 		hits += mxg_allowlist_match(al, fam, addrs[i]);
-	t0 = now_ns();
+	t0 = t_now_ns();
 	for(i = 0; i < lookups; i++)
 		sink += mxg_allowlist_match(al, fam, addrs[i & (NADDR - 1)]);
-	t1 = now_ns();
+	t1 = t_now_ns();
 	printf("%-4s %8d %8s %10.1f %6.1f%% %10zu\n", v6 ? "v6" : "v4", n,
 		all_lens ? (v6 ? "0..128" : "8..32") : "4",
 		(t1 - t0) / (double)lookups, 100.0 * (double)hits / NADDR,

@@ -36,6 +36,7 @@
 #include "mxguard/conf.h"
 #include "mxguard/engine.h"
 #include "mxguard/names.h"
+#include "../unit/testlib.h"
 
 /** Fake clock start. */
 #define T0 ((time_t)1700002800)
@@ -54,15 +55,6 @@ struct wname {
 
 /** Names of the known case. */
 static struct wname known[NNAMES];
-
-/** Nanoseconds now. */
-static double
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 /** Set the client of observation i. */
 static inline void
@@ -239,33 +231,33 @@ main(int argc, char** argv)
 	}
 
 	n = 1000000;
-	t = now_ns();
+	t = t_now_ns();
 	sink += run_known(e, &o, NCLIENTS * 8, n);
 	printf("known name, known client (query):   %6.1f ns/observation\n",
-		(now_ns() - t) / (double)n);
+		(t_now_ns() - t) / (double)n);
 	o.stage = MXG_OBS_CACHED;
 	o.rcode = 0;
 	o.mx = rr;
 	o.n_mx = 2;
-	t = now_ns();
+	t = t_now_ns();
 	sink += run_known(e, &o, NCLIENTS * 8 + n, n);
 	printf("known name, cache hit, 2 MX answer: %6.1f ns/observation\n",
-		(now_ns() - t) / (double)n);
-	t = now_ns();
+		(t_now_ns() - t) / (double)n);
+	t = t_now_ns();
 	sink += run_encoded(e, &o, NCLIENTS * 8 + 2 * n, n, enc);
 	printf("cache hit, 1 MX, new 32-hex label:  %6.1f ns/observation\n",
-		(now_ns() - t) / (double)n);
+		(t_now_ns() - t) / (double)n);
 	o.stage = MXG_OBS_QUERY;
 	o.mx = NULL;
 	o.n_mx = 0;
 	o.rcode = -1;
-	t = now_ns();
+	t = t_now_ns();
 	sink += run_distinct(NULL, &o, 0, n);
-	t = now_ns() - t;
+	t = t_now_ns() - t;
 	{
-		double t2 = now_ns();
+		double t2 = t_now_ns();
 		sink += run_distinct(e, &o, 0, n);
-		t2 = now_ns() - t2;
+		t2 = t_now_ns() - t2;
 		printf("distinct names (query):             %6.1f "
 			"ns/observation (name building, %.1f ns, "
 			"subtracted)\n", (t2 - t) / (double)n,

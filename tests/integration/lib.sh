@@ -64,15 +64,24 @@ mxg_teardown() {
 	fi
 }
 
-# wait_gone PID SECONDS: wait until the process has exited
-wait_gone() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		kill -0 "$1" 2>/dev/null || return 0
+# wait_until SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds,
+# for at most SECONDS (whole); the status is COMMAND's last. The tests wait
+# on a condition this way, never for a fixed time.
+wait_until() {
+	local i n=$(( $1 * 10 ))
+	shift
+	for ((i = 1; i < n; i++)); do
+		"$@" && return 0
 		sleep 0.1
 	done
-	return 1
+	"$@"
 }
+
+# gone PID: has the process exited?
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# wait_gone PID SECONDS: wait until the process has exited
+wait_gone() { wait_until "$2" gone "$1"; }
 
 # stop_pid PID: stop one server we started, by its PID
 stop_pid() {
@@ -300,11 +309,25 @@ q() {
 }
 
 # wait_for FILE PATTERN [SECONDS]: wait until grep finds PATTERN in FILE
-wait_for() {
-	local i n=$(( ${3:-5} * 10 ))
-	for ((i = 0; i < n; i++)); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+wait_for() { wait_until "${3:-5}" grep -qs -- "$2" "$1"; }
+
+# reload DIR [SECONDS]: unbound-control reload, then wait until the daemon
+# answers unbound-control again (it does once the reload, the modules' init
+# included, is over); fails if it does not within SECONDS (10)
+reload() {
+	ubctl "$1" reload >/dev/null 2>&1 &&
+		wait_until "${2:-10}" ubctl "$1" status >/dev/null 2>&1
+}
+
+# log_settled FILE CLIENT NAME: an MX lookup of NAME by CLIENT (a client
+# whose lookups get a line), then wait until its line is in the JSON log
+# FILE. The lines of the lookups answered before it are in FILE then too:
+# the module queues an event before the answer goes out, and the log thread
+# writes them in order. For checks that a line is not there; bails out if
+# the line does not come within 10 s.
+log_settled() {
+	dig +time=3 +tries=1 -p "$UB_PORT" @127.0.0.1 -b "$2" "$3" MX +noall \
+		>/dev/null 2>&1
+	wait_for "$1" "\"SrcIpAddr\":\"${2//./\\.}\"" 10 ||
+		bail "no line of $2 ($3) in $1 within 10 s"
 }

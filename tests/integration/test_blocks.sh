@@ -128,16 +128,13 @@ for i in $(seq 1 110); do echo "company$(( i % 10 + 1 )).test MX"; done >"$MXG_T
 dig +time=2 +tries=1 -p "$PA" @127.0.0.1 -b 127.0.0.7 -f "$MXG_T/q110" +noall >/dev/null 2>&1
 [ "$(status "$PA" 127.0.0.7 company8.test)" = REFUSED ]
 ok $? "the volume rule refuses 127.0.0.7 on a"
-for ((i = 0; i < 30; i++)); do
-	rep blocks | grep -Eq '^127\.0\.0\.7 +volume .*res-a' && break
-	sleep 0.1
-done
-rep blocks | grep -Eq '^127\.0\.0\.7 +volume .*res-a'
+# rep_has COMMAND PATTERN: does mxguard-report COMMAND print PATTERN?
+rep_has() { rep "$1" | grep -Eq "$2"; }
+wait_until 3 rep_has blocks '^127\.0\.0\.7 +volume .*res-a'
 ok $? "blocks lists the rule's block with rule volume and instance res-a"
 [ "$(status "$PB" 127.0.0.7 company1.test)" = NOERROR ]
 ok $? "b (not in fleet mode) does not apply a's rule block"
-ubctl "$A" reload >/dev/null
-sleep 0.5
+reload "$A"
 r=$(within 2 "$PA" 127.0.0.7 company9.test REFUSED)
 ok $? "the rule's block survives the reload of a, whose counters restart"
 rep unblock 127.0.0.0/24 >/dev/null 2>&1
@@ -159,11 +156,7 @@ cp "$A/mxguard.conf" "$A/mxguard.conf.good"
 echo "mode: refuse-everything" >>"$A/mxguard.conf"
 ubctl "$A" reload >/dev/null
 ok $? "reload of a with a bad config"
-for ((i = 0; i < 80; i++)); do
-	rep instances | grep -Eq '^res-a +[^ ]+ +pass-through +up' && break
-	sleep 0.1
-done
-rep instances | grep -Eq '^res-a +[^ ]+ +pass-through +up'
+wait_until 8 rep_has instances '^res-a +[^ ]+ +pass-through +up'
 ok $? "instances shows res-a in mode pass-through"
 [ "$(status "$PA" 127.0.0.9 company1.test)" = NOERROR ]
 ok $? "pass-through: the blocked client is answered (nothing is enforced)"
@@ -171,11 +164,7 @@ cp "$A/mxguard.conf.good" "$A/mxguard.conf"
 ubctl "$A" reload >/dev/null
 r=$(within 2 "$PA" 127.0.0.9 company1.test REFUSED)
 ok $? "reload with the config fixed: the block is back (${r} ms)"
-for ((i = 0; i < 80; i++)); do
-	rep instances | grep -Eq '^res-a +[^ ]+ +log +up' && break
-	sleep 0.1
-done
-rep instances | grep -Eq '^res-a +[^ ]+ +log +up'
+wait_until 8 rep_has instances '^res-a +[^ ]+ +log +up'
 ok $? "instances shows res-a in mode log again"
 
 kill -0 "$UB_A" && kill -0 "$UB_B"

@@ -117,8 +117,7 @@ ok $? "refuse mode, make-zone.sh's drip.test (the demo's slow staging client): $
 
 # ---- refuse mode: the provider corpus, one client, three rounds ----
 read -r ca cr < <(fetch 127.0.2.1 "$MXG_T/corpus3")
-wait_for "$J" '"SrcIpAddr":"127\.0\.2\.1"'
-sleep 0.3
+log_settled "$J" 127.0.3.1 "$(awk 'NR == 1 {print $1}' "$MXG_T/corpus")"
 [ "$cr" -eq 0 ] && [ "$ca" -eq $((3 * ncorpus)) ]
 ok $? "refuse mode, $ncorpus provider MX sets looked up 3 times by one client: $ca answered, $cr refused"
 s=$(staging_lines 127.0.2.1)
@@ -166,8 +165,7 @@ for v in $VARIANTS; do
 	n=$((n + 1))
 done
 read -r ca cr < <(fetch 127.0.2.1 "$MXG_T/corpus3")
-wait_for "$J" '"SrcIpAddr":"127\.0\.2\.1"'
-sleep 0.3
+log_settled "$J" 127.0.3.2 "$(awk 'NR == 1 {print $1}' "$MXG_T/corpus")"
 s=$(staging_lines 127.0.2.1)
 [ "$cr" -eq 0 ] && [ "$ca" -eq $((3 * ncorpus)) ] && [ "$s" -eq 0 ]
 ok $? "log mode, the provider sets 3 times: $ca answered, $cr refused, $s staging verdicts"

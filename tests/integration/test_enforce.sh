@@ -46,10 +46,11 @@ ok $? "the relay gets answers for 100 MX lookups in a row ($a + $a2 NOERROR, $((
 [ $((m1 - m0)) -ge 50 ] && [ "$m2" -eq "$m1" ]
 ok $? "no upstream query after the first per domain (NSD MX queries: +$((m1 - m0)) then +$((m2 - m1)))"
 
-t1=$(q -b 127.0.0.2 mx.test MX +noall +answer | awk 'NR == 1 {print $2}')
-sleep 2.2
-t2=$(q -b 127.0.0.2 mx.test MX +noall +answer | awk 'NR == 1 {print $2}')
-[ -n "$t1" ] && [ -n "$t2" ] && [ "$t2" -lt "$t1" ]
+ttl() { q -b 127.0.0.2 mx.test MX +noall +answer | awk 'NR == 1 {print $2}'; }
+t1=$(ttl)
+# lower_ttl: is the TTL of the answer now below t1?
+lower_ttl() { t2=$(ttl); [ -n "$t1" ] && [ -n "$t2" ] && [ "$t2" -lt "$t1" ]; }
+wait_until 5 lower_ttl
 ok $? "answers from the private cache count their TTL down ($t1 then $t2)"
 
 read -r ba br be < <(batch 127.0.0.66 "$MXG_T/c50")
@@ -107,8 +108,7 @@ kill -0 "$UB_PID"
 ok $? "unbound still runs after CHAOS, ANY, NONE, 255-byte, RD=0 and EDNS-option queries"
 
 conf tag "ede-text: full"
-ubctl "$D" reload >/dev/null
-sleep 0.5
+reload "$D"
 grep -q "mode tag" "$D/unbound.log"
 ok $? "a reload switches the module to tag mode"
 out=$(dig +time=5 +tries=1 +tcp -p "$UB_PORT" @127.0.0.1 -b 127.0.0.70 1.evil.test MX)

@@ -28,18 +28,18 @@ ok $? "the log names both files: $(grep -m1 'missing.mmdb' "$D/unbound.log" | cu
 q -b 127.0.0.3 mx.test MX | grep -q "status: NOERROR"
 ok $? "MX queries are answered with GeoIP off"
 sed -i "s|^geoip-country: .*|geoip-country: $D/country.mmdb|; /geoip-asn/d" "$D/mxguard.conf"
-ubctl "$D" reload >/dev/null; sleep 0.5
+reload "$D"
 q -b 127.0.0.4 mx.test MX >/dev/null
 wait_for "$D/mx.json" '"SrcIpAddr":"127.0.0.4".*"DnsResponseIpCountry":"GB' 5
 ok $? "after a reload with a good DB, lookups carry countries"
 cp "$G/bad-data/invalid-data-record-offset.mmdb" "$D/new.mmdb" && mv "$D/new.mmdb" "$D/country.mmdb"
 q -b 127.0.0.5 company3.test MX | grep -q "status: NOERROR"
 ok $? "the DB file replaced (mv) by a corrupt one while running: still answering"
-ubctl "$D" reload >/dev/null; sleep 0.5
+reload "$D"
 q -b 127.0.0.6 company4.test MX | grep -q "status: NOERROR"
 ok $? "and after a reload with the corrupt file: still answering"
 head -c 2000 "$G/GeoIP2-Country-Test.mmdb" >"$D/country.mmdb"
-ubctl "$D" reload >/dev/null; sleep 0.5
+reload "$D"
 q -b 127.0.0.6 company5.test MX | grep -q "status: NOERROR"
 ok $? "a truncated DB: still answering"
 kill -0 "$UB_PID"

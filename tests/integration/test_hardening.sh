@@ -111,8 +111,7 @@ MXG_UNBOUND_PRELOAD="$MXG_T/failcalloc.so${MXG_UNBOUND_PRELOAD:+ $MXG_UNBOUND_PR
 	start_unbound "$D"
 ok $? "unbound starts with mxguard (and the calloc shim)"
 touch "$MXG_FAILCALLOC_FILE"
-ubctl "$D" reload >/dev/null 2>&1
-sleep 0.5
+reload "$D"
 kill -0 "$UB_PID" 2>/dev/null && q mx.test MX | grep -q "status: NOERROR"
 ok $? "calloc failing in init at reload: Unbound keeps answering"
 grep -q "pass-through" "$D/unbound.log"

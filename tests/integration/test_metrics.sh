@@ -46,12 +46,11 @@ done
 ok $? "the volume rule refused the 6th to 8th lookup of 127.0.0.5 ($refused)"
 
 rep() { "$REPORT" -p "$REDIS_PORT" --prefix t: "$@"; }
-for ((i = 0; i < 150; i++)); do
+reported() {
 	rep metrics 2>/dev/null >"$MXG_T/metrics.txt"
-	grep -q '^mxguard_lookups_total{instance="res-m"} 11$' "$MXG_T/metrics.txt" && break
-	sleep 0.1
-done
-grep -q '^mxguard_lookups_total{instance="res-m"} 11$' "$MXG_T/metrics.txt"
+	grep -q "$1" "$MXG_T/metrics.txt"
+}
+wait_until 15 reported '^mxguard_lookups_total{instance="res-m"} 11$'
 ok $? "mxguard-report metrics: 11 lookups (from the heartbeat)"
 promtool check metrics <"$MXG_T/metrics.txt" >"$MXG_T/promtool.out" 2>&1
 ok $? "promtool check metrics accepts it$(sed 's/^/ # /' "$MXG_T/promtool.out" | tr '\n' ' ')"
@@ -132,12 +131,11 @@ stop_pid "$PROM_PID"
 # a bad reload shows in the metrics
 echo "mode: refuse-everything" >>"$D/mxguard.conf"
 ubctl "$D" reload >/dev/null
-for ((i = 0; i < 100; i++)); do
+exported() {
 	curl -sf "http://127.0.0.1:$EP/metrics" >"$MXG_T/exp.txt" 2>/dev/null
-	grep -q '^mxguard_passthrough{instance="res-m"} 1$' "$MXG_T/exp.txt" && break
-	sleep 0.1
-done
-grep -q '^mxguard_passthrough{instance="res-m"} 1$' "$MXG_T/exp.txt"
+	grep -q "$1" "$MXG_T/exp.txt"
+}
+wait_until 10 exported '^mxguard_passthrough{instance="res-m"} 1$'
 ok $? "after a bad reload: mxguard_passthrough 1"
 "$EXPORTER" --help | grep -q -- "--listen" && "$EXPORTER" --version | grep -q "^mxguard-exporter "
 ok $? "mxguard-exporter --help and --version"

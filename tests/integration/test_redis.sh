@@ -84,8 +84,8 @@ for k in $(rcli --scan --pattern 't:*'); do
 done
 [ "$nottl" -eq 0 ]
 ok $? "every key has a TTL ($(rcli --scan --pattern 't:*' | wc -l) keys)"
-for ((i = 0; i < 60; i++)); do rcli HGET 't:{inst:res-a}' version | grep -q . && break; sleep 0.1; done
-rcli HGET 't:{inst:res-a}' version | grep -q .
+has_version() { rcli HGET 't:{inst:res-a}' version | grep -q .; }
+wait_until 6 has_version
 ok $? "the heartbeat of instance res-a is in Redis"
 
 out=$("$REPORT" -p "$REDIS_PORT" --prefix t: top-clients)
@@ -129,7 +129,9 @@ ok $? "the heartbeat counts what was lost (unsent ${d:-0}, errors ${e:-0})"
 # Redis slow (DEBUG SLEEP) and out of memory (tiny maxmemory): still answering
 rcli DEBUG SLEEP 3 >/dev/null &
 slept=$!
-sleep 0.2
+# busy: Redis does not answer a PING within 0.2 s
+busy() { ! timeout 0.2 redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; }
+wait_until 2 busy
 n=$(answered 127.0.0.11 40 "$MXG_T/c40")
 [ "$n" -eq 40 ]
 ok $? "Redis busy in DEBUG SLEEP 3: all 40 MX queries answered within 1 s ($n)"
@@ -139,12 +141,12 @@ e0=$(rcli HGET 't:{inst:res-a}' errors)
 n=$(answered 127.0.0.12 40 "$MXG_T/c40")
 [ "$n" -eq 40 ]
 ok $? "Redis out of memory (maxmemory 1, OOM errors): all 40 answered ($n)"
-sleep 1.5
+# the module's writes met the OOM errors before the memory comes back
+oom() { rcli INFO errorstats | grep -q '^errorstat_OOM:count=[1-9]'; }
+wait_until 5 oom
 rcli CONFIG SET maxmemory 0 >/dev/null
-for ((i = 0; i < 80; i++)); do
-	e1=$(rcli HGET 't:{inst:res-a}' errors); [ "${e1:-0}" -gt "${e0:-0}" ] && break; sleep 0.1
-done
-[ "${e1:-0}" -gt "${e0:-0}" ]
+more_errors() { e1=$(rcli HGET 't:{inst:res-a}' errors); [ "${e1:-0}" -gt "${e0:-0}" ]; }
+wait_until 8 more_errors
 ok $? "the OOM errors are counted in the heartbeat (${e0:-0} -> ${e1:-0})"
 
 # a second resolver on the same Redis: totals add up
@@ -219,12 +221,11 @@ for ((i = 0; i < 100; i++)); do ubctl "$A" reload >/dev/null || break; done
 [ "$i" -eq 100 ]
 ok $? "100 reloads done under query load"
 wait "$loadpid"
-sleep 1
+wait_until 10 ubctl "$A" status >/dev/null 2>&1
 q -b 127.0.0.2 mx.test MX | grep -q "status: NOERROR"
 ok $? "unbound answers after 100 reloads"
-for ((i = 0; i < 50; i++)); do
-	conn=$(rcli CLIENT LIST | grep -c .); [ "$conn" -le "$base_conn" ] && break; sleep 0.1
-done
+no_extra_conn() { conn=$(rcli CLIENT LIST | grep -c .); [ "$conn" -le "$base_conn" ]; }
+wait_until 5 no_extra_conn
 th1=$(ls /proc/"$UB_A"/task | wc -l); fd1=$(ls /proc/"$UB_A"/fd | wc -l)
 [ "$conn" -le "$base_conn" ]
 ok $? "no extra Redis connection after 100 reloads ($base_conn before, $conn after)"

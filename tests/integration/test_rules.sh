@@ -36,12 +36,14 @@ q -b 127.0.0.10 company5.test MX >/dev/null
 wait_for "$J" '"SrcIpAddr":"127.0.0.10"'
 lines 127.0.0.10 non-relay | grep -q '"Reason":"client 127.0.0.10'
 ok $? "a laptop's MX lookup gets a non-relay verdict with a reason naming the client"
-q -b 127.0.0.10 company5.test MX >/dev/null; sleep 0.5
+q -b 127.0.0.10 company5.test MX >/dev/null
+log_settled "$J" 127.0.3.1 company1.test
 [ "$(lines 127.0.0.10 non-relay | wc -l)" -eq 1 ]
 ok $? "non-relay is logged once per client and base domain per period"
 
 for i in $(seq 1 30); do echo "bigmail.test MX"; done >"$MXG_T/vol30"
-batch 127.0.0.20 "$MXG_T/vol30" >/dev/null; sleep 0.5
+batch 127.0.0.20 "$MXG_T/vol30" >/dev/null
+log_settled "$J" 127.0.3.2 company1.test
 ! lines 127.0.0.20 volume | grep -q .
 ok $? "30 MX lookups in 60 s: no volume verdict (the limit is > 30)"
 q -b 127.0.0.20 bigmail.test MX >/dev/null
@@ -56,7 +58,8 @@ lines 127.0.0.30 fanout | grep -q 'base domains'
 ok $? "a spam bot resolving MX for 25 domains gets a fanout verdict: '$(lines 127.0.0.30 fanout | sed -n 's/.*"Reason":"\([^"]*\)".*/\1/p' | head -1)'"
 
 seq 1 10 | sed 's/.*/&.num.test MX/' >"$MXG_T/num10"
-batch 127.0.0.40 "$MXG_T/num10" >/dev/null; sleep 0.5
+batch 127.0.0.40 "$MXG_T/num10" >/dev/null
+log_settled "$J" 127.0.3.3 company1.test
 ! lines 127.0.0.40 staging-window | grep -q .
 ok $? "10 numeric-prefixed lookups: no staging-window verdict (the limit is > 10)"
 q -b 127.0.0.40 11.num.test MX >/dev/null
@@ -87,7 +90,7 @@ batch 127.0.0.2 "$MXG_T/bot25" >/dev/null
 batch 127.0.0.2 "$MXG_T/num10" >/dev/null
 q -b 127.0.0.2 11.num.test MX >/dev/null
 q -b 127.0.0.2 bigmail.test MX >/dev/null
-sleep 1
+log_settled "$J" 127.0.3.4 company1.test
 ! grep '"SrcIpAddr":"127.0.0.2"' "$J" | grep -Eq '"DvcAction":"(Block|Would block|Tag)"'
 ok $? "the relay doing the same volume gets no blocking verdict"
 kill -0 "$UB_PID"

@@ -34,8 +34,7 @@ traffic() {
 	q -b 127.0.0.5 id.server CH TXT >/dev/null
 }
 traffic
-ubctl "$D" reload >/dev/null
-sleep 3
+reload "$D" 60
 traffic
 q -b 127.0.0.2 mx.test MX | grep -q "status: NOERROR"
 ok $? "answers after a reload under valgrind"

@@ -16,6 +16,7 @@
 #include <string.h>
 #include "mxguard/allowlist.h"
 #include "tap.h"
+#include "testlib.h"
 
 /** Match an address written as text; -1 if it does not parse. */
 static int
@@ -235,10 +236,7 @@ static uint64_t rng = 0x1234567887654321ULL;
 static uint32_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
+	return t_rnd32(&rng);
 }
 
 /** Compare with a naive scan: n random netblocks, many random addresses. */

@@ -21,6 +21,7 @@
 #include "mxguard/engine.h"
 #include "mxguard/names.h"
 #include "tap.h"
+#include "testlib.h"
 
 /** Fake clock. */
 #define T0 ((time_t)1700002800)
@@ -99,18 +100,7 @@ q(struct mxg_engine* e, const char* client, const char* name, time_t now)
 	struct mxg_obs o;
 	struct mxg_verdict v;
 	uint8_t wire[MXG_NAME_WIRE_MAX];
-	size_t len = 0;
-	memset(&o, 0, sizeof(o));
-	o.stage = MXG_OBS_QUERY;
-	o.now = now;
-	o.client_family = strchr(client, ':') ? AF_INET6 : AF_INET;
-	inet_pton(o.client_family, client, o.client_addr);
-	mxg_names_from_str(name, wire, sizeof(wire), &len);
-	o.qname = wire;
-	o.qname_len = len;
-	o.qtype = 15;
-	o.qclass = 1;
-	o.rcode = -1;
+	t_obs(&o, wire, MXG_OBS_QUERY, client, name, now);
 	mxg_engine_observe(e, &o, &v);
 	return v;
 }

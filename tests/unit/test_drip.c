@@ -25,6 +25,7 @@
 #include "mxguard/names.h"
 #include "mxguard/shape.h"
 #include "tap.h"
+#include "testlib.h"
 
 /** Fake clock start: a multiple of 3600. */
 #define T0 ((time_t)1700002800)
@@ -49,33 +50,6 @@ struct answer {
 static struct answer corpus[MAXANS];
 /** Answers in it. */
 static size_t ncorpus;
-
-/** A config from text over the defaults; aborts the test on error. */
-static struct mxg_conf*
-conf(const char* text)
-{
-	char err[1024];
-	struct mxg_conf* c = mxg_conf_new();
-	if(!c || !mxg_conf_read_string(c, "test.conf", text, err,
-		sizeof(err))) {
-		printf("Bail out! config: %s\n", err);
-		exit(1);
-	}
-	return c;
-}
-
-/** An engine for a config. */
-static struct mxg_engine*
-engine(const struct mxg_conf* c)
-{
-	char err[256];
-	struct mxg_engine* e = mxg_engine_new(c, err, sizeof(err));
-	if(!e) {
-		printf("Bail out! engine: %s\n", err);
-		exit(1);
-	}
-	return e;
-}
 
 /** Add a record to an answer. */
 static void
@@ -105,27 +79,7 @@ lookup(struct mxg_engine* e, const char* client, const char* qname,
 	struct mxg_obs o;
 	struct mxg_verdict qv;
 	uint8_t wire[MXG_NAME_WIRE_MAX];
-	size_t len = 0;
-	memset(&o, 0, sizeof(o));
-	o.now = now;
-	if(strchr(client, ':')) {
-		o.client_family = AF_INET6;
-		inet_pton(AF_INET6, client, o.client_addr);
-	} else {
-		o.client_family = AF_INET;
-		inet_pton(AF_INET, client, o.client_addr);
-	}
-	if(mxg_names_from_str(qname, wire, sizeof(wire), &len) !=
-		MXG_NAME_OK) {
-		printf("Bail out! bad qname %s\n", qname);
-		exit(1);
-	}
-	o.qname = wire;
-	o.qname_len = len;
-	o.qtype = 15;
-	o.qclass = 1;
-	o.rcode = -1;
-	o.stage = MXG_OBS_QUERY;
+	t_obs(&o, wire, MXG_OBS_QUERY, client, qname, now);
 	mxg_engine_observe(e, &o, &qv);
 	if(qv.action == MXG_ACT_REFUSE) {
 		*v = qv;
@@ -222,8 +176,8 @@ drip_run(struct mxg_engine* e, const char* client, const char* base,
 static void
 test_variants(void)
 {
-	struct mxg_conf* c = conf("mode: refuse\nnon-relay-enable: no\n");
-	struct mxg_engine* e = engine(c);
+	struct mxg_conf* c = t_conf("mode: refuse\nnon-relay-enable: no\n");
+	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	int d;
 	static const struct {
@@ -260,9 +214,9 @@ test_variants(void)
 
 	/* the same run with staging-drip off: the seed's staging-window
 	 * rule lets 10 numeric answers through, and word names all 30 */
-	c = conf("mode: refuse\nnon-relay-enable: no\n"
+	c = t_conf("mode: refuse\nnon-relay-enable: no\n"
 		"staging-drip-enable: no\n");
-	e = engine(c);
+	e = t_engine(c);
 	d = drip_run(e, "10.9.1.1", "slow.example", 1, K_HEX, 50, 30, 7,
 		NULL);
 	is_int(d, 10, "without staging-drip, numeric names: %d of 30 "
@@ -278,9 +232,9 @@ test_variants(void)
 static void
 test_repeats(void)
 {
-	struct mxg_conf* c = conf("mode: refuse\nnon-relay-enable: no\n"
+	struct mxg_conf* c = t_conf("mode: refuse\nnon-relay-enable: no\n"
 		"volume-enable: no\n");
-	struct mxg_engine* e = engine(c);
+	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	struct answer a, b, ab, ba;
 	char lab[64], x[128];
@@ -367,8 +321,8 @@ test_repeats(void)
 static void
 test_modes(void)
 {
-	struct mxg_conf* c = conf("non-relay-enable: no\nrelay: 10.7.0.25\n");
-	struct mxg_engine* e = engine(c);
+	struct mxg_conf* c = t_conf("non-relay-enable: no\nrelay: 10.7.0.25\n");
+	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	int d;
 	/* log mode: everything is delivered, reported once per period */
@@ -379,9 +333,9 @@ test_modes(void)
 	mxg_conf_free(c);
 
 	/* per-rule refuse under mode log; relays only log */
-	c = conf("non-relay-enable: no\nrelay: 10.7.0.25\n"
+	c = t_conf("non-relay-enable: no\nrelay: 10.7.0.25\n"
 		"staging-drip-action: refuse\n");
-	e = engine(c);
+	e = t_engine(c);
 	ok(mxg_engine_can_refuse(e), "staging-drip-action refuse can refuse");
 	memset(&v, 0, sizeof(v));
 	d = drip_run(e, "10.7.0.2", "refused.example", 0, K_B32, 40, 30, 5,
@@ -395,9 +349,9 @@ test_modes(void)
 	mxg_conf_free(c);
 
 	/* dry-run and a limit of 0 (any encoded byte) */
-	c = conf("mode: refuse\ndry-run: yes\nnon-relay-enable: no\n"
+	c = t_conf("mode: refuse\ndry-run: yes\nnon-relay-enable: no\n"
 		"staging-drip-limit: 0\n");
-	e = engine(c);
+	e = t_engine(c);
 	{
 		struct answer a;
 		memset(&a, 0, sizeof(a));
@@ -415,8 +369,8 @@ test_modes(void)
 static void
 test_log_once(void)
 {
-	struct mxg_conf* c = conf("non-relay-enable: no\n");
-	struct mxg_engine* e = engine(c);
+	struct mxg_conf* c = t_conf("non-relay-enable: no\n");
+	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	struct answer a;
 	char lab[64], x[128], qname[64];
@@ -561,9 +515,9 @@ test_corpus_engine(void)
 	/* refuse mode; the per-client counting rules (volume, fanout: a
 	 * non-relay resolving MX of 50 domains is a spam bot by design) and
 	 * non-relay are off, so any verdict is an answer rule's */
-	c = conf("mode: refuse\nnon-relay-enable: no\nvolume-enable: no\n"
+	c = t_conf("mode: refuse\nnon-relay-enable: no\nvolume-enable: no\n"
 		"fanout-enable: no\n");
-	e = engine(c);
+	e = t_engine(c);
 	n = corpus_run(e, "10.5.0.1", 0, 3, &refused, &staging);
 	is_int(n, 0, "one client looks up all %zu provider sets 3 times in "
 		"refuse mode: %d verdicts", ncorpus, n);
@@ -576,8 +530,8 @@ test_corpus_engine(void)
 	/* every rule at its default, refuse mode: a relay looking them all
 	 * up gets nothing; a laptop is only caught by fanout (a spam bot's
 	 * shape), never by a staging rule */
-	c = conf("mode: refuse\nrelay: 10.5.0.25\n");
-	e = engine(c);
+	c = t_conf("mode: refuse\nrelay: 10.5.0.25\n");
+	e = t_engine(c);
 	n = corpus_run(e, "10.5.0.25", 0, 3, &refused, &staging);
 	is_int(n, 0, "a relay looking up all sets with every rule on: %d "
 		"verdicts", n);

@@ -20,36 +20,10 @@
 #include "mxguard/engine.h"
 #include "mxguard/names.h"
 #include "tap.h"
+#include "testlib.h"
 
 /** Fake clock start: a multiple of 3600. */
 #define T0 ((time_t)1700002800)
-
-/** A config from text over the defaults; aborts the test on error. */
-static struct mxg_conf*
-conf(const char* text)
-{
-	char err[1024];
-	struct mxg_conf* c = mxg_conf_new();
-	if(!c || !mxg_conf_read_string(c, "test.conf", text, err,
-		sizeof(err))) {
-		printf("Bail out! config: %s\n", err);
-		exit(1);
-	}
-	return c;
-}
-
-/** An engine for a config. */
-static struct mxg_engine*
-engine(const struct mxg_conf* c)
-{
-	char err[256];
-	struct mxg_engine* e = mxg_engine_new(c, err, sizeof(err));
-	if(!e) {
-		printf("Bail out! engine: %s\n", err);
-		exit(1);
-	}
-	return e;
-}
 
 /** One test lookup: the wire name lives in the struct. */
 struct look {
@@ -64,23 +38,7 @@ static void
 mk(struct look* l, enum mxg_obs_stage stage, const char* client,
 	const char* name, time_t now)
 {
-	size_t len = 0;
-	memset(l, 0, sizeof(*l));
-	l->obs.stage = stage;
-	l->obs.now = now;
-	if(strchr(client, ':')) {
-		l->obs.client_family = AF_INET6;
-		inet_pton(AF_INET6, client, l->obs.client_addr);
-	} else {
-		l->obs.client_family = AF_INET;
-		inet_pton(AF_INET, client, l->obs.client_addr);
-	}
-	mxg_names_from_str(name, l->wire, sizeof(l->wire), &len);
-	l->obs.qname = l->wire;
-	l->obs.qname_len = len;
-	l->obs.qtype = 15;
-	l->obs.qclass = 1;
-	l->obs.rcode = stage == MXG_OBS_QUERY ? -1 : 0;
+	t_obs(&l->obs, l->wire, stage, client, name, now);
 }
 
 /** Observe one query; return the verdict in v. */
@@ -111,8 +69,8 @@ qn(struct mxg_engine* e, const char* client, const char* name, time_t now,
 static void
 test_staging_window(void)
 {
-	struct mxg_conf* c = conf("non-relay-enable: no\n");
-	struct mxg_engine* e = engine(c);
+	struct mxg_conf* c = t_conf("non-relay-enable: no\n");
+	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	char name[64];
 	int i, fired = 0;
@@ -164,8 +122,8 @@ test_staging_window(void)
 static void
 test_volume(void)
 {
-	struct mxg_conf* c = conf("non-relay-enable: no\n");
-	struct mxg_engine* e = engine(c);
+	struct mxg_conf* c = t_conf("non-relay-enable: no\n");
+	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	int i, fired = 0;
 	for(i = 0; i < 30; i++) {
@@ -200,8 +158,8 @@ test_volume(void)
 static void
 test_fanout(void)
 {
-	struct mxg_conf* c = conf("non-relay-enable: no\n");
-	struct mxg_engine* e = engine(c);
+	struct mxg_conf* c = t_conf("non-relay-enable: no\n");
+	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	char name[64];
 	int i, fired = 0;
@@ -221,7 +179,7 @@ test_fanout(void)
 	is_int(v.rule, MXG_RULE_COUNT, "the 22nd does not fire again");
 	/* domain1 seen at T0+20 leaves the window at T0+620 */
 	mxg_engine_free(e);
-	e = engine(c);
+	e = t_engine(c);
 	for(i = 1; i <= 20; i++) {
 		snprintf(name, sizeof(name), "domain%d.com", i);
 		q(e, "192.0.2.8", name, T0 + (i == 1 ? 0 : 100), &v);
@@ -238,9 +196,9 @@ test_fanout(void)
 static void
 test_non_relay(void)
 {
-	struct mxg_conf* c = conf("relay: 10.9.0.0/16\nrelay: 2001:db8:99::/48\n"
+	struct mxg_conf* c = t_conf("relay: 10.9.0.0/16\nrelay: 2001:db8:99::/48\n"
 		"non-relay-period: 1h\n");
-	struct mxg_engine* e = engine(c);
+	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	q(e, "10.1.1.1", "example.com", T0, &v);
 	is_int(v.rule, MXG_RULE_NON_RELAY, "a non-relay MX lookup fires");
@@ -271,9 +229,9 @@ test_non_relay(void)
 static void
 test_refuse_and_blocks(void)
 {
-	struct mxg_conf* c = conf("mode: refuse\nnon-relay-enable: no\n"
+	struct mxg_conf* c = t_conf("mode: refuse\nnon-relay-enable: no\n"
 		"block-duration: 10m\n");
-	struct mxg_engine* e = engine(c);
+	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	int i, refused = 0;
 	ok(mxg_engine_can_refuse(e), "refuse mode can refuse");
@@ -321,9 +279,9 @@ test_refuse_and_blocks(void)
 static void
 test_dry_run_and_overrides(void)
 {
-	struct mxg_conf* c = conf("mode: refuse\ndry-run: yes\n"
+	struct mxg_conf* c = t_conf("mode: refuse\ndry-run: yes\n"
 		"non-relay-enable: no\n");
-	struct mxg_engine* e = engine(c);
+	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	ok(!mxg_engine_can_refuse(e), "dry-run never refuses");
 	qn(e, "10.0.0.1", "example.com", T0, 31, &v);
@@ -339,9 +297,9 @@ test_dry_run_and_overrides(void)
 	mxg_engine_free(e);
 	mxg_conf_free(c);
 
-	c = conf("mode: log\nvolume-action: refuse\nfanout-action: tag\n"
+	c = t_conf("mode: log\nvolume-action: refuse\nfanout-action: tag\n"
 		"non-relay-enable: no\n");
-	e = engine(c);
+	e = t_engine(c);
 	ok(mxg_engine_can_refuse(e), "a per-rule refuse makes can_refuse true");
 	q(e, "10.0.0.1", "example.com", T0, &v);
 	is_int(v.action, MXG_ACT_PASS, "non-relay disabled: nothing");
@@ -361,8 +319,8 @@ test_dry_run_and_overrides(void)
 	mxg_engine_free(e);
 	mxg_conf_free(c);
 
-	c = conf("mode: log\n");
-	e = engine(c);
+	c = t_conf("mode: log\n");
+	e = t_engine(c);
 	ok(!mxg_engine_can_refuse(e), "log mode cannot refuse");
 	mxg_engine_free(e);
 	mxg_conf_free(c);
@@ -371,8 +329,8 @@ test_dry_run_and_overrides(void)
 static void
 test_relays_never_blocked(void)
 {
-	struct mxg_conf* c = conf("mode: refuse\nrelay: 10.9.0.0/16\n");
-	struct mxg_engine* e = engine(c);
+	struct mxg_conf* c = t_conf("mode: refuse\nrelay: 10.9.0.0/16\n");
+	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	char name[32];
 	int i, worst = MXG_ACT_PASS;
@@ -402,9 +360,9 @@ test_relays_never_blocked(void)
 static void
 test_aggregation(void)
 {
-	struct mxg_conf* c = conf("non-relay-enable: no\n"
+	struct mxg_conf* c = t_conf("non-relay-enable: no\n"
 		"client-prefix-v6: 64\nclient-prefix-v4: 32\n");
-	struct mxg_engine* e = engine(c);
+	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	char a[64];
 	int i;
@@ -429,8 +387,8 @@ test_aggregation(void)
 	mxg_engine_free(e);
 	mxg_conf_free(c);
 
-	c = conf("non-relay-enable: no\nclient-prefix-v4: 24\n");
-	e = engine(c);
+	c = t_conf("non-relay-enable: no\nclient-prefix-v4: 24\n");
+	e = t_engine(c);
 	qn(e, "10.1.2.3", "example.com", T0, 30, &v);
 	q(e, "10.1.2.200", "example.com", T0, &v);
 	is_str(v.reason, "client 10.1.2.0/24 made 31 MX lookups in 60s",
@@ -467,9 +425,9 @@ staged_answer(struct look* l, struct mxg_mx_rr* rr, uint8_t (*ex)[256])
 static void
 test_answer_rules(void)
 {
-	struct mxg_conf* c = conf("mode: refuse\nnon-relay-enable: no\n"
+	struct mxg_conf* c = t_conf("mode: refuse\nnon-relay-enable: no\n"
 		"deny-country: RU KP\n");
-	struct mxg_engine* e = engine(c);
+	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	struct look l;
 	static struct mxg_mx_rr rr[100];
@@ -512,8 +470,8 @@ test_answer_rules(void)
 static void
 test_flood_memory(void)
 {
-	struct mxg_conf* c = conf("max-memory: 4m\n");
-	struct mxg_engine* e = engine(c);
+	struct mxg_conf* c = t_conf("max-memory: 4m\n");
+	struct mxg_engine* e = t_engine(c);
 	struct mxg_engine_stats st;
 	struct mxg_verdict v;
 	struct look l;
@@ -569,13 +527,13 @@ thr_main(void* arg)
 static void
 test_threads(void)
 {
-	struct mxg_conf* c = conf("volume-limit: 8000\nnon-relay-enable: no\n"
+	struct mxg_conf* c = t_conf("volume-limit: 8000\nnon-relay-enable: no\n"
 		"staging-window-limit: 1000000\n");
 	struct mxg_engine_stats st;
 	struct mxg_verdict v;
 	pthread_t th[4];
 	int i;
-	thr_e = engine(c);
+	thr_e = t_engine(c);
 	for(i = 0; i < 4; i++)
 		pthread_create(&th[i], NULL, thr_main, NULL);
 	for(i = 0; i < 4; i++)
@@ -593,8 +551,8 @@ test_threads(void)
 static void
 test_misc(void)
 {
-	struct mxg_conf* c = conf("");
-	struct mxg_engine* e = engine(c);
+	struct mxg_conf* c = t_conf("");
+	struct mxg_engine* e = t_engine(c);
 	struct mxg_engine_stats st;
 	struct mxg_verdict v;
 	struct look l;

@@ -19,6 +19,7 @@
 #include "mxguard/names.h"
 #include "mxguard/shape.h"
 #include "tap.h"
+#include "testlib.h"
 
 /** Most records a test answer holds. */
 #define MAXRR 700
@@ -45,13 +46,11 @@ static struct answer A;
 /** Deterministic pseudo-random numbers. */
 static uint64_t rng = 88172645463325252ULL;
 
+/** Next random number. */
 static uint32_t
 rnd32(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
+	return t_rnd32(&rng);
 }
 
 /** Start an answer for a query name. */
