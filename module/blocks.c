@@ -220,7 +220,7 @@ get_reply(struct mxg_redis* r)
 {
 	redisContext* c = mxg_redis_context(r);
 	void* rep = NULL;
-	if(!c || redisGetReply(c, &rep) != REDIS_OK || !rep) {
+	if(!c || !mxg_redis_get_reply(r, &rep)) {
 		if(rep)
 			freeReplyObject(rep);
 		mxg_redis_disconnect(r);

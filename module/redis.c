@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/time.h>
 #include <hiredis/hiredis.h>
 #include "mxguard/redis.h"
@@ -231,6 +233,16 @@ struct mxg_redis {
 	uint32_t connect_timeout_ms;
 	/** command timeout, milliseconds */
 	uint32_t timeout_ms;
+	/** deadline mode (the sink thread): non-blocking socket, every wait
+	 * bounded by deadline and woken by wakefd */
+	int deadline_mode;
+	/** readable when the owner stops (-1: none) */
+	int wakefd;
+	/** monotonic ms by which the current pipeline or command must be
+	 * done (deadline mode) */
+	uint64_t deadline;
+	/** the wake descriptor fired: the owner stops, failures are quiet */
+	int stopping;
 	/** key prefix (never NULL) */
 	char* prefix;
 	/** counters TTL, seconds */
@@ -281,6 +293,9 @@ struct mxg_redis {
 };
 
 static void agg_reset(struct agg* a);
+static int get_reply(struct mxg_redis* r, void** v);
+static int flush_out(struct mxg_redis* r);
+static void deadline_start(struct mxg_redis* r);
 static void pre_reset(struct pre* p);
 static void describe_raw(char* buf, size_t len, const char* cmd,
 	struct mxg_redis* r, const redisReply* rep);
@@ -375,6 +390,7 @@ mxg_redis_new(const struct mxg_redis_opts* o, char* err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	r->wakefd = -1;
 	if(!parse_server(r, o->server, err, errlen))
 		goto fail;
 	r->user = dup_or_null(o->user);
@@ -517,6 +533,11 @@ static void
 conn_failed(struct mxg_redis* r, uint64_t now_ms, const char* what)
 {
 	uint32_t d;
+	if(r->stopping) {
+		/* not a failure of the server: the owner is stopping */
+		mxg_redis_disconnect(r);
+		return;
+	}
 	r->errors++;
 	log_failure(r, what);
 	mxg_redis_disconnect(r);
@@ -542,7 +563,133 @@ ms_tv(uint32_t ms)
 static redisReply*
 command(struct mxg_redis* r, int argc, const char** argv, const size_t* len)
 {
-	return (redisReply*)redisCommandArgv(r->c, argc, argv, len);
+	void* v = NULL;
+	if(!r->deadline_mode)
+		return (redisReply*)redisCommandArgv(r->c, argc, argv, len);
+	if(redisAppendCommandArgv(r->c, argc, argv, len) != REDIS_OK)
+		return NULL;
+	deadline_start(r);
+	if(!get_reply(r, &v))
+		return NULL;
+	return (redisReply*)v;
+}
+
+/* ------------------------------------------------------------------ */
+/* Deadline mode: no wait on the server is longer than the deadline, and
+ * the owner's wake descriptor ends any wait at once (a slow or hostile
+ * Redis sending a byte a second cannot hold the thread, or a reload). */
+
+/** Monotonic milliseconds. */
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/** The current pipeline or command must be done within timeout_ms. */
+static void
+deadline_start(struct mxg_redis* r)
+{
+	r->deadline = mono_ms() + r->timeout_ms;
+}
+
+/** Fail the context with a message (hiredis keeps it in errstr). */
+static int
+ctx_fail(struct mxg_redis* r, const char* why)
+{
+	r->c->err = REDIS_ERR_IO;
+	snprintf(r->c->errstr, sizeof(r->c->errstr), "%s", why);
+	return 0;
+}
+
+/** Wait until the socket is ready for events, the deadline passes or the
+ * wake descriptor fires. @return 1 ready, 0 failed (context error set). */
+static int
+wait_io(struct mxg_redis* r, short events)
+{
+	struct pollfd p[2];
+	int n = 1, rc;
+	for(;;) {
+		uint64_t now = mono_ms();
+		if(now >= r->deadline)
+			return ctx_fail(r, "no complete reply within "
+				"redis-timeout");
+		p[0].fd = r->c->fd;
+		p[0].events = events;
+		p[0].revents = 0;
+		if(r->wakefd >= 0) {
+			p[1].fd = r->wakefd;
+			p[1].events = POLLIN;
+			p[1].revents = 0;
+			n = 2;
+		}
+		rc = poll(p, (nfds_t)n, (int)(r->deadline - now));
+		if(rc < 0 && errno == EINTR)
+			continue;
+		if(rc < 0)
+			return ctx_fail(r, strerror(errno));
+		if(n == 2 && p[1].revents) {
+			r->stopping = 1;
+			return ctx_fail(r, "stopping");
+		}
+		if(rc > 0)
+			return 1;
+	}
+}
+
+/** Write what hiredis has queued, within the deadline. @return 1 ok. */
+static int
+flush_out(struct mxg_redis* r)
+{
+	int done = 0;
+	for(;;) {
+		if(redisBufferWrite(r->c, &done) != REDIS_OK)
+			return 0;
+		if(done || !r->deadline_mode)
+			return done;
+		if(!wait_io(r, POLLOUT))
+			return 0;
+	}
+}
+
+/** One reply, within the deadline in deadline mode. @return 1 and *v, or
+ * 0 (the context has the error). */
+static int
+get_reply(struct mxg_redis* r, void** v)
+{
+	*v = NULL;
+	if(!r->deadline_mode)
+		return redisGetReply(r->c, v) == REDIS_OK && *v;
+	if(!flush_out(r))
+		return 0;
+	for(;;) {
+		if(redisGetReplyFromReader(r->c, v) != REDIS_OK)
+			return 0;
+		if(*v)
+			return 1;
+		if(!wait_io(r, POLLIN) || redisBufferRead(r->c) != REDIS_OK)
+			return 0;
+	}
+}
+
+int
+mxg_redis_get_reply(struct mxg_redis* r, void** reply)
+{
+	*reply = NULL;
+	if(!r || !r->c)
+		return 0;
+	if(r->deadline_mode)
+		deadline_start(r);
+	return get_reply(r, reply);
+}
+
+void
+mxg_redis_set_wakefd(struct mxg_redis* r, int fd)
+{
+	r->wakefd = fd;
+	r->deadline_mode = 1;
 }
 
 /** Is a reply an OK status? */
@@ -646,6 +793,22 @@ mxg_redis_connect(struct mxg_redis* r, uint64_t now_ms, char* err,
 	}
 	if(!r->unix_path)
 		(void)redisEnableKeepAlive(r->c);
+#ifdef MXG_HAVE_READER_MAXELEMENTS
+	/* no reply of ours has more elements: a hostile server announcing
+	 * billions is refused, not allocated */
+	r->c->reader->maxelements = MXG_REDIS_MAX_ELEMENTS;
+#endif
+	if(r->deadline_mode) {
+		/* our own waits from now on (get_reply): non-blocking socket,
+		 * hiredis in its non-blocking mode */
+		int fl = fcntl(r->c->fd, F_GETFL);
+		if(fl < 0 || fcntl(r->c->fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+			snprintf(why, sizeof(why), "cannot set O_NONBLOCK: %s",
+				strerror(errno));
+			goto fail;
+		}
+		r->c->flags &= ~REDIS_BLOCK;
+	}
 	if(r->password) {
 		const char* argv[3];
 		size_t len[3];
@@ -1158,8 +1321,10 @@ static redisReply*
 next_reply(struct mxg_redis* r, const char* what, uint64_t now_ms)
 {
 	void* v = NULL;
-	if(redisGetReply(r->c, &v) != REDIS_OK || !v) {
+	if(!get_reply(r, &v)) {
 		char why[300];
+		if(v)
+			freeReplyObject(v);
 		describe(why, sizeof(why), what, r, NULL);
 		conn_failed(r, now_ms, why);
 		return NULL;
@@ -1176,6 +1341,7 @@ static int
 read_replies(struct mxg_redis* r, size_t n, uint64_t now_ms)
 {
 	size_t i;
+	deadline_start(r);
 	for(i = 0; i < n; i++) {
 		redisReply* rep = next_reply(r, "pipeline", now_ms);
 		if(!rep)
@@ -1598,7 +1764,6 @@ int
 mxg_redis_send(struct mxg_redis* r, uint64_t now_ms, size_t* ncmd_out)
 {
 	size_t i, ncmd;
-	int done = 0;
 	*ncmd_out = 0;
 	if(!r->c)
 		return 0;
@@ -1638,13 +1803,12 @@ mxg_redis_send(struct mxg_redis* r, uint64_t now_ms, size_t* ncmd_out)
 	}
 	/* hand the pipeline to the kernel now, so that Redis works on it
 	 * while the caller prepares the next one */
-	while(!done) {
-		if(redisBufferWrite(r->c, &done) != REDIS_OK) {
-			char why[300];
-			describe(why, sizeof(why), "pipeline", r, NULL);
-			conn_failed(r, now_ms, why);
-			return 0;
-		}
+	deadline_start(r);
+	if(!flush_out(r)) {
+		char why[300];
+		describe(why, sizeof(why), "pipeline", r, NULL);
+		conn_failed(r, now_ms, why);
+		return 0;
 	}
 	*ncmd_out = ncmd;
 	return 1;
@@ -1816,6 +1980,7 @@ mxg_redis_read_minutes(struct mxg_redis* r, const char* const* clients,
 			}
 		}
 	}
+	deadline_start(r);
 	for(i = 0; i < ncmd; i++) {
 		redisReply* rep = next_reply(r, "GETRANGE", now_ms);
 		if(!rep)

@@ -184,6 +184,8 @@ struct mxg_sink {
 	uint64_t log_err_next;
 	/** start time, epoch seconds */
 	uint64_t started;
+	/** wake pipe: [0] read by the Redis waits, [1] written by stop */
+	int wake[2];
 	/** the JSON log limits (atomics inside, see loglimit.h) */
 	struct mxg_loglimit loglim;
 	/** client-prefix-v4/v6 masks (set at start, read-only) */
@@ -1363,6 +1365,10 @@ sink_free(struct mxg_sink* s)
 	mxg_redis_free(s->redis);
 	mxg_blocksync_free(s->blocks);
 	mxg_loglimit_free(&s->loglim);
+	if(s->wake[0] >= 0)
+		close(s->wake[0]);
+	if(s->wake[1] >= 0)
+		close(s->wake[1]);
 	if(s->logfd >= 0)
 		close(s->logfd);
 	pthread_mutex_destroy(&s->mu);
@@ -1394,6 +1400,7 @@ mxg_sink_start(const struct mxg_conf* cfg, const struct mxg_geo* geo,
 	s->geo = geo;
 	s->cat = cat;
 	s->logfd = -1;
+	s->wake[0] = s->wake[1] = -1;
 	pthread_mutex_init(&s->mu, NULL);
 	{
 		/* a wall clock step must not stretch the idle wait */
@@ -1441,6 +1448,13 @@ mxg_sink_start(const struct mxg_conf* cfg, const struct mxg_geo* geo,
 			snprintf(err, errlen, "sink: %s", e);
 			goto fail;
 		}
+		if(pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+			s->wake[0] = s->wake[1] = -1;
+			snprintf(err, errlen, "sink: pipe: %s",
+				strerror(errno));
+			goto fail;
+		}
+		mxg_redis_set_wakefd(s->redis, s->wake[0]);
 		if(!(s->blocks = mxg_blocksync_new(cfg->redis_prefix ?
 			cfg->redis_prefix : "mxg:", s->instance, cfg->fleet,
 			cfg->block_duration, cfg->redis_ttl))) {
@@ -1484,6 +1498,10 @@ mxg_sink_stop(struct mxg_sink* s)
 	atomic_store(&s->stop, 1);
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
+	/* end a wait on Redis at once (a reload must not hang on it) */
+	if(s->wake[1] >= 0 && write(s->wake[1], "x", 1) < 0)
+		mxg_log_err("sink: cannot wake the thread: %s",
+			strerror(errno));
 	pthread_join(s->thr, NULL);
 	sink_free(s);
 }

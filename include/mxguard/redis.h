@@ -119,6 +119,29 @@ uint32_t mxg_redis_backoff_ms(unsigned n);
  * replacement. */
 void mxg_redis_redact(char* buf, const char* secret);
 
+/** Most elements a reply may announce (hiredis >= 1.0 refuses more; 0.14
+ * has no such limit, see docs/security.md). */
+#define MXG_REDIS_MAX_ELEMENTS 65536
+
+/**
+ * Deadline mode, for the sink thread: after connecting, the socket is
+ * non-blocking and every command, pipeline write and pipeline read must be
+ * done within redis-timeout as a whole (not per byte: a server sending one
+ * byte a second fails it), and any wait ends at once when fd becomes
+ * readable (the owner stopping). Set before connecting.
+ * @param r: the handle.
+ * @param fd: the wake descriptor (-1: none, deadlines only).
+ */
+void mxg_redis_set_wakefd(struct mxg_redis* r, int fd);
+
+/**
+ * Read one reply from the connection (within redis-timeout in deadline
+ * mode), for callers that append commands to mxg_redis_context() themselves.
+ * @return 1 with *reply set (free it), 0 on failure (the caller drops the
+ *	connection).
+ */
+int mxg_redis_get_reply(struct mxg_redis* r, void** reply);
+
 /** The hiredis context while connected, else NULL (for the report tool;
  * owned by r). */
 struct redisContext* mxg_redis_context(struct mxg_redis* r);
