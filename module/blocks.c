@@ -214,16 +214,16 @@ bkey(char* buf, size_t len, const char* prefix, const char* suffix)
 		strlen(suffix));
 }
 
-/** Read one reply; NULL drops the connection. */
+/** Read one reply; NULL: the connection failed (dropped, backoff armed). */
 static redisReply*
-get_reply(struct mxg_redis* r)
+get_reply(struct mxg_redis* r, uint64_t now_ms)
 {
 	redisContext* c = mxg_redis_context(r);
 	void* rep = NULL;
 	if(!c || !mxg_redis_get_reply(r, &rep)) {
 		if(rep)
 			freeReplyObject(rep);
-		mxg_redis_disconnect(r);
+		mxg_redis_fail(r, now_ms, "blocks: no reply");
 		return NULL;
 	}
 	return (redisReply*)rep;
@@ -242,17 +242,16 @@ mxg_blocks_read(struct mxg_redis* r, const char* prefix, uint64_t* gen,
 	size_t argl[3], i;
 	const char** del = NULL;
 	size_t* dell = NULL, ndel = 0;
-	(void)now_ms;
 	if(!c || !bkey(hk, sizeof(hk), prefix, "") ||
 		!bkey(gk, sizeof(gk), prefix, ":gen"))
 		return -1;
 	argv[0] = "GET"; argl[0] = 3;
 	argv[1] = gk; argl[1] = strlen(gk);
 	if(redisAppendCommandArgv(c, 2, argv, argl) != REDIS_OK) {
-		mxg_redis_disconnect(r);
+		mxg_redis_fail(r, now_ms, "blocks: cannot send");
 		return -1;
 	}
-	if(!(rep = get_reply(r)))
+	if(!(rep = get_reply(r, now_ms)))
 		return -1;
 	if(rep->type == REDIS_REPLY_STRING)
 		g = strtoull(rep->str, NULL, 10);
@@ -262,10 +261,10 @@ mxg_blocks_read(struct mxg_redis* r, const char* prefix, uint64_t* gen,
 	argv[0] = "HGETALL"; argl[0] = 7;
 	argv[1] = hk; argl[1] = strlen(hk);
 	if(redisAppendCommandArgv(c, 2, argv, argl) != REDIS_OK) {
-		mxg_redis_disconnect(r);
+		mxg_redis_fail(r, now_ms, "blocks: cannot send");
 		return -1;
 	}
-	if(!(rep = get_reply(r)))
+	if(!(rep = get_reply(r, now_ms)))
 		return -1;
 	*gen = g;
 	if(rep->type != REDIS_REPLY_ARRAY) {
@@ -304,8 +303,8 @@ mxg_blocks_read(struct mxg_redis* r, const char* prefix, uint64_t* gen,
 		del[1] = hk; dell[1] = strlen(hk);
 		if(redisAppendCommandArgv(c, (int)ndel + 2, del, dell) !=
 			REDIS_OK)
-			mxg_redis_disconnect(r);
-		else if((d = get_reply(r)) != NULL)
+			mxg_redis_fail(r, now_ms, "blocks: cannot send");
+		else if((d = get_reply(r, now_ms)) != NULL)
 			freeReplyObject(d);
 	}
 	free(del);
@@ -325,7 +324,6 @@ mxg_blocks_write(struct mxg_redis* r, const char* prefix,
 	size_t argl[4], i, ncmd = 0;
 	int ok = 1;
 	redisReply* rep;
-	(void)now_ms;
 	if(!c || !bkey(hk, sizeof(hk), prefix, "") ||
 		!bkey(gk, sizeof(gk), prefix, ":gen"))
 		return 0;
@@ -355,7 +353,7 @@ mxg_blocks_write(struct mxg_redis* r, const char* prefix,
 	if(redisAppendCommandArgv(c, 3, argv, argl) != REDIS_OK)
 		goto lost;
 	for(i = 0; i < ncmd + 3; i++) {
-		if(!(rep = get_reply(r)))
+		if(!(rep = get_reply(r, now_ms)))
 			return 0;
 		if(rep->type == REDIS_REPLY_ERROR)
 			ok = 0;
@@ -363,7 +361,7 @@ mxg_blocks_write(struct mxg_redis* r, const char* prefix,
 	}
 	return ok;
 lost:
-	mxg_redis_disconnect(r);
+	mxg_redis_fail(r, now_ms, "blocks: cannot send");
 	return 0;
 }
 

@@ -548,6 +548,13 @@ conn_failed(struct mxg_redis* r, uint64_t now_ms, const char* what)
 	r->retry_at_ms = now_ms + d;
 }
 
+void
+mxg_redis_fail(struct mxg_redis* r, uint64_t now_ms, const char* what)
+{
+	if(r)
+		conn_failed(r, now_ms, what);
+}
+
 /** Milliseconds to a struct timeval. */
 static struct timeval
 ms_tv(uint32_t ms)

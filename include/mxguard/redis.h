@@ -106,6 +106,10 @@ int mxg_redis_may_retry(const struct mxg_redis* r, uint64_t now_ms);
 /** Drop the connection (the next mxg_redis_connect starts a new one). */
 void mxg_redis_disconnect(struct mxg_redis* r);
 
+/** A command outside this file failed (module/blocks.c): count the error,
+ * log it (rate-limited), drop the connection and arm the backoff. */
+void mxg_redis_fail(struct mxg_redis* r, uint64_t now_ms, const char* what);
+
 /** Redis errors so far: failed connects, error replies, timeouts. */
 uint64_t mxg_redis_errors(const struct mxg_redis* r);
 
