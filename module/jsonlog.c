@@ -309,51 +309,47 @@ addr_text(int family, const uint8_t* a, char* buf, size_t len)
 	}
 }
 
-/** Start a field: separator, quoted key, colon. */
-static void
-key(struct out* o, int* first, const char* k)
-{
-	if(!*first)
-		put(o, ",", 1);
-	*first = 0;
-	put(o, "\"", 1);
-	put_str(o, k);
-	put(o, "\":", 2);
-}
+/** Where the fields of a line go: the callback, and whether it said stop. */
+struct emit {
+	/** the receiver */
+	mxg_jsonlog_field_fn fn;
+	/** its argument */
+	void* arg;
+	/** 0 once fn returned 0: nothing more is sent */
+	int ok;
+};
 
-/** A string field (value JSON-escaped). */
+/** A string field (raw bytes; the receiver escapes them). */
 static void
-field_str(struct out* o, int* first, const char* k, const char* v, size_t n)
+field_str(struct emit* e, const char* k, const char* v, size_t n)
 {
-	key(o, first, k);
-	put(o, "\"", 1);
-	put_escaped(o, (const uint8_t*)v, n);
-	put(o, "\"", 1);
+	if(e->ok)
+		e->ok = e->fn(e->arg, k, v, n, 1);
 }
 
 /** A string field from a NUL-terminated string. */
 static void
-field_cstr(struct out* o, int* first, const char* k, const char* v)
+field_cstr(struct emit* e, const char* k, const char* v)
 {
-	field_str(o, first, k, v, strlen(v));
+	field_str(e, k, v, strlen(v));
 }
 
 /** A number field. */
 static void
-field_num(struct out* o, int* first, const char* k, unsigned long long v)
+field_num(struct emit* e, const char* k, unsigned long long v)
 {
 	char num[24];
-	key(o, first, k);
-	snprintf(num, sizeof(num), "%llu", v);
-	put_str(o, num);
+	int n = snprintf(num, sizeof(num), "%llu", v);
+	if(e->ok)
+		e->ok = e->fn(e->arg, k, num, (size_t)n, 0);
 }
 
 /** A boolean field. */
 static void
-field_bool(struct out* o, int* first, const char* k, int v)
+field_bool(struct emit* e, const char* k, int v)
 {
-	key(o, first, k);
-	put_str(o, v ? "true" : "false");
+	if(e->ok)
+		e->ok = e->fn(e->arg, k, v ? "true" : "false", v ? 4 : 5, 0);
 }
 
 /** First MX host result with a known country (or ASN, per want_asn). */
@@ -410,13 +406,16 @@ mxg_jsonlog_ctx_fill(struct mxg_jsonlog_ctx* ctx,
 	}
 }
 
-size_t
-mxg_jsonlog_format(char* buf, size_t buflen, const struct mxg_event* ev,
-	const struct mxg_jsonlog_ctx* ctx)
+int
+mxg_jsonlog_fields(const struct mxg_event* ev,
+	const struct mxg_jsonlog_ctx* ctx, mxg_jsonlog_field_fn fn, void* arg)
 {
-	struct out o;
-	int first = 1, i, n, shown;
+	struct emit e, *o = &e;
+	int i, n, shown;
 	char tmp[MXG_NAME_TEXT_MAX], num[32];
+	/* DnsResponseName: every MX host address and a comma */
+	char hosts[MXG_EVENT_MAX_ADDR * (INET6_ADDRSTRLEN + 1)];
+	size_t hlen = 0;
 	const struct mxg_geo_result* g;
 	time_t secs;
 	struct tm tm;
@@ -424,37 +423,31 @@ mxg_jsonlog_format(char* buf, size_t buflen, const struct mxg_event* ev,
 	int would = (ev->flags & MXG_EV_WOULD_REFUSE) != 0;
 	const char* sev, *act;
 
-	o.buf = buf;
-	o.cap = buflen;
-	o.len = 0;
-	o.full = 0;
-	if(!buf || buflen == 0)
-		return 0;
-	buf[0] = 0;
-	put(&o, "{", 1);
-
+	e.fn = fn;
+	e.arg = arg;
+	e.ok = 1;
 	secs = (time_t)(ev->time_ms / 1000);
 	if(!gmtime_r(&secs, &tm))
 		memset(&tm, 0, sizeof(tm));
 	n = snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
 		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		tm.tm_min, tm.tm_sec, (unsigned)(ev->time_ms % 1000));
-	field_str(&o, &first, "TimeGenerated", tmp, (size_t)n);
-	field_cstr(&o, &first, "EventType", "Query");
-	field_cstr(&o, &first, "EventProduct", "mxguard");
-	field_cstr(&o, &first, "EventVendor", "mxguard");
-	field_cstr(&o, &first, "EventSchema", "Dns");
-	field_cstr(&o, &first, "EventSchemaVersion", "0.1.7");
-	field_num(&o, &first, "EventCount", 1);
+	field_str(o, "TimeGenerated", tmp, (size_t)n);
+	field_cstr(o, "EventType", "Query");
+	field_cstr(o, "EventProduct", "mxguard");
+	field_cstr(o, "EventVendor", "mxguard");
+	field_cstr(o, "EventSchema", "Dns");
+	field_cstr(o, "EventSchemaVersion", "0.1.7");
+	field_num(o, "EventCount", 1);
 	if(ev->rcode == MXG_RCODE_UNKNOWN)
-		field_cstr(&o, &first, "EventResult", "NA");
+		field_cstr(o, "EventResult", "NA");
 	else {
 		const char* rn = rcode_name(ev->rcode, num, sizeof(num));
-		field_cstr(&o, &first, "EventResult",
+		field_cstr(o, "EventResult",
 			ev->rcode == 0 ? "Success" : "Failure");
-		field_cstr(&o, &first, "EventResultDetails", rn);
-		field_cstr(&o, &first, "DnsResponseCodeName", rn);
-		field_num(&o, &first, "DnsResponseCode", ev->rcode);
+		field_cstr(o, "EventResultDetails", rn);
+		field_cstr(o, "DnsResponseCodeName", rn);
+		field_num(o, "DnsResponseCode", ev->rcode);
 	}
 	if(!has_rule || ev->action == MXG_ACT_PASS)
 		sev = would ? "High" : "Informational";
@@ -464,53 +457,53 @@ mxg_jsonlog_format(char* buf, size_t buflen, const struct mxg_event* ev,
 		sev = "Medium";
 	else
 		sev = "Low";
-	field_cstr(&o, &first, "EventSeverity", sev);
+	field_cstr(o, "EventSeverity", sev);
 
 	addr_text(ev->client_family, ev->client_addr, tmp, sizeof(tmp));
-	field_cstr(&o, &first, "SrcIpAddr", tmp);
-	field_cstr(&o, &first, "NetworkProtocol",
+	field_cstr(o, "SrcIpAddr", tmp);
+	field_cstr(o, "NetworkProtocol",
 		(ev->flags & MXG_EV_TCP) ? "TCP" : "UDP");
 
 	(void)mxg_jsonlog_name_text(tmp, sizeof(tmp), ev->qname,
 		ev->qname_len, 0);
-	field_cstr(&o, &first, "DnsQuery", tmp);
-	field_num(&o, &first, "DnsQueryType", ev->qtype);
-	field_cstr(&o, &first, "DnsQueryTypeName",
+	field_cstr(o, "DnsQuery", tmp);
+	field_num(o, "DnsQueryType", ev->qtype);
+	field_cstr(o, "DnsQueryTypeName",
 		qtype_name(ev->qtype, num, sizeof(num)));
 
 	/* DnsResponseName: the MX host addresses, comma-separated */
-	key(&o, &first, "DnsResponseName");
-	put(&o, "\"", 1);
 	n = ev->n_addr < MXG_EVENT_MAX_ADDR ? ev->n_addr : MXG_EVENT_MAX_ADDR;
 	for(i = 0, shown = 0; i < n; i++) {
+		size_t l;
 		addr_text(ev->mx_family[i], ev->mx_addr[i], tmp, sizeof(tmp));
-		if(!tmp[0])
+		if(!tmp[0] || (l = strlen(tmp)) + 1 > sizeof(hosts) - hlen)
 			continue;
 		if(shown++)
-			put(&o, ",", 1);
-		put_str(&o, tmp);
+			hosts[hlen++] = ',';
+		memcpy(hosts + hlen, tmp, l);
+		hlen += l;
 	}
-	put(&o, "\"", 1);
-	field_num(&o, &first, "MxRecordCount", ev->n_mx);
-	field_num(&o, &first, "MxShapeScore", ev->shape_score);
+	field_str(o, "DnsResponseName", hosts, hlen);
+	field_num(o, "MxRecordCount", ev->n_mx);
+	field_num(o, "MxShapeScore", ev->shape_score);
 	if((g = first_geo(ev, ctx, 0)))
-		field_cstr(&o, &first, "DnsResponseIpCountry", g->country);
+		field_cstr(o, "DnsResponseIpCountry", g->country);
 	if((g = first_geo(ev, ctx, 1))) {
-		field_num(&o, &first, "DnsResponseIpAsn", g->asn);
+		field_num(o, "DnsResponseIpAsn", g->asn);
 		if(g->as_org[0])
-			field_str(&o, &first, "DnsResponseIpAsOrg", g->as_org,
+			field_str(o, "DnsResponseIpAsOrg", g->as_org,
 				strnlen(g->as_org, sizeof(g->as_org)));
 	}
 	if(ev->upstream_family) {
 		addr_text(ev->upstream_family, ev->upstream_addr, tmp,
 			sizeof(tmp));
 		if(tmp[0])
-			field_cstr(&o, &first, "UpstreamIpAddr", tmp);
+			field_cstr(o, "UpstreamIpAddr", tmp);
 		if(ctx && ctx->upstream_geo.country[0])
-			field_cstr(&o, &first, "UpstreamIpCountry",
+			field_cstr(o, "UpstreamIpCountry",
 				ctx->upstream_geo.country);
 		if(ctx && ctx->upstream_geo.asn)
-			field_num(&o, &first, "UpstreamIpAsn",
+			field_num(o, "UpstreamIpAsn",
 				ctx->upstream_geo.asn);
 	}
 
@@ -522,31 +515,99 @@ mxg_jsonlog_format(char* buf, size_t buflen, const struct mxg_event* ev,
 		act = "Tag";
 	else
 		act = "Allow";
-	field_cstr(&o, &first, "DvcAction", act);
+	field_cstr(o, "DvcAction", act);
 	if(has_rule) {
 		enum mxg_rule_id r = (enum mxg_rule_id)ev->rule;
-		field_cstr(&o, &first, "RuleName", mxg_rule_name(r));
-		field_cstr(&o, &first, "ThreatCategory", mxg_rule_category(r));
-		field_cstr(&o, &first, "AttackTechnique",
+		field_cstr(o, "RuleName", mxg_rule_name(r));
+		field_cstr(o, "ThreatCategory", mxg_rule_category(r));
+		field_cstr(o, "AttackTechnique",
 			mxg_rule_technique(r));
 	}
 	if(ev->reason[0])
-		field_str(&o, &first, "Reason", ev->reason,
+		field_str(o, "Reason", ev->reason,
 			strnlen(ev->reason, sizeof(ev->reason)));
 	if(base_text(ev, tmp, sizeof(tmp)))
-		field_cstr(&o, &first, "BaseDomain", tmp);
+		field_cstr(o, "BaseDomain", tmp);
 	if(ctx && ctx->category && ctx->category[0])
-		field_cstr(&o, &first, "DomainCategory", ctx->category);
-	field_bool(&o, &first, "IsRelay", (ev->flags & MXG_EV_RELAY) != 0);
-	field_bool(&o, &first, "IsCached", (ev->flags & MXG_EV_CACHED) != 0);
-	field_cstr(&o, &first, "Dvc",
+		field_cstr(o, "DomainCategory", ctx->category);
+	field_bool(o, "IsRelay", (ev->flags & MXG_EV_RELAY) != 0);
+	field_bool(o, "IsCached", (ev->flags & MXG_EV_CACHED) != 0);
+	field_cstr(o, "Dvc",
 		ctx && ctx->instance ? ctx->instance : "");
-	put(&o, "}\n", 2);
-	if(o.full) {
+	return e.ok;
+}
+
+/** The line being written by mxg_jsonlog_format. */
+struct line {
+	/** the output */
+	struct out o;
+	/** no field written yet */
+	int first;
+};
+
+/** mxg_jsonlog_field_fn of mxg_jsonlog_format: the field as JSON. */
+static int
+line_field(void* arg, const char* k, const char* v, size_t n, int is_str)
+{
+	struct line* l = arg;
+	if(!l->first)
+		put(&l->o, ",", 1);
+	l->first = 0;
+	put(&l->o, "\"", 1);
+	put_str(&l->o, k);
+	put(&l->o, "\":", 2);
+	if(is_str) {
+		put(&l->o, "\"", 1);
+		put_escaped(&l->o, (const uint8_t*)v, n);
+		put(&l->o, "\"", 1);
+	} else
+		put(&l->o, v, n);
+	return 1;
+}
+
+size_t
+mxg_jsonlog_format(char* buf, size_t buflen, const struct mxg_event* ev,
+	const struct mxg_jsonlog_ctx* ctx)
+{
+	struct line l;
+	if(!buf || buflen == 0)
+		return 0;
+	l.o.buf = buf;
+	l.o.cap = buflen;
+	l.o.len = 0;
+	l.o.full = 0;
+	l.first = 1;
+	buf[0] = 0;
+	put(&l.o, "{", 1);
+	(void)mxg_jsonlog_fields(ev, ctx, line_field, &l);
+	put(&l.o, "}\n", 2);
+	if(l.o.full) {
 		buf[0] = 0;
 		return 0;
 	}
-	return o.len;
+	return l.o.len;
+}
+
+size_t
+mxg_jsonlog_utf8(char* dst, const void* src, size_t srclen)
+{
+	const uint8_t* s = src;
+	size_t i = 0, n = 0, u;
+	while(i < srclen) {
+		if(s[i] < 0x80) {
+			dst[n++] = (char)s[i++];
+		} else if((u = utf8_len(s + i, srclen - i))) {
+			memcpy(dst + n, s + i, u);
+			n += u;
+			i += u;
+		} else {
+			/* as its escape "\\u00XX" reads back: U+0080..U+00FF */
+			dst[n++] = (char)(0xc0 | (s[i] >> 6));
+			dst[n++] = (char)(0x80 | (s[i] & 0x3f));
+			i++;
+		}
+	}
+	return n;
 }
 
 void

@@ -607,7 +607,7 @@ log_flush(struct mxg_sink* s, char* buf, size_t* len)
 }
 
 /* ------------------------------------------------------------------ */
-/* Alert fields: the JSON line split into field/value pairs.           */
+/* Alert fields: the fields of the log line as field/value pairs.      */
 
 /** Growable buffer of alert field texts for one batch. */
 struct abuf {
@@ -623,9 +623,9 @@ struct abuf {
 	size_t n, ncap;
 };
 
-/** Append bytes to the alert buffer. 1 ok, 0 OOM. */
+/** Room for n more bytes in the alert buffer. 1 ok, 0 OOM. */
 static int
-abuf_put(struct abuf* a, const char* p, size_t n)
+abuf_reserve(struct abuf* a, size_t n)
 {
 	if(a->len + n > a->cap) {
 		size_t nc = a->cap ? a->cap : 65536;
@@ -637,8 +637,6 @@ abuf_put(struct abuf* a, const char* p, size_t n)
 		a->b = nb;
 		a->cap = nc;
 	}
-	memcpy(a->b + a->len, p, n);
-	a->len += n;
 	return 1;
 }
 
@@ -664,150 +662,30 @@ abuf_begin(struct abuf* a)
 	return 1;
 }
 
-/** Append UTF-8 of a code point. */
-static int
-put_utf8(struct abuf* a, unsigned long c)
-{
-	char u[4];
-	size_t n;
-	if(c < 0x80) {
-		u[0] = (char)c; n = 1;
-	} else if(c < 0x800) {
-		u[0] = (char)(0xc0 | (c >> 6));
-		u[1] = (char)(0x80 | (c & 0x3f)); n = 2;
-	} else if(c < 0x10000) {
-		u[0] = (char)(0xe0 | (c >> 12));
-		u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (c & 0x3f)); n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (c >> 18));
-		u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (c & 0x3f)); n = 4;
-	}
-	return abuf_put(a, u, n);
-}
-
-/** Read 4 hex digits. */
-static int
-hex4(const char* p, unsigned long* v)
-{
-	int i;
-	*v = 0;
-	for(i = 0; i < 4; i++) {
-		char c = p[i];
-		*v <<= 4;
-		if(c >= '0' && c <= '9') *v |= (unsigned long)(c - '0');
-		else if(c >= 'a' && c <= 'f') *v |= (unsigned long)(c - 'a' + 10);
-		else if(c >= 'A' && c <= 'F') *v |= (unsigned long)(c - 'A' + 10);
-		else return 0;
-	}
-	return 1;
-}
-
-/** Parse a JSON string at *pp (after the opening quote) into a new entry.
- * @return 1 ok, 0 malformed or OOM. */
-static int
-parse_jstr(struct abuf* a, const char** pp)
-{
-	const char* p = *pp;
-	size_t start;
-	if(!abuf_begin(a))
-		return 0;
-	start = a->len;
-	while(*p && *p != '"') {
-		if(*p != '\\') {
-			const char* q = p;
-			while(*q && *q != '"' && *q != '\\')
-				q++;
-			if(!abuf_put(a, p, (size_t)(q - p)))
-				return 0;
-			p = q;
-			continue;
-		}
-		p++;
-		switch(*p) {
-		case '"': case '\\': case '/':
-			if(!abuf_put(a, p, 1)) return 0;
-			break;
-		case 'b': if(!abuf_put(a, "\b", 1)) return 0; break;
-		case 'f': if(!abuf_put(a, "\f", 1)) return 0; break;
-		case 'n': if(!abuf_put(a, "\n", 1)) return 0; break;
-		case 'r': if(!abuf_put(a, "\r", 1)) return 0; break;
-		case 't': if(!abuf_put(a, "\t", 1)) return 0; break;
-		case 'u': {
-			unsigned long c, lo;
-			if(!hex4(p + 1, &c))
-				return 0;
-			p += 4;
-			if(c >= 0xd800 && c < 0xdc00 && p[1] == '\\' &&
-				p[2] == 'u' && hex4(p + 3, &lo) &&
-				lo >= 0xdc00 && lo < 0xe000) {
-				c = 0x10000 + ((c - 0xd800) << 10) +
-					(lo - 0xdc00);
-				p += 6;
-			}
-			if(!put_utf8(a, c))
-				return 0;
-			break;
-		}
-		default:
-			return 0;
-		}
-		p++;
-	}
-	if(*p != '"')
-		return 0;
-	a->ln[a->n - 1] = a->len - start;
-	*pp = p + 1;
-	return 1;
-}
-
 /**
- * Split a flat JSON object (as made by mxg_jsonlog_format) into field/value
- * entries: strings unescaped, numbers and true/false/null as written.
- * @return number of pairs, or -1 if malformed (entries then rolled back).
+ * mxg_jsonlog_field_fn of the alerts: the field's name and value as two
+ * entries, the value as a JSON reader reads it from the log line (strings
+ * in valid UTF-8, numbers and true/false as written). 1 ok, 0 OOM.
  */
 static int
-json_fields(struct abuf* a, const char* line)
+alert_field(void* arg, const char* k, const char* v, size_t n, int is_str)
 {
-	const char* p = line;
-	size_t n0 = a->n, l0 = a->len;
-	int pairs = 0;
-	while(*p == ' ') p++;
-	if(*p++ != '{')
-		goto bad;
-	for(;;) {
-		while(*p == ' ' || *p == ',') p++;
-		if(*p == '}')
-			break;
-		if(*p++ != '"' || !parse_jstr(a, &p))
-			goto bad;
-		while(*p == ' ') p++;
-		if(*p++ != ':')
-			goto bad;
-		while(*p == ' ') p++;
-		if(*p == '"') {
-			p++;
-			if(!parse_jstr(a, &p))
-				goto bad;
-		} else {
-			const char* q = p;
-			while(*q && *q != ',' && *q != '}' && *q != ' ')
-				q++;
-			if(q == p || !abuf_begin(a) ||
-				!abuf_put(a, p, (size_t)(q - p)))
-				goto bad;
-			a->ln[a->n - 1] = (size_t)(q - p);
-			p = q;
-		}
-		pairs++;
-	}
-	return pairs;
-bad:
-	a->n = n0;
-	a->len = l0;
-	return -1;
+	struct abuf* a = arg;
+	size_t kl = strlen(k);
+	if(!abuf_reserve(a, kl + 2 * n) || !abuf_begin(a))
+		return 0;
+	memcpy(a->b + a->len, k, kl);
+	a->len += kl;
+	a->ln[a->n - 1] = kl;
+	if(!abuf_begin(a))
+		return 0;
+	if(is_str)
+		n = mxg_jsonlog_utf8(a->b + a->len, v, n);
+	else
+		memcpy(a->b + a->len, v, n);
+	a->len += n;
+	a->ln[a->n - 1] = n;
+	return 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1105,7 +983,7 @@ process(struct mxg_sink* s, struct work* w, size_t n, uint64_t now_ms)
 				s->instance);
 			filled = 1;
 		}
-		if(log || alert)
+		if(log)
 			len = mxg_jsonlog_format(w->line, sizeof(w->line), ev,
 				&ctx);
 		if(log && len) {
@@ -1125,12 +1003,14 @@ process(struct mxg_sink* s, struct work* w, size_t n, uint64_t now_ms)
 		fill_rec(s, w, ev, filled ? &ctx : NULL, &w->rec[i]);
 		mxg_blocksync_note(s->blocks, ev, w->rec[i].client,
 			w->rec[i].base);
-		if(alert && len) {
-			size_t first = w->ab.n;
-			int pairs = json_fields(&w->ab, w->line);
-			if(pairs > 0) {
+		if(alert) {
+			size_t first = w->ab.n, l0 = w->ab.len;
+			if(mxg_jsonlog_fields(ev, &ctx, alert_field, &w->ab)) {
 				w->afirst[i] = first;
-				w->rec[i].alert_n = pairs;
+				w->rec[i].alert_n = (int)(w->ab.n - first) / 2;
+			} else {
+				w->ab.n = first;
+				w->ab.len = l0;
 			}
 		}
 	}

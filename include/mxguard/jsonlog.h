@@ -98,6 +98,36 @@ void mxg_jsonlog_ctx_fill(struct mxg_jsonlog_ctx* ctx,
 	const struct mxg_category* cat, const char* instance);
 
 /**
+ * Receives one field of an event: its name, its value and whether the value
+ * is a string (raw bytes, the receiver escapes them) or a number or
+ * true/false (written as is).
+ * @return 1 to go on, 0 to stop (out of memory).
+ */
+typedef int (*mxg_jsonlog_field_fn)(void* arg, const char* name,
+	const char* val, size_t len, int is_str);
+
+/**
+ * The fields of an event, in the order of its log line: one call of fn
+ * each. The JSON line (mxg_jsonlog_format) and the Redis alert entry
+ * (module/sink.c) are both made from them.
+ * @param ev: the event.
+ * @param ctx: looked-up values, or NULL for none.
+ * @param fn: receives the fields; arg is passed to it.
+ * @return 1, or 0 if fn returned 0 (no field is sent after that).
+ */
+int mxg_jsonlog_fields(const struct mxg_event* ev,
+	const struct mxg_jsonlog_ctx* ctx, mxg_jsonlog_field_fn fn, void* arg);
+
+/**
+ * Bytes as valid UTF-8 text, as a JSON reader gets them back from
+ * mxg_jsonlog_escape: valid sequences as they are, any other byte >= 0x80
+ * as the UTF-8 of U+0080..U+00FF (the string values of a Redis alert).
+ * @param dst: output, not NUL-terminated; 2 * srclen bytes are enough.
+ * @return bytes written.
+ */
+size_t mxg_jsonlog_utf8(char* dst, const void* src, size_t srclen);
+
+/**
  * Format one log line: a JSON object with the fields listed in the file
  * comment, ending in "\n", with no other newline. Always valid JSON and
  * valid UTF-8, whatever bytes the event holds.

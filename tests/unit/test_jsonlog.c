@@ -27,7 +27,9 @@
 /** Python check: each line of the file is "kind<TAB>json<TAB>hex".
  * kind s: json is a string body, it must decode to the UTF-8 bytes in hex
  * (or anything, if hex is "-"); kind l: json is a log line, printed back as
- * key=value pairs joined by '|'. Prints "ERR ..." lines and "DONE n". */
+ * key=value pairs joined by '|', and unless hex is "-" its pairs must be
+ * the alert fields in hex (name NUL value NUL ..., values as text: true,
+ * false, numbers as written). Prints "ERR ..." lines and "DONE n". */
 static const char py_check[] =
 	"import json,sys\n"
 	"n=0\n"
@@ -43,6 +45,10 @@ static const char py_check[] =
 	"    else:\n"
 	"      o=json.loads(js)\n"
 	"      print('|'+'|'.join('%s=%s'%(k,o[k]) for k in o)+'|')\n"
+	"      t=lambda v: ('true' if v else 'false') if isinstance(v,bool) else str(v)\n"
+	"      a=b''.join(k.encode()+b'\\0'+t(v).encode('utf-8')+b'\\0' for k,v in o.items())\n"
+	"      if hx!='-' and a.hex()!=hx:\n"
+	"        print('ERR %d alert fields %s differ from the line' % (n, bytes.fromhex(hx)[:200]))\n"
 	"  except Exception as e:\n"
 	"    print('ERR %d %s' % (n, e))\n"
 	"print('DONE %d' % n)\n";
@@ -440,6 +446,35 @@ test_format(void)
 	mxg_category_free(cat);
 }
 
+/** The alert fields of an event, as module/sink.c sends them to Redis,
+ * into buf: name NUL value NUL ... */
+struct fields {
+	/** the bytes */
+	char buf[2 * MXG_JSONLOG_MAX];
+	/** used */
+	size_t len;
+};
+
+/** mxg_jsonlog_field_fn: one field into a struct fields. */
+static int
+add_field(void* arg, const char* k, const char* v, size_t n, int is_str)
+{
+	struct fields* f = arg;
+	size_t kl = strlen(k);
+	if(f->len + kl + 2 * n + 2 > sizeof(f->buf))
+		return 0;
+	memcpy(f->buf + f->len, k, kl + 1);
+	f->len += kl + 1;
+	if(is_str)
+		f->len += mxg_jsonlog_utf8(f->buf + f->len, v, n);
+	else {
+		memcpy(f->buf + f->len, v, n);
+		f->len += n;
+	}
+	f->buf[f->len++] = 0;
+	return 1;
+}
+
 /** Events full of hostile bytes still give valid JSON. */
 static void
 test_hostile(void)
@@ -449,7 +484,7 @@ test_hostile(void)
 	struct mxg_jsonlog_ctx ctx;
 	char inst[65];
 	size_t n, p, i;
-	int round, good = 0;
+	int round, good = 0, fields_checked = 0;
 	uint32_t rnd = 777;
 	for(round = 0; round < 300; round++) {
 		make_event(&ev);
@@ -490,10 +525,21 @@ test_hostile(void)
 			strchr(line, '\n') == line + n - 1)
 			good++;
 		if(pyfile && n > 0) {
-			fprintf(pyfile, "l\t%.*s\t-\n", (int)n - 1, line);
+			/* Python checks that the alert fields are the line's */
+			static struct fields f;
+			f.len = 0;
+			if(!mxg_jsonlog_fields(&ev, &ctx, add_field, &f))
+				f.len = 0;
+			fprintf(pyfile, "l\t%.*s\t", (int)n - 1, line);
+			for(i = 0; i < f.len; i++)
+				fprintf(pyfile, "%02x", (unsigned char)f.buf[i]);
+			fputs(f.len ? "\n" : "-\n", pyfile);
 			pylines++;
+			fields_checked += f.len > 0;
 		}
 	}
+	is_int(fields_checked, 300, "the alert fields of the 300 events "
+		"were built (Python compares them with the lines)");
 	is_int(good, 300, "300 hostile events fit MXG_JSONLOG_MAX, one line "
 		"each");
 }
