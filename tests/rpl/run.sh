@@ -36,4 +36,7 @@ case " $chain " in *" ipsecmod "*)
 esac
 sed -e "s|^server:|$srv|" -e "s|@CHAIN@|$chain|" -e "s/^;@$mode //" -e '/^;@[a-z]* /d' \
 	-e "s|^CONFIG_END|$extra\\nCONFIG_END|" "$scen" >"$out/$name.rpl"
-MXGUARD_CONF=$conf "$tb" -p "$out/$name.rpl" -o "" >"$out/$name.out" 2>&1
+# MXG_UNBOUND_PRELOAD: the sanitizer runtime, when the module is built with
+# --enable-sanitizers (testbound itself is not)
+MXGUARD_CONF=$conf LD_PRELOAD="${MXG_UNBOUND_PRELOAD:-}" \
+	"$tb" -p "$out/$name.rpl" -o "" >"$out/$name.out" 2>&1

@@ -25,6 +25,13 @@
 #include "module/anscache.h"
 #include "tap.h"
 
+/** Most answers a test parses. */
+#define MAX_PARSED 8
+/** The parsed answers (malloc'd by Unbound), deleted at the end. */
+static struct reply_info* parsed[MAX_PARSED];
+/** Number of parsed answers. */
+static int n_parsed;
+
 /** A wire-format DNS message being written. */
 struct pkt {
 	uint8_t b[4096];
@@ -124,7 +131,10 @@ answer(struct regional* region, struct alloc_cache* alloc, const char* qname,
 	memset(&edns, 0, sizeof(edns));
 	if(reply_info_parse(buf, alloc, &qi, &rep, region, &edns) != 0)
 		rep = NULL;
+	free(qi.qname);
 	sldns_buffer_free(buf);
+	if(rep && n_parsed < MAX_PARSED)
+		parsed[n_parsed++] = rep;
 	return rep;
 }
 
@@ -340,6 +350,8 @@ main(void)
 	mxg_anscache_release(NULL);
 	ok(1, "releasing NULL does nothing");
 
+	for(i = 0; i < n_parsed; i++)
+		reply_info_parsedelete(parsed[i], &alloc);
 	alloc_clear(&alloc);
 	regional_destroy(region);
 	return done_testing();
