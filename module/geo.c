@@ -40,7 +40,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <maxminddb.h>
 #include "mxguard/geo.h"
@@ -57,6 +59,9 @@ struct geo_db {
 };
 
 /** The GeoIP handle, shared read-only by all threads. */
+/** Slots of the country memo (a power of two): 32 KiB. */
+#define MXG_GEO_MEMO 4096
+
 struct mxg_geo {
 	/** `geoip-country:` database */
 	struct geo_db country;
@@ -66,6 +71,13 @@ struct mxg_geo {
 	_Atomic uint64_t errors;
 	/** set once the first lookup error has been logged */
 	atomic_flag logged;
+	/** keys of the country memo (random, so that a client cannot pick
+	 * addresses that collide) */
+	uint64_t seed[2];
+	/** the country memo of mxg_geo_country(): slot = key hash, word =
+	 * 48-bit tag of the address << 16 | the two letters; relaxed atomics
+	 * (a word is read and written whole, a lost store costs a lookup) */
+	_Atomic uint64_t memo[MXG_GEO_MEMO];
 };
 
 /** Append a message to err, separated from earlier ones by "; ". */
@@ -334,6 +346,12 @@ mxg_geo_open(const char* country_path, const char* asn_path, char* err,
 	}
 	atomic_init(&g->errors, 0);
 	atomic_flag_clear(&g->logged);
+	if(getrandom(g->seed, sizeof(g->seed), GRND_NONBLOCK) !=
+		(ssize_t)sizeof(g->seed)) {
+		/* no entropy yet (early boot): time and address */
+		g->seed[0] = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)g;
+		g->seed[1] = g->seed[0] * 0x9e3779b97f4a7c15ULL + 1;
+	}
 	(void)open_db(&g->country, "geoip-country", country_path, err, errlen);
 	(void)open_db(&g->asn, "geoip-asn", asn_path, err, errlen);
 	return g;
@@ -396,6 +414,45 @@ mxg_geo_lookup(const struct mxg_geo* g, int family, const uint8_t* addr,
 	}
 	*r = tmp;
 	return r->country[0] != 0 || r->asn != 0;
+}
+
+void
+mxg_geo_country(struct mxg_geo* g, int family, const uint8_t* addr,
+	char cc[3])
+{
+	struct mxg_geo_result r;
+	uint64_t lo = 0, hi = 0, h, tag, w, errs;
+	__uint128_t m;
+	_Atomic uint64_t* slot;
+	cc[0] = cc[1] = cc[2] = 0;
+	if(!g || !addr || (family != AF_INET && family != AF_INET6))
+		return;
+	if(family == AF_INET) {
+		memcpy(&lo, addr, 4);
+	} else {
+		memcpy(&lo, addr, 8);
+		memcpy(&hi, addr + 8, 8);
+	}
+	m = (__uint128_t)(lo ^ g->seed[0]) * (hi ^ g->seed[1] ^
+		(uint64_t)family);
+	h = (uint64_t)m ^ (uint64_t)(m >> 64);
+	slot = &g->memo[h & (MXG_GEO_MEMO - 1)];
+	tag = (h >> 16) | ((uint64_t)1 << 47);	/* 48 bits, never 0 */
+	w = atomic_load_explicit(slot, memory_order_relaxed);
+	if((w >> 16) == tag) {
+		cc[0] = (char)(w >> 8);
+		cc[1] = (char)w;
+		return;
+	}
+	errs = atomic_load_explicit(&g->errors, memory_order_relaxed);
+	mxg_geo_lookup(g, family, addr, &r);
+	cc[0] = r.country[0];
+	cc[1] = cc[0] ? r.country[1] : 0;
+	/* a lookup that failed is not remembered */
+	if(atomic_load_explicit(&g->errors, memory_order_relaxed) == errs)
+		atomic_store_explicit(slot, tag << 16 |
+			(uint64_t)(uint8_t)cc[0] << 8 | (uint8_t)cc[1],
+			memory_order_relaxed);
 }
 
 uint64_t

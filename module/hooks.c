@@ -155,12 +155,9 @@ view_addrs(struct mxg_env* env, const struct reply_info* rep,
 		}
 	}
 	if(env->geo_inline) {
-		for(i = 0; i < obs->n_addrs; i++) {
-			struct mxg_geo_result r;
-			mxg_geo_lookup(env->geo, av->addrs[i].family,
-				av->addrs[i].addr, &r);
-			memcpy(av->countries[i], r.country, 3);
-		}
+		for(i = 0; i < obs->n_addrs; i++)
+			mxg_geo_country(env->geo, av->addrs[i].family,
+				av->addrs[i].addr, av->countries[i]);
 		obs->countries = (const char (*)[3])av->countries;
 		obs->n_countries = obs->n_addrs;
 	}

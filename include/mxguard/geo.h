@@ -52,6 +52,13 @@ uint64_t mxg_geo_build_time(const struct mxg_geo* g, int which);
 int mxg_geo_lookup(const struct mxg_geo* g, int family, const uint8_t* addr,
 	struct mxg_geo_result* r);
 
+/** The country of an address (two uppercase letters, "" when unknown), as
+ * mxg_geo_lookup() finds it, through a memo of 4096 recent addresses in
+ * front of the databases: the country rule asks it for every MX host of
+ * every MX answer. Thread-safe (lock-free). */
+void mxg_geo_country(struct mxg_geo* g, int family, const uint8_t* addr,
+	char cc[3]);
+
 /** Lookups that failed with a database error since open (corrupt data);
  * the first one is logged, the rest only counted. Thread-safe. */
 uint64_t mxg_geo_errors(const struct mxg_geo* g);

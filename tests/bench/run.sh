@@ -11,11 +11,11 @@
 # events, Unbound never queries off the machine. Servers are stopped by PID.
 #
 # 1. Instructions per answered query (the measure of the targets in docs/performance.md):
-#    unbound under valgrind --tool=cachegrind --cache-sim=no, num-threads 1,
-#    run twice per configuration and scenario (start + warm-up, and start +
-#    warm-up + Q queries), stopped with SIGTERM; (Ir2 - Ir1) / Q. The
-#    queries come from qsend.c, one outstanding at a time, so the count is
-#    repeatable to about 0.3 % (see docs/performance.md).
+#    unbound under valgrind --tool=callgrind, num-threads 1 (and 2 for @2),
+#    instrumentation off during the start and the warm-up and on
+#    (callgrind_control -i on) for the scenario's queries only; Ir of all
+#    threads / answered queries. The queries come from qsend.c (see
+#    docs/performance.md).
 # 2. Server CPU µs per answered query under dnsperf at a fixed rate (CPU of
 #    all unbound threads from /proc/PID/task/*/schedstat, and utime+stime of
 #    /proc/PID/stat), QPS, p50/p99 latency (from dnsperf -v per-query times),
@@ -125,7 +125,8 @@ cat "$DATA/a_hit" "$DATA/mx_hit" >"$DATA/warm"
 # the resolver-like query streams: the RLN names in a scattered order, each
 # query from one of 10 clients: 6 relays (127.0.0.1, 127.0.2.1-5) and 4
 # other clients (127.0.3.1-4, below the raised volume and fanout limits; the
-# non-relay rule logs each of their domains once a period)
+# non-relay rule logs each of their domains once a period, in the warm-up,
+# which sends every stream once, so the measured part is the steady state)
 # rl_stream TYPE [MAXMX]: with MAXMX only the names of at most that many MX
 # (the narrow answers: rlN.test has 1 + (N-1) % 10)
 rl_stream() {
@@ -143,7 +144,7 @@ rl_stream() {
 rl_stream MX >"$DATA/rl_mx"
 rl_stream MX 3 >"$DATA/rl_mx3"
 rl_stream A >"$DATA/rl_a"
-cat "$DATA/rl_a" "$DATA/rl_mx" >"$DATA/rl_warm"
+cat "$DATA/rl_a" "$DATA/rl_mx" "$DATA/rl_mx3" >"$DATA/rl_warm"
 NONRELAY=127.0.0.77
 
 # warm PORT: every cached name once from the relay, then the MX names once
@@ -208,7 +209,10 @@ idle_workers() {
 # base_of CONFIG: the plain configuration its ratio is to
 base_of() { case $1 in *@2) echo plain@2 ;; *) echo plain ;; esac; }
 
-# ir_run CONFIG SCENARIO|base REP: one cachegrind run; prints "Ir completed"
+# ir_run CONFIG SCENARIO REP: one callgrind run, instructions counted for the
+# scenario's queries only (not the start, not the warm-up: their variation
+# from run to run, divided by Q, was as large as the effects measured);
+# prints "Ir completed"
 ir_run() {
 	local cfg=$1 scen=$2 rep=$3 d mode redis=$REDIS file passes src win
 	local threads=1 idle geo=
@@ -221,8 +225,8 @@ ir_run() {
 	mode=${mode%+geo}
 	mkdir -p "$d"
 	BENCH_GEO=$geo bench_instance "$d" "$mode" "$threads" "$redis"
-	bench_start "$d" valgrind --tool=cachegrind --cache-sim=no \
-		--cachegrind-out-file="$d/cg.out" || { echo "0 0"; return 1; }
+	bench_start "$d" valgrind --tool=callgrind --instr-atstart=no \
+		--callgrind-out-file="$d/cg.out" || { echo "0 0"; return 1; }
 	idle=/proc/$UB_PID/task/$UB_PID/wchan
 	warm "$UB_PORT" "$idle"
 	if [ "$threads" = 2 ]; then
@@ -230,18 +234,16 @@ ir_run() {
 		idle=$(idle_workers "$UB_PID")
 	fi
 	local nans=0
-	if [ "$scen" != base ]; then
-		read -r file passes src win <<<"${SCEN[$scen]}"
-		nans=$(QSEND_IDLE=$idle \
-			"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$DATA/$file" "$passes" "$src" "${win:-1}" |
-			sed -n 's/.*answered=\([0-9]*\).*/\1/p')
-	fi
+	read -r file passes src win <<<"${SCEN[$scen]}"
+	callgrind_control -i on "$UB_PID" >/dev/null 2>&1
+	nans=$(QSEND_IDLE=$idle \
+		"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$DATA/$file" "$passes" "$src" "${win:-1}" |
+		sed -n 's/.*answered=\([0-9]*\).*/\1/p')
+	callgrind_control -i off "$UB_PID" >/dev/null 2>&1
 	bench_stop "$UB_PID"
-	echo "$(cg_total "$d/cg.out") $nans"
-	# keep the profile of one run per module configuration for cg_annotate
-	if [ "$rep" = 1 ] && [ "$scen" != base ]; then
-		cp "$d/cg.out" "$RES/cachegrind.$cfg.$scen.out"
-	fi
+	echo "$(awk '/^totals:/ {print $2}' "$d/cg.out") $nans"
+	# keep the profile of one run per configuration for callgrind_annotate
+	[ "$rep" = 1 ] && cp "$d/cg.out" "$RES/callgrind.$cfg.$scen.out"
 	[ -n "${MXG_KEEP:-}" ] || rm -f "$d/cg.out"
 }
 
@@ -251,12 +253,11 @@ has ir || IRCONFIGS=()
 say "1. Ir per query: Q=$Q cached, $QMISS misses, configs ${IRCONFIGS[*]}"
 for ((rep = 1; rep <= IRREPS; rep++)); do
 	for cfg in "${IRCONFIGS[@]}"; do
-		read -r base _ < <(ir_run "$cfg" base "$rep")
 		for scen in $(scens_of "$cfg"); do
 			read -r ir n < <(ir_run "$cfg" "$scen" "$rep")
-			if [ "${n:-0}" -gt 0 ] && [ "${ir:-0}" -gt 0 ] && [ "${base:-0}" -gt 0 ]; then
-				IR[$cfg.$scen.$rep]=$(awk -v a="$ir" -v b="$base" -v n="$n" \
-					'BEGIN {printf "%.0f", (a - b) / n}')
+			if [ "${n:-0}" -gt 0 ] && [ "${ir:-0}" -gt 0 ]; then
+				IR[$cfg.$scen.$rep]=$(awk -v a="$ir" -v n="$n" \
+					'BEGIN {printf "%.0f", a / n}')
 			else
 				IR[$cfg.$scen.$rep]=0
 			fi
@@ -487,9 +488,9 @@ echo "run time: $(( (T1 - T0) / 60 )) min $(( (T1 - T0) % 60 )) s$([ "$QUICK" = 
 echo '```'
 echo
 if has ir; then
-echo "## Instructions per answered query (cachegrind, 1 thread)"
+echo "## Instructions per answered query (callgrind, 1 thread)"
 echo
-echo "Q = $Q cached queries ($NAMES names), $QMISS misses; mean of $IRREPS run(s);"
+echo "Q = $Q cached queries ($NAMES names), $QMISS misses; rl_: $RLQ queries over $RLN names; mean of $IRREPS run(s);"
 echo "ratio to plain Unbound of the same run (@2: num-threads 2, ratio to"
 echo "plain@2). No Redis (the query path) except +redis (the whole process:"
 echo "the Redis thread formats every event)."

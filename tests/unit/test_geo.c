@@ -307,6 +307,31 @@ test_maxmind(void)
 		"an IPv4-mapped IPv6 address is looked up as IPv4");
 	is_str(country(g, "2a02:d500::1"), "",
 		"2a02:d500::/29 has neither country nor registered_country");
+	{
+		/* the memo of the country rule answers as the databases do,
+		 * the first time (a miss) and the second (from the memo) */
+		static const char* const ips[] = { "2001:218::1",
+			"81.2.69.160", "216.160.83.56", "2a02:d0c0::1",
+			"2a02:d500::1", "192.0.2.1", "81.2.69.160" };
+		size_t i;
+		int pass, same = 1;
+		for(pass = 0; pass < 2; pass++)
+			for(i = 0; i < sizeof(ips) / sizeof(ips[0]); i++) {
+				uint8_t a[16];
+				char cc[3];
+				int fam = inet_pton(AF_INET, ips[i], a) == 1 ?
+					AF_INET : AF_INET6;
+				if(fam == AF_INET6)
+					(void)inet_pton(AF_INET6, ips[i], a);
+				mxg_geo_country(g, fam, a, cc);
+				if(strcmp(cc, country(g, ips[i])) != 0) {
+					diag("%s: memo %s, database %s", ips[i],
+						cc, country(g, ips[i]));
+					same = 0;
+				}
+			}
+		ok(same, "mxg_geo_country (memo) agrees with the databases");
+	}
 
 	is_int(lookup(g, "1.128.0.1", &r), 1, "1.128.0.1 is found");
 	is_int(r.asn, 1221, "1.128.0.0/11 is AS1221");
