@@ -19,12 +19,14 @@
 /** Longest module name kept. */
 #define MAX_NAME 32
 
-/** Append one finding line to msg. */
+/** Append one finding line to msg and raise *worst to its level. */
 static void
-add(char* msg, size_t len, const char* fmt, ...)
+finding(char* msg, size_t len, int* worst, int level, const char* fmt, ...)
 {
 	size_t used = strlen(msg);
 	va_list ap;
+	if(level > *worst)
+		*worst = level;
 	if(used + 1 >= len)
 		return;
 	if(used > 0) {
@@ -72,54 +74,43 @@ mxg_chain_check(const char* chain, int enforce, char* msg, size_t len)
 			break;
 		}
 	if(me < 0) {
-		add(msg, len, "module-config \"%s\" has no dynlib: mxguard is "
-			"not loaded; use \"%s\"", chain ? chain : "",
-			MXG_CHAIN_RECOMMENDED);
-		return MXG_CHAIN_BROKEN;
+		finding(msg, len, &worst, MXG_CHAIN_BROKEN, "module-config "
+			"\"%s\" has no dynlib: mxguard is not loaded; use \"%s\"",
+			chain ? chain : "", MXG_CHAIN_RECOMMENDED);
+		return worst;
 	}
 	for(i = 0; i < me; i++) {
 		const char* m = names[i];
 		if(strcmp(m, "iterator") == 0) {
-			add(msg, len, "module-config \"%s\": iterator before "
-				"dynlib answers every query itself, mxguard "
-				"sees none; put dynlib before it (\"%s\")",
-				chain, MXG_CHAIN_RECOMMENDED);
-			return MXG_CHAIN_BROKEN;
+			finding(msg, len, &worst, MXG_CHAIN_BROKEN,
+				"module-config \"%s\": iterator before dynlib "
+				"answers every query itself, mxguard sees none; "
+				"put dynlib before it (\"%s\")", chain,
+				MXG_CHAIN_RECOMMENDED);
+			return worst;
 		}
-		if(strcmp(m, "subnetcache") == 0 || strcmp(m, "cachedb") == 0) {
-			int lvl = enforce ? MXG_CHAIN_UNSAFE : MXG_CHAIN_WARN;
-			add(msg, len, "module-config \"%s\": %s before dynlib "
-				"answers MX lookups from its own cache before "
-				"mxguard sees them (%s); put dynlib before %s",
-				chain, m, enforce ? "refuse mode cannot hold" :
+		if(strcmp(m, "subnetcache") == 0 || strcmp(m, "cachedb") == 0)
+			finding(msg, len, &worst, enforce ? MXG_CHAIN_UNSAFE :
+				MXG_CHAIN_WARN, "module-config \"%s\": %s before "
+				"dynlib answers MX lookups from its own cache "
+				"before mxguard sees them (%s); put dynlib before "
+				"%s", chain, m, enforce ? "refuse mode cannot hold" :
 				"those lookups are not counted", m);
-			if(lvl > worst)
-				worst = lvl;
-		} else if(strcmp(m, "validator") == 0 && enforce) {
-			add(msg, len, "module-config \"%s\": validator before "
-				"dynlib validates the answers of mxguard's cache "
-				"again at every lookup; put dynlib before "
-				"validator", chain);
-			if(worst < MXG_CHAIN_WARN)
-				worst = MXG_CHAIN_WARN;
-		} else if(strcmp(m, "python") == 0) {
-			add(msg, len, "module-config \"%s\": python before "
-				"dynlib may answer queries mxguard never sees",
-				chain);
-			if(worst < MXG_CHAIN_WARN)
-				worst = MXG_CHAIN_WARN;
-		}
+		else if(strcmp(m, "validator") == 0 && enforce)
+			finding(msg, len, &worst, MXG_CHAIN_WARN, "module-config "
+				"\"%s\": validator before dynlib validates the "
+				"answers of mxguard's cache again at every lookup; "
+				"put dynlib before validator", chain);
+		else if(strcmp(m, "python") == 0)
+			finding(msg, len, &worst, MXG_CHAIN_WARN, "module-config "
+				"\"%s\": python before dynlib may answer queries "
+				"mxguard never sees", chain);
 	}
-	for(i = me + 1; i < n; i++) {
-		if(strcmp(names[i], "dns64") == 0) {
-			add(msg, len, "module-config \"%s\": dns64 after "
-				"dynlib cannot synthesise AAAA records (it sets "
-				"its state up only for queries it sees first); "
-				"put dns64 before dynlib", chain);
-			if(worst < MXG_CHAIN_WARN)
-				worst = MXG_CHAIN_WARN;
-		}
-	}
+	for(i = me + 1; i < n; i++)
+		if(strcmp(names[i], "dns64") == 0)
+			finding(msg, len, &worst, MXG_CHAIN_WARN, "module-config "
+				"\"%s\": dns64 after dynlib cannot synthesise AAAA "
+				"records (it sets its state up only for queries it "
+				"sees first); put dns64 before dynlib", chain);
 	return worst;
 }
-

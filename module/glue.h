@@ -128,8 +128,10 @@ void mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate,
  * aux_free). */
 void mxg_hooks_view_free(void* view);
 
-/** The inplace_cb_reply_cache callback: MX cache hits. cb_arg is the
- * struct mxg_env. Always returns 1 (Unbound ignores the value). */
+/** The inplace_cb_reply_cache and inplace_cb_reply_local callback: MX
+ * cache hits, and MX answers from local-zone, local-data, auth-zone and RPZ
+ * (observed and tagged, never refused: the rcode is Unbound's). cb_arg is
+ * the struct mxg_env. Always returns 1 (Unbound ignores the value). */
 int mxg_hooks_cache_hit(struct query_info* qinfo,
 	struct module_qstate* qstate, struct reply_info* rep, int rcode,
 	struct edns_data* edns, struct edns_option** opt_list_out,
@@ -148,15 +150,6 @@ void mxg_metrics_start(struct mxg_env* e);
  * unbound binary (module/buildcheck.c).
  * @return 1 same, 0 different (reason in err), -1 not known. */
 int mxg_buildcheck(char* err, size_t errlen);
-
-/** The inplace_cb_reply_local callback: MX answers from local-zone,
- * local-data, auth-zone and RPZ. Observed and tagged like cache hits, never
- * refused (the rcode is Unbound's). Always returns 1. */
-int mxg_hooks_local(struct query_info* qinfo,
-	struct module_qstate* qstate, struct reply_info* rep, int rcode,
-	struct edns_data* edns, struct edns_option** opt_list_out,
-	struct comm_reply* repinfo, struct regional* region,
-	struct timeval* start_time, int id, void* cb_arg);
 
 /** The inplace_cb_query_response callback, registered in enforce mode: the
  * response that answers an MX question gets a message TTL of 0, so Unbound

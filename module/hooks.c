@@ -15,8 +15,9 @@
  *   mxg_hooks_cache_hit(), which counts, judges and tags (it cannot change the
  *   rcode; in enforce mode MX answers never enter Unbound's message cache);
  * - an answer from local-zone/local-data reaches only the
- *   inplace_cb_reply_local callback, mxg_hooks_local(): counted, judged and
- *   tagged like a cache hit, never refused (Unbound fixes its rcode).
+ *   inplace_cb_reply_local callback, also mxg_hooks_cache_hit(): counted,
+ *   judged and tagged like a cache hit, never refused (Unbound fixes its
+ *   rcode).
  * In enforce mode, mxg_hooks_upstream() sees every response the iterator
  * parses for an MX question: the one that answers the question gets a
  * message TTL of 0, which keeps the message (only it) out of Unbound's
@@ -802,21 +803,8 @@ mxg_hooks_cache_hit(struct query_info* qinfo, struct module_qstate* qstate,
 	struct regional* region, struct timeval* start_time, int id,
 	void* cb_arg)
 {
-	/* the one check every cached answer pays */
-	if(qinfo && qinfo->qtype == LDNS_RR_TYPE_MX)
-		cache_hit_mx(qinfo, rep, rcode, opt_list_out, repinfo, region,
-			start_time, (struct mxg_env*)cb_arg);
-	return 1;
-}
-
-int
-mxg_hooks_local(struct query_info* qinfo, struct module_qstate* qstate,
-	struct reply_info* rep, int rcode, struct edns_data* edns,
-	struct edns_option** opt_list_out, struct comm_reply* repinfo,
-	struct regional* region, struct timeval* start_time, int id,
-	void* cb_arg)
-{
-	/* qinfo is NULL for CHAOS id.server and version.bind */
+	/* the one check every cached or local answer pays (qinfo is NULL
+	 * for CHAOS id.server and version.bind) */
 	if(qinfo && qinfo->qtype == LDNS_RR_TYPE_MX)
 		cache_hit_mx(qinfo, rep, rcode, opt_list_out, repinfo, region,
 			start_time, (struct mxg_env*)cb_arg);

@@ -272,7 +272,7 @@ init(struct module_env* env, int id)
 	env->unique_mesh = 1;
 	if(!de->inplace_cb_register_wrapped((void*)&mxg_hooks_cache_hit,
 		inplace_cb_reply_cache, e, env, id) ||
-		!de->inplace_cb_register_wrapped((void*)&mxg_hooks_local,
+		!de->inplace_cb_register_wrapped((void*)&mxg_hooks_cache_hit,
 		inplace_cb_reply_local, e, env, id) ||
 		(e->enforce && !de->inplace_cb_register_wrapped(
 		(void*)&mxg_hooks_upstream, inplace_cb_query_response, e, env,
