@@ -36,6 +36,7 @@
 #include "util/data/dname.h"
 #include "util/regional.h"
 #include "module/anscache.h"
+#include "mxguard/hash.h"
 
 /** Number of shards (a power of two). */
 #define MXG_AC_SHARDS 16
@@ -117,18 +118,9 @@ static uint32_t
 key_hash(const uint8_t* qname, size_t len, uint16_t qtype, uint16_t qclass,
 	uint16_t flags)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-	for(i = 0; i < len; i++) {
-		uint8_t c = qname[i];
-		if(c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		h = (h ^ c) * 16777619u;
-	}
-	h = (h ^ qtype) * 16777619u;
-	h = (h ^ qclass) * 16777619u;
-	h = (h ^ flags) * 16777619u;
-	return h;
+	uint64_t h = mxg_hash_bytes_lower((uint64_t)qtype << 32 |
+		(uint64_t)qclass << 16 | flags, qname, len);
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 struct mxg_anscache*

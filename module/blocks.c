@@ -25,6 +25,7 @@
 #include "mxguard/clientkey.h"
 #include "mxguard/engine.h"
 #include "mxguard/event.h"
+#include "mxguard/hash.h"
 #include "mxguard/log.h"
 #include "mxguard/names.h"
 #include "mxguard/redis.h"
@@ -434,16 +435,11 @@ struct mxg_blocksync {
 /** Interval between two saves of the state file, milliseconds. */
 #define SAVE_MS 10000
 
-/** FNV-1a 64 over bytes, continuing h. */
+/** Hash of a piece of text, continuing h (never 0: 0 marks a free slot). */
 static uint64_t
-fnv(uint64_t h, const void* p, size_t n)
+hash_more(uint64_t h, const void* p, size_t n)
 {
-	const unsigned char* c = p;
-	size_t i;
-	for(i = 0; i < n; i++) {
-		h ^= c[i];
-		h *= 0x100000001b3ULL;
-	}
+	h = mxg_hash_bytes(h, p, n);
 	return h ? h : 1;
 }
 
@@ -654,9 +650,9 @@ mxg_blocksync_note(struct mxg_blocksync* bs, const struct mxg_event* ev,
 		return;
 	now_s = ev->time_ms / 1000;
 	until = now_s + bs->duration;
-	h = fnv(fnv(0xcbf29ce484222325ULL, client, strlen(client)), "|", 1);
+	h = hash_more(hash_more(0, client, strlen(client)), "|", 1);
 	if(!client_only)
-		h = fnv(h, base, strlen(base));
+		h = hash_more(h, base, strlen(base));
 	m = &bs->memo[h & (MEMO_SLOTS - 1)];
 	step = bs->duration / 10 < 30 ? bs->duration / 10 : 30;
 	if(step == 0)
@@ -724,7 +720,7 @@ read_one(void* arg, const struct mxg_block* b, const char* value,
 	if(b->until == 0) {
 		/* a lift: apply it once, the first time it is seen (a block
 		 * the engine started again after it stays) */
-		uint64_t h = fnv(fnv(fnv(0xcbf29ce484222325ULL, b->client,
+		uint64_t h = hash_more(hash_more(hash_more(0, b->client,
 			strlen(b->client)), b->base, strlen(b->base)), value,
 			vlen);
 		int seen = bs->nlifts && bsearch(&h, bs->lifts, bs->nlifts,
@@ -734,7 +730,7 @@ read_one(void* arg, const struct mxg_block* b, const char* value,
 		if(seen || ra->first || !ra->fn)
 			return;
 		/* a block the engine starts again is written again */
-		h = fnv(fnv(fnv(0xcbf29ce484222325ULL, b->client,
+		h = hash_more(hash_more(hash_more(0, b->client,
 			strlen(b->client)), "|", 1), b->base, strlen(b->base));
 		if(bs->memo[h & (MEMO_SLOTS - 1)].h == h)
 			bs->memo[h & (MEMO_SLOTS - 1)].h = 0;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mxguard/category.h"
+#include "mxguard/hash.h"
 #include "mxguard/mxguard.h"
 
 /** Longest category name, without NUL. */
@@ -118,19 +119,6 @@ struct mxg_category {
 	/** number of categories */
 	int ncats;
 };
-
-/** FNV-1a over n bytes. */
-static uint64_t
-hash_bytes(const char* s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-	for(i = 0; i < n; i++) {
-		h ^= (uint8_t)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
 
 /** Find a suffix. @return the entry or NULL. */
 static const struct cat_entry*
@@ -286,7 +274,7 @@ parse_line(struct mxg_category* c, char* text, const char* file, int line,
 	for(ci = 0; ci < c->ncats; ci++)
 		if(strcmp(c->cats[ci], cat) == 0)
 			break;
-	h = hash_bytes(suffix, len);
+	h = mxg_hash_bytes(0, suffix, len);
 	if((old = find(c, suffix, len, h))) {
 		char why2[128];
 		if(old->cat == ci)
@@ -421,7 +409,7 @@ mxg_category_lookup(const struct mxg_category* cat, const char* name)
 	i = 0;
 	for(;;) {
 		const struct cat_entry* e = find(cat, buf + i, len - i,
-			hash_bytes(buf + i, len - i));
+			mxg_hash_bytes(0, buf + i, len - i));
 		if(e)
 			return cat->cats[e->cat];
 		/* next label: skip to after the next unescaped dot ("\."

@@ -91,6 +91,7 @@
 #include "mxguard/clientkey.h"
 #include "mxguard/conf.h"
 #include "mxguard/engine.h"
+#include "mxguard/hash.h"
 #include "mxguard/names.h"
 #include "mxguard/shape.h"
 #include "mxguard/window.h"
@@ -255,17 +256,6 @@ mix(uint64_t a, uint64_t b)
 	return (uint64_t)m ^ (uint64_t)(m >> 64);
 }
 
-/** ASCII-lowercase 8 bytes at once (other bytes unchanged). */
-static inline uint64_t
-lower8(uint64_t w)
-{
-	uint64_t h = w & 0x7f7f7f7f7f7f7f7fULL;
-	uint64_t gt_z = h + 0x2525252525252525ULL;
-	uint64_t ge_a = h + 0x3f3f3f3f3f3f3f3fULL;
-	uint64_t up = ge_a & ~gt_z & ~w & 0x8080808080808080ULL;
-	return w | (up >> 2);
-}
-
 /**
  * Case-insensitive keyed hash of a base domain in wire format, for the pair
  * key and the fanout set: 8 bytes a step, the last step overlapping, so a
@@ -279,14 +269,14 @@ base_hash(const uint8_t* p, size_t len, uint64_t seed)
 	size_t i;
 	if(len < 8) {
 		memcpy(&w, p, len);
-		return mix(h ^ lower8(w), 0x9e3779b97f4a7c15ULL);
+		return mix(h ^ mxg_lower8(w), 0x9e3779b97f4a7c15ULL);
 	}
 	for(i = 0; i + 8 < len; i += 8) {
 		memcpy(&w, p + i, 8);
-		h = mix(h ^ lower8(w), 0x9e3779b97f4a7c15ULL);
+		h = mix(h ^ mxg_lower8(w), 0x9e3779b97f4a7c15ULL);
 	}
 	memcpy(&w, p + len - 8, 8);
-	return mix(h ^ lower8(w), 0xbf58476d1ce4e5b9ULL);
+	return mix(h ^ mxg_lower8(w), 0xbf58476d1ce4e5b9ULL);
 }
 
 /** Fold a hash to 32 nonzero bits. */

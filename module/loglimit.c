@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include "mxguard/hash.h"
 #include "mxguard/loglimit.h"
 
 int
@@ -63,16 +64,8 @@ mxg_loglimit_free(struct mxg_loglimit* l)
 static uint64_t
 client_hash(const struct mxg_loglimit* l, const struct mxg_client* k)
 {
-	uint64_t lo, hi, h;
-	memcpy(&lo, k->addr, 8);
-	memcpy(&hi, k->addr + 8, 8);
-	h = (lo ^ l->seed[0]) * 0xff51afd7ed558ccdULL;
-	h ^= h >> 32;
-	h = (h ^ hi ^ l->seed[1] ^ ((uint64_t)k->family << 56)) *
-		0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 29;
-	h = (h + (uint64_t)k->plen) * 0x9e3779b97f4a7c15ULL;
-	h ^= h >> 32;
+	uint64_t h = mxg_hash_bytes(l->seed[0] ^ l->seed[1] ^
+		(uint64_t)k->family << 56 ^ (uint64_t)k->plen << 48, k->addr, 16);
 	return h ? h : 1;
 }
 

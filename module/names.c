@@ -29,6 +29,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include "mxguard/hash.h"
 #include "mxguard/mxguard.h"
 #include "mxguard/names.h"
 
@@ -237,18 +238,6 @@ mxg_names_from_str(const char* str, uint8_t* wire, size_t wirelen,
 	return MXG_NAME_OK;
 }
 
-/** Lowercase ASCII 'A'..'Z' in all 8 bytes of a word at once. */
-static inline uint64_t
-lower8(uint64_t x)
-{
-	const uint64_t hi = 0x8080808080808080ULL;
-	uint64_t h7 = x & 0x7f7f7f7f7f7f7f7fULL;
-	uint64_t ge_a = h7 + 0x3f3f3f3f3f3f3f3fULL;	/* byte >= 'A' */
-	uint64_t gt_z = h7 + 0x2525252525252525ULL;	/* byte > 'Z' */
-	uint64_t up = ge_a & ~gt_z & ~x & hi;
-	return x | (up >> 2);
-}
-
 uint64_t
 mxg_names_hash(const uint8_t* wire, size_t len)
 {
@@ -260,7 +249,7 @@ mxg_names_hash(const uint8_t* wire, size_t len)
 		return mxg_fmix64(h);
 	for(; i + 8 <= len; i += 8) {
 		memcpy(&w, wire + i, 8);
-		h = (h ^ lower8(w)) * k;
+		h = (h ^ mxg_lower8(w)) * k;
 		h ^= h >> 32;
 	}
 	if(i < len) {
@@ -273,7 +262,7 @@ mxg_names_hash(const uint8_t* wire, size_t len)
 			for(r = 0; r < len; r++)
 				w |= (uint64_t)wire[r] << (8 * r);
 		}
-		h = (h ^ lower8(w)) * k;
+		h = (h ^ mxg_lower8(w)) * k;
 	}
 	return mxg_fmix64(h);
 }

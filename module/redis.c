@@ -39,9 +39,9 @@
 #include <hiredis/hiredis.h>
 #include "mxguard/redis.h"
 #include "mxguard/conf.h"
+#include "mxguard/hash.h"
 #include "mxguard/log.h"
 #include "mxguard/mxguard.h"
-#include "mxguard/names.h"
 
 /** Seconds between two log lines about a Redis that keeps failing. */
 #define LOG_INTERVAL_S 60
@@ -903,53 +903,11 @@ mxg_redis_day(char* buf, uint64_t epoch_s)
 /* ------------------------------------------------------------------ */
 /* Hashing and numbers.                                                */
 
-/** Multiplier of the hash: 2^64 divided by the golden ratio. */
-#define HASH_K 0x9e3779b97f4a7c15ULL
-
-/** Read 4 bytes as a number (any alignment). */
-static uint64_t
-rd32(const unsigned char* p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-/**
- * Hash of bytes, eight at a time (about 1 instruction per byte instead of
- * FNV-1a's 4). Deterministic: the same bytes and seed give the same hash in
- * every run. The length is part of the hash.
- */
-static uint64_t
-hash_bytes(uint64_t seed, const void* p, size_t n)
-{
-	const unsigned char* b = p;
-	uint64_t h = seed ^ ((uint64_t)n * HASH_K), w;
-	while(n >= 8) {
-		memcpy(&w, b, 8);
-		h = (h ^ w) * HASH_K;
-		h ^= h >> 29;
-		b += 8;
-		n -= 8;
-	}
-	if(n) {
-		/* 1..7 bytes: overlapping reads inside [b, b + n), exact
-		 * because n is in the hash already */
-		if(n >= 4)
-			w = rd32(b) | rd32(b + n - 4) << 32;
-		else	w = (uint64_t)b[0] << 16 | (uint64_t)b[n / 2] << 8 |
-				b[n - 1];
-		h = (h ^ w) * HASH_K;
-		h ^= h >> 29;
-	}
-	return mxg_fmix64(h);
-}
-
 /** Hash of a key (the merge table and the EXPIRE memo use it). */
 static uint64_t
 key_hash(const char* key, size_t len)
 {
-	return hash_bytes(0x6b6579, key, len);
+	return mxg_hash_bytes(0x6b6579, key, len);
 }
 
 /** Decimal text of v into buf (20 bytes; not NUL-terminated).
@@ -1088,9 +1046,9 @@ agg_add_m(struct agg* a, struct memo_ent* memo, uint64_t now_s, int op,
 		m->hash = mk;
 		m->when = now_s;
 	}
-	h = kh ^ ((uint64_t)(op + 1) * HASH_K);
+	h = kh ^ ((uint64_t)(op + 1) * MXG_HASH_K);
 	if(memlen)
-		h ^= hash_bytes(h, mem, memlen);
+		h ^= mxg_hash_bytes(h, mem, memlen);
 	else	h = mxg_fmix64(h);
 	if((a->n + 1) * 2 > a->icap && !agg_grow_index(a))
 		return 1;
@@ -1657,7 +1615,7 @@ pre_add(struct mxg_redis* r, const struct mxg_redis_rec* x)
 	k.n = 1;
 	k.first_s = k.last_s = sec;
 	k.seq_first = k.seq_last = r->seq++;
-	k.hash = hash_bytes(k.minute * HASH_K ^ (uint64_t)k.asn << 32 ^
+	k.hash = mxg_hash_bytes(k.minute * MXG_HASH_K ^ (uint64_t)k.asn << 32 ^
 		(uint64_t)(uint32_t)(k.rule + 1) << 2 ^ (uint64_t)k.alert << 1 ^
 		k.relay, blob, k.len);
 	if(p->off || (!p->ent && !pre_alloc(p))) {

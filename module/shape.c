@@ -36,6 +36,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "mxguard/hash.h"
 #include "mxguard/mxguard.h"
 #include "mxguard/names.h"
 #include "mxguard/shape.h"
@@ -101,22 +102,6 @@ classify(const uint8_t* p, size_t l)
 		st.digits > 0 && st.entropy_mbits >= B64_ENTROPY)
 		return ENC_B64;
 	return ENC_NONE;
-}
-
-/** Case-insensitive hash of one label (FNV-1a, 64 bits, finalised), for
- * the fingerprint of the encoded labels. Runs on encoded labels only. */
-static uint64_t
-label_hash(const uint8_t* p, size_t l)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ l;
-	size_t i;
-	for(i = 0; i < l; i++) {
-		uint8_t c = p[i];
-		if(c >= 'A' && c <= 'Z')
-			c |= 0x20;
-		h = (h ^ c) * 0x100000001b3ULL;
-	}
-	return mxg_fmix64(h);
 }
 
 /** Insert a hash into the open-addressing set; return 1 if it was new. */
@@ -244,7 +229,7 @@ mxg_shape_score(const uint8_t* qname, size_t qname_len, size_t base_off,
 				else
 					d.n_b64_labels++;
 				d.enc_chars += l;
-				d.enc_fp += label_hash(x + pos + 1, l);
+				d.enc_fp += mxg_hash_bytes_lower(l, x + pos + 1, l);
 				if(d.enc_len_min == 0 || l < d.enc_len_min)
 					d.enc_len_min = (unsigned)l;
 				if(l > d.enc_len_max)

@@ -59,6 +59,7 @@
 #include "mxguard/blocks.h"
 #include "mxguard/clientkey.h"
 #include "mxguard/conf.h"
+#include "mxguard/hash.h"
 #include "mxguard/jsonlog.h"
 #include "mxguard/loglimit.h"
 #include "mxguard/log.h"
@@ -323,25 +324,12 @@ client_text(const struct mxg_sink* s, int family, const uint8_t* addr,
 /* ------------------------------------------------------------------ */
 /* Fleet table.                                                        */
 
-/** Hash of a family and masked address. */
-static size_t
-fleet_hash(int family, const uint8_t* addr)
-{
-	uint64_t h = 14695981039346656037ULL ^ (uint64_t)family;
-	int i;
-	for(i = 0; i < 16; i++) {
-		h ^= addr[i];
-		h *= 1099511628211ULL;
-	}
-	return (size_t)(h ^ (h >> 29));
-}
-
 /** Find the slot of a client, or the free slot where it would go
  * (fleet_mu held). */
 static struct fleet_ent*
 fleet_find(struct fleet_ent* t, int family, const uint8_t* addr)
 {
-	size_t i = fleet_hash(family, addr) & (FLEET_SLOTS - 1);
+	size_t i = mxg_hash_bytes((uint64_t)family, addr, 16) & (FLEET_SLOTS - 1);
 	for(;;) {
 		struct fleet_ent* e = &t[i];
 		if(!e->used || (e->family == family &&
@@ -810,15 +798,10 @@ flight_read(struct mxg_sink* s, struct work* w, uint64_t now_ms)
 static int
 geo_due(struct work* w, const struct mxg_event* ev, uint64_t now_ms)
 {
-	size_t off = ev->base_off < ev->qname_len ? ev->base_off : 0, i;
-	uint64_t h = 14695981039346656037ULL;
+	size_t off = ev->base_off < ev->qname_len ? ev->base_off : 0;
+	uint64_t h = mxg_hash_bytes_lower(0, ev->qname + off,
+		ev->qname_len - off) | 1;
 	struct geo_memo* m;
-	for(i = off; i < ev->qname_len; i++) {
-		uint8_t c = ev->qname[i];
-		h ^= (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
-		h *= 1099511628211ULL;
-	}
-	h |= 1;
 	m = &w->geo_memo[h & (GEO_MEMO_SLOTS - 1)];
 	if(m->hash == h && m->when_ms + GEO_MEMO_S * 1000 > now_ms)
 		return 0;
@@ -845,32 +828,13 @@ is_alert(const struct mxg_event* ev)
 		(ev->flags & MXG_EV_WOULD_REFUSE);
 }
 
-/** Hash of up to 255 bytes, eight at a time (for the memo slots). */
-static uint64_t
-memo_hash(const uint8_t* p, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ULL * (n + 1), w;
-	while(n >= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
-		p += 8;
-		n -= 8;
-	}
-	w = 0;
-	while(n--)
-		w = w << 8 | p[n];
-	h = (h ^ w) * 0xff51afd7ed558ccdULL;
-	return h ^ (h >> 32);
-}
-
 /** The client of an event as written in keys, into text (56 bytes),
  * from the memo when the address was seen recently. */
 static void
 client_of(struct mxg_sink* s, struct work* w, const struct mxg_event* ev,
 	char* text)
 {
-	struct client_memo* m = &w->client_memo[memo_hash(ev->client_addr,
+	struct client_memo* m = &w->client_memo[mxg_hash_bytes(0, ev->client_addr,
 		16) & (CLIENT_MEMO_SLOTS - 1)];
 	if(m->used && m->family == ev->client_family &&
 		memcmp(m->addr, ev->client_addr, 16) == 0) {
@@ -895,7 +859,7 @@ base_of(struct work* w, const struct mxg_event* ev, char* text, size_t len)
 	size_t wl = ev->qname_len - off;
 	struct name_memo* m = NULL;
 	if(wl > 0 && wl <= NAME_MEMO_WIRE) {
-		m = &w->name_memo[memo_hash(wire, wl) & (NAME_MEMO_SLOTS - 1)];
+		m = &w->name_memo[mxg_hash_bytes(0, wire, wl) & (NAME_MEMO_SLOTS - 1)];
 		if(m->len == wl && memcmp(m->wire, wire, wl) == 0) {
 			memcpy(text, m->text, strlen(m->text) + 1);
 			return;

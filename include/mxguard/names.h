@@ -94,22 +94,6 @@ int mxg_names_from_str(const char* str, uint8_t* wire, size_t wirelen,
 	size_t* outlen);
 
 /**
- * Final avalanche of a 64-bit hash (MurmurHash3's fmix64): every input bit
- * reaches every output bit, so the low bits index a table well. Shared by
- * the name hash and the Redis thread's merge tables.
- */
-static inline uint64_t
-mxg_fmix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
-/**
  * Case-insensitive 64-bit hash of the bytes of a wire-format name (length
  * bytes included), 8 bytes per step; equal names up to ASCII case give equal
  * hashes. Hashes any len bytes, valid name or not, so a suffix (wire + off,
