@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# contrib/build-unbound.sh - build Debian 12's own Unbound source with dynlib support.
+# contrib/build-unbound.sh - build an Unbound source tree with dynlib support.
 #
-# Debian's packaged unbound is built without --with-dynlibmodule, so it cannot load
-# C modules such as mxguard. This script fetches Debian's source (apt-get source),
-# configures it --with-dynlibmodule --with-libevent and installs it into a cache
-# directory outside the source clone, keyed by the Unbound version:
+# Distribution packages of unbound are built without --with-dynlibmodule, so
+# they cannot load C modules such as mxguard. This script builds Unbound with
+# dynlib (and every module a chain can hold, see UB_OPTS) into a cache
+# directory outside the source clone, keyed by the version and the options:
 #
 #   $MXGUARD_CACHE/unbound-<version>-<options hash>/src     configured and built source tree
 #                                           (pass it to ./configure --with-unbound=)
@@ -13,22 +13,34 @@
 #                                           Unbound's scenario test driver, linked with
 #                                           $(DYNLIBMOD_EXTRALIBS) so it can load mxguard.so
 #
-# A second run with the cache present only checks it and prints the tree path.
-# The last line printed on stdout is the source tree directory.
+# Which source:
+#   (none) or "debian"   Debian's own source of the candidate unbound package
+#                        (apt-get source; the default, what the tests use)
+#   a version, 1.22.0    upstream unbound-<version>.tar.gz from $MXG_VENDOR
+#                        (default: ../shared/vendor beside the project root)
+#   a path to a tarball  unbound-<version>.tar.gz (release or git export; a
+#                        git export needs bison and flex, which are installed)
 #
-# Usage: contrib/build-unbound.sh [--deps-only] [--print-dir]
-# Environment: MXGUARD_CACHE (default /var/cache/mxguard)
+# A second run with the cache present only checks it and prints the tree path.
+# The last line printed on stdout is the source tree directory. Exit status 3:
+# the version's tarball is not there (callers may skip that version).
+#
+# Usage: contrib/build-unbound.sh [--deps-only] [debian | VERSION | TARBALL]
+# Environment: MXGUARD_CACHE (default /var/cache/mxguard), MXG_VENDOR
 set -euo pipefail
 
 cache=${MXGUARD_CACHE:-/var/cache/mxguard}
+top=$(cd "$(dirname "$0")/.." && pwd)
+vendor=${MXG_VENDOR:-$top/../shared/vendor}
 deps_only=no
-print_dir=no
+source=debian
 for a in "$@"; do
 	case "$a" in
 	--deps-only) deps_only=yes ;;
-	--print-dir) print_dir=yes ;;
-	-h|--help) sed -n '2,18p' "$0"; exit 0 ;;
-	*) echo "build-unbound.sh: unknown argument '$a'" >&2; exit 2 ;;
+	--print-dir) ;;	# accepted for old callers: the last line is always the dir
+	-h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+	-*) echo "build-unbound.sh: unknown argument '$a'" >&2; exit 2 ;;
+	*) source=$a ;;
 	esac
 done
 
@@ -89,19 +101,6 @@ if [ -n "$missing" ]; then
 fi
 [ $deps_only = yes ] && exit 0
 
-# The archive's newest unbound, never our own rebuild (contrib/build-debs.sh
-# makes +mxguardN versions; installed, they would be apt's candidate).
-archive_version() {
-	apt-cache madison unbound 2>/dev/null |
-		awk -F'|' '{gsub(/ /, "", $2); print $2}' | grep -v mxguard | head -n 1
-}
-ver=$(archive_version)
-if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
-	apt_update
-	ver=$(archive_version)
-fi
-[ -n "$ver" ] || { say "cannot find the unbound package version (apt-cache madison unbound)"; exit 1; }
-
 # testbound links without -export-dynamic, so a dynlib module loaded into it
 # cannot resolve Unbound's symbols; give its link line $(DYNLIBMOD_EXTRALIBS).
 build_testbound() {
@@ -118,36 +117,96 @@ build_testbound() {
 UB_OPTS="--with-dynlibmodule --with-libevent --enable-subnet --enable-cachedb
  --with-libhiredis --enable-ipsecmod --disable-flto --disable-rpath"
 UB_OPTS=$(echo $UB_OPTS)
+optkey=$(echo "$UB_OPTS" | md5sum | cut -c1-6)
+
+cached() {	# cached DIR: a complete build with these options is there
+	[ -f "$1/.built" ] && [ "$(cat "$1/.built")" = "$UB_OPTS" ] &&
+		[ -x "$1/inst/sbin/unbound" ] && [ -f "$1/src/config.h" ]
+}
+
+# build DIR: configure, build and install the tree in DIR/src, mark it
+build() {
+	cd "$1/src"
+	# shellcheck disable=SC2086
+	./configure --prefix="$1/inst" $UB_OPTS \
+		--with-pidfile="" --with-chroot-dir="" --with-username="" >&2
+	make -j"$(nproc)" >&2
+	make install >&2
+	grep -q 'define WITH_DYNLIBMODULE 1' config.h || { say "config.h lacks WITH_DYNLIBMODULE"; exit 1; }
+	build_testbound "$1/src"
+	echo "$UB_OPTS" >"$1/.built"
+	rm -rf "$1/dl"
+	say "done: $1"
+	echo "$1/src"
+}
+
 # the key names the version and the options, so a tree that other builds
 # point at is never rebuilt under them
-key="unbound-${ver//[:~]/_}-$(echo "$UB_OPTS" | md5sum | cut -c1-6)"
-dir="$cache/$key"
+if [ "$source" = debian ]; then
+	# The archive's newest unbound, never our own rebuild (contrib/build-debs.sh
+	# makes +mxguardN versions; installed, they would be apt's candidate).
+	archive_version() {
+		apt-cache madison unbound 2>/dev/null |
+			awk -F'|' '{gsub(/ /, "", $2); print $2}' | grep -v mxguard | head -n 1
+	}
+	ver=$(archive_version)
+	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+		apt_update
+		ver=$(archive_version)
+	fi
+	[ -n "$ver" ] || { say "cannot find the unbound package version (apt-cache madison unbound)"; exit 1; }
+	dir="$cache/unbound-${ver//[:~]/_}-$optkey"
+	if cached "$dir"; then
+		say "cached build found: $dir"
+		build_testbound "$dir/src"
+		echo "$dir/src"
+		exit 0
+	fi
+	say "building Debian unbound $ver with dynlib into $dir"
+	rm -rf "$dir"
+	mkdir -p "$dir/dl"
+	ensure_deb_src
+	apt_update
+	(cd "$dir/dl" && apt-get source -qq --download-only "unbound=$ver" >&2)
+	dsc=$(ls "$dir"/dl/unbound_*.dsc | head -1)
+	dpkg-source --no-check -x "$dsc" "$dir/src" >&2
+	build "$dir"
+	exit 0
+fi
 
-if [ -f "$dir/.built" ] && [ "$(cat "$dir/.built")" = "$UB_OPTS" ] &&
-	[ -x "$dir/inst/sbin/unbound" ] && [ -f "$dir/src/config.h" ]; then
+# An upstream tarball, by version (from $vendor) or by path.
+case "$source" in
+*.tar.gz|*.tgz|*.tar.xz|*.tar.bz2) tarball=$source ;;
+*) tarball=$vendor/unbound-$source.tar.gz ;;
+esac
+if [ ! -f "$tarball" ]; then
+	say "no source tarball $tarball"
+	exit 3
+fi
+tarball=$(cd "$(dirname "$tarball")" && pwd)/$(basename "$tarball")
+ver=$(basename "$tarball"); ver=${ver#unbound-}; ver=${ver%%.t*}
+case "$ver" in
+[0-9]*.[0-9]*.[0-9]*) ;;
+*) say "cannot tell the version from the name $tarball (expected unbound-X.Y.Z.tar.gz)"; exit 2 ;;
+esac
+dir="$cache/unbound-$ver-$optkey"
+if cached "$dir"; then
 	say "cached build found: $dir"
 	build_testbound "$dir/src"
 	echo "$dir/src"
 	exit 0
 fi
-
-say "building Debian unbound $ver with dynlib into $dir"
+sums=$(dirname "$tarball")/SHA256SUMS
+if [ -f "$sums" ] && grep -q " $(basename "$tarball")\$" "$sums"; then
+	(cd "$(dirname "$tarball")" && grep " $(basename "$tarball")\$" SHA256SUMS | sha256sum -c --quiet -) >&2 ||
+		{ say "checksum mismatch for $tarball"; exit 1; }
+fi
+say "building upstream unbound $ver from $tarball with dynlib into $dir"
 rm -rf "$dir"
 mkdir -p "$dir/dl"
-ensure_deb_src
-apt_update
-(cd "$dir/dl" && apt-get source -qq --download-only "unbound=$ver" >&2)
-dsc=$(ls "$dir"/dl/unbound_*.dsc | head -1)
-dpkg-source --no-check -x "$dsc" "$dir/src" >&2
-cd "$dir/src"
-# shellcheck disable=SC2086
-./configure --prefix="$dir/inst" $UB_OPTS \
-	--with-pidfile="" --with-chroot-dir="" --with-username="" >&2
-make -j"$(nproc)" >&2
-make install >&2
-grep -q 'define WITH_DYNLIBMODULE 1' config.h || { say "config.h lacks WITH_DYNLIBMODULE"; exit 1; }
-build_testbound "$dir/src"
-echo "$UB_OPTS" >"$dir/.built"
-rm -rf "$dir/dl"
-say "done: $dir"
-echo "$dir/src"
+tar -xf "$tarball" -C "$dir/dl"
+top_in=$(ls "$dir/dl")
+[ "$(echo "$top_in" | wc -l)" = 1 ] && [ -f "$dir/dl/$top_in/configure" ] ||
+	{ say "$tarball does not hold one unbound-X.Y.Z/ directory with a configure script"; exit 1; }
+mv "$dir/dl/$top_in" "$dir/src"
+build "$dir"
