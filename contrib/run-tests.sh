@@ -10,12 +10,13 @@
 # Then the same integration tests against upstream Unbound releases (the
 # version matrix: ../shared/vendor/unbound-<v>.tar.gz, skipped with a message
 # when absent), and Unbound's own scenario suite with mxguard loaded
-# (make check-unbound-suite) on Debian's Unbound and the newest release.
+# (make check-unbound-suite) on Debian's Unbound and the newest release, and
+# last the Debian packages of contrib/build-debs.sh (make check-debs).
 #
 # Environment: MXGUARD_CACHE (Unbound build cache), MXG_JOBS (make -j),
 # MXG_MATRIX (upstream versions, default "1.19.2 1.22.0 1.26.0"; "" for
 # none), MXG_SUITE (trees for the Unbound suite, default "debian 1.26.0"),
-# MXG_SKIP_SANITIZERS=yes.
+# MXG_SKIP_SANITIZERS=yes, MXG_SKIP_DEBS=yes (no package build and install).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -115,6 +116,13 @@ for v in ${MXG_SUITE-debian 1.26.0}; do
 	grep '^# Unbound .*scenarios' "${vdir[$v]}/tests/rpl/test_unbound_suite.log" >&2
 	suite_trs="$suite_trs ${vdir[$v]}/tests/rpl/test_unbound_suite.trs"
 done
+
+# The Debian packages: built (contrib/build-debs.sh, cached), installed with
+# apt, run the way Debian runs Unbound, purged again (tests/debian/).
+if [ "${MXG_SKIP_DEBS:-}" != yes ]; then
+	step "Debian packages: contrib/build-debs.sh, apt install, run, purge"
+	make -j1 check-debs >&2
+fi
 
 pass=0; fail=0; skip=$matrix_skip
 for t in $(find tests -name '*.trs' ! -name test_unbound_suite.trs | sort) $san_trs $matrix_trs $suite_trs; do

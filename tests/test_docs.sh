@@ -14,8 +14,8 @@ for page in "$src"/docs/*.[158]; do
 done
 for f in docs/building.md docs/mxguard.conf.5 docs/mxguard.conf.example docs/mxguard.8 \
 	docs/mxguard-report.1 docs/mxguard-checkconf.8 docs/mxguard-exporter.8 docs/redis-schema.md docs/detection.md docs/performance.md \
-	contrib/demo.sh contrib/run-tests.sh contrib/build-unbound.sh \
-	tests/rpl/run-upstream.sh LICENSE; do
+	contrib/demo.sh contrib/run-tests.sh contrib/build-unbound.sh contrib/build-debs.sh \
+	tests/rpl/run-upstream.sh tests/debian/test_debs.sh LICENSE; do
 	[ -f "$src/$f" ]
 	ok $? "$f exists"
 done

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# contrib/build-debs.sh - Debian 12 packages: Debian's own unbound rebuilt
+# with dynlib, and an mxguard package for exactly that build.
+#
+# 1. unbound: `apt-get source unbound`, `--with-dynlibmodule` added to its
+#    configure in debian/rules and nothing else changed (same paths, unit
+#    file, AppArmor profile, python module, subnet, dnstap), version suffix
+#    +mxguard1 so apt never takes it for the archive's. Built once per
+#    version and kept in $MXGUARD_CACHE/debian-unbound-<version>/ (about 3
+#    minutes on 2 cores; `apt-get build-dep unbound` is installed first).
+# 2. mxguard: built against that package's tree, installed with Debian's
+#    paths: the module in /usr/lib/<multiarch>/unbound/, mxguard-report and
+#    mxguard-checkconf in /usr/bin, man pages, /etc/unbound/mxguard.conf
+#    (conffile, log mode), a snippet in /etc/unbound/unbound.conf.d/ that
+#    loads the module, /var/lib/mxguard and /var/log/mxguard owned by
+#    unbound, a logrotate file, an AppArmor include for Unbound's profile and
+#    a systemd drop-in that checks the configuration before a reload.
+#    Depends: unbound (= the rebuilt version): the module's ABI is that tree's.
+#    The files are in contrib/debian/.
+#
+# Run as root on Debian 12. The last line printed on stdout is the folder
+# holding the .deb files; install with
+#   apt install "$dir"/unbound_*.deb "$dir"/mxguard_*.deb
+# Environment: MXGUARD_CACHE (default /var/cache/mxguard), MXG_DEB_OUT (the
+# output folder, default $MXGUARD_CACHE/debs), MXG_DEB_SUFFIX (+mxguard1).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${MXGUARD_CACHE:-/var/cache/mxguard}
+out=${MXG_DEB_OUT:-$cache/debs}
+suffix=${MXG_DEB_SUFFIX:-+mxguard1}
+export DEBIAN_FRONTEND=noninteractive
+# Debian's own tools first: another python3 earlier on PATH would lend its
+# headers to the python module of the unbound build
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+
+say() { echo "build-debs: $*" >&2; }
+die() { say "$*"; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root (it installs the build dependencies)"
+
+# Services must not start while packages are installed; the policy-rc.d we
+# put there goes away on any exit.
+prc=/usr/sbin/policy-rc.d
+own_prc=no
+hold_services() {
+	[ -e $prc ] && return 0
+	printf '#!/bin/sh\nexit 101\n' >$prc
+	chmod 755 $prc
+	own_prc=yes
+}
+release_services() {
+	if [ $own_prc = yes ]; then rm -f $prc; own_prc=no; fi
+}
+trap release_services EXIT
+
+# the tools and libraries mxguard itself needs (and deb-src, apt-get update)
+bash "$top/contrib/build-unbound.sh" --deps-only >&2
+
+ensure_deb_src() {
+	grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
+	say "enabling deb-src"
+	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+		sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+			>/etc/apt/sources.list.d/mxguard-deb-src.sources
+	else
+		grep -E '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' \
+			>/etc/apt/sources.list.d/mxguard-deb-src.list
+	fi
+	apt-get update -qq >&2
+}
+
+ver=$(apt-cache policy unbound | awk '/Candidate:/ {print $2}')
+if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+	apt-get update -qq >&2
+	ver=$(apt-cache policy unbound | awk '/Candidate:/ {print $2}')
+fi
+[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no unbound package known to apt"
+case "$ver" in *"$suffix"*) die "apt's candidate is already $ver: remove /etc/apt sources that offer the rebuilt package" ;; esac
+newver=$ver$suffix
+udeb=$cache/debian-unbound-${newver//[:~]/_}
+
+#### 1. Debian's unbound, with dynlib ####
+if [ -f "$udeb/.built" ]; then
+	say "cached unbound $newver packages: $udeb"
+else
+	say "building Debian's unbound $ver with --with-dynlibmodule as $newver in $udeb"
+	ensure_deb_src
+	hold_services
+	apt-get build-dep -y -qq unbound >&2
+	release_services
+	rm -rf "$udeb"
+	mkdir -p "$udeb"
+	(cd "$udeb" && apt-get source -qq "unbound=$ver" >&2)
+	src=$(find "$udeb" -mindepth 1 -maxdepth 1 -type d -name 'unbound-*' | head -1)
+	[ -n "$src" ] || die "apt-get source unbound gave no source tree"
+	grep -q -- '--with-pythonmodule \\$' "$src/debian/rules" ||
+		die "debian/rules has no '--with-pythonmodule \\' line to add --with-dynlibmodule after"
+	sed -i 's/^\(\s*\)--with-pythonmodule \\$/&\n\1--with-dynlibmodule \\/' "$src/debian/rules"
+	grep -q -- '--with-dynlibmodule' "$src/debian/rules" || die "could not add --with-dynlibmodule"
+	# a changelog entry for the new version (what dch --local would write)
+	dist=$(cd "$src" && dpkg-parsechangelog -S Distribution)
+	{
+		echo "unbound ($newver) $dist; urgency=medium"
+		echo
+		echo "  * Rebuilt with --with-dynlibmodule so that Unbound can load C modules"
+		echo "    (mxguard). Nothing else changed."
+		echo
+		echo " -- mxguard build-debs <root@localhost>  $(date -R)"
+		echo
+		cat "$src/debian/changelog"
+	} >"$src/debian/changelog.new"
+	mv "$src/debian/changelog.new" "$src/debian/changelog"
+	(cd "$src" && DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" \
+		dpkg-buildpackage -b -uc -us >"$udeb/build.log" 2>&1) ||
+		{ tail -40 "$udeb/build.log" >&2; die "dpkg-buildpackage failed (log: $udeb/build.log)"; }
+	grep -q 'define WITH_DYNLIBMODULE 1' "$src/b/unbound/config.h" || die "the build has no dynlib"
+	touch "$udeb/.built"
+fi
+src=$(find "$udeb" -mindepth 1 -maxdepth 1 -type d -name 'unbound-*' | head -1)
+ls "$udeb"/unbound_*.deb >/dev/null 2>&1 || die "no unbound .deb in $udeb"
+
+#### 2. mxguard, against that tree ####
+arch=$(dpkg-architecture -qDEB_HOST_ARCH)
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+mver=$(sed -n 's/^AC_INIT(\[mxguard\], \[\([^]]*\)\].*/\1/p' "$top/configure.ac")-1
+moddir=/usr/lib/$multiarch/unbound
+b=${TMPDIR:-/tmp}/mxguard-deb-build
+say "building mxguard $mver against unbound $newver in $b"
+rm -rf "$b" && mkdir -p "$b/src"
+cd "$top"
+if git ls-files -z >/dev/null 2>&1; then
+	git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$b/src"
+else
+	tar --exclude='*.o' --exclude='*.lo' --exclude=.libs -cf - . | tar -xf - -C "$b/src"
+	(cd "$b/src" && make distclean >/dev/null 2>&1) || true
+fi
+(cd "$b/src" && autoreconf -fi && ./configure --prefix=/usr --sysconfdir=/etc \
+	--localstatedir=/var --libdir="/usr/lib/$multiarch" --with-moduledir="$moddir" \
+	--with-unbound="$src" --with-unbound-build="$src/b/unbound" &&
+	make -j"$(nproc)" && make install DESTDIR="$b/root") >"$b/build.log" 2>&1 ||
+	{ tail -40 "$b/build.log" >&2; die "building mxguard failed (log: $b/build.log)"; }
+
+r=$b/root
+d=$top/contrib/debian
+rm -f "$r$moddir"/*.la
+[ -f "$r$moddir/mxguard.so" ] || die "no $moddir/mxguard.so in the install"
+install -D -m 0640 "$d/mxguard.conf" "$r/etc/unbound/mxguard.conf"
+install -d -m 0755 "$r/etc/unbound/mxguard.d"
+install -D -m 0644 "$top/contrib/categories.txt" "$r/usr/share/mxguard/categories.txt"
+sed "s|@MODULE@|$moddir/mxguard.so|" "$d/unbound-mxguard.conf" \
+	>"$r/usr/share/mxguard/unbound.conf.d-mxguard.conf"
+install -D -m 0644 "$d/logrotate" "$r/etc/logrotate.d/mxguard"
+install -d -m 0755 "$r/etc/apparmor.d/mxguard"
+sed "s|@MODULE@|$moddir/mxguard.so|" "$d/apparmor" >"$r/etc/apparmor.d/mxguard/unbound"
+install -D -m 0644 "$d/unbound.service.d.conf" "$r/lib/systemd/system/unbound.service.d/mxguard.conf"
+gzip -9n "$r"/usr/share/man/man*/*.[0-9]
+install -d "$r/var/lib/mxguard" "$r/var/log/mxguard"
+strip --strip-unneeded "$r$moddir/mxguard.so" "$r"/usr/bin/mxguard-*
+
+# shared library dependencies, the way debhelper computes them
+mkdir -p "$b/shlibs/debian"
+printf 'Source: mxguard\n\nPackage: mxguard\nArchitecture: any\n' >"$b/shlibs/debian/control"
+shlibs=$(cd "$b/shlibs" && dpkg-shlibdeps -O -e"$r$moddir/mxguard.so" \
+	-e"$r/usr/bin/mxguard-report" -e"$r/usr/bin/mxguard-checkconf" 2>/dev/null |
+	sed -n 's/^shlibs:Depends=//p')
+[ -n "$shlibs" ] || die "dpkg-shlibdeps found no dependencies"
+
+mkdir -p "$r/DEBIAN"
+cat >"$r/DEBIAN/control" <<CONTROL
+Package: mxguard
+Version: $mver
+Architecture: $arch
+Maintainer: mxguard build-debs <root@localhost>
+Installed-Size: $(du -sk --exclude=DEBIAN "$r" | cut -f1)
+Depends: unbound (= $newver), $shlibs
+Recommends: redis-server
+Section: net
+Priority: optional
+Description: guard MX lookups inside the Unbound resolver
+ mxguard is a dynlib module for Unbound: it sees every MX query the
+ resolver answers, knows the mail relays, counts MX lookups per client and
+ per domain, detects spam bots and payload staging over MX, and logs, tags
+ or refuses them. Built for unbound $newver (Debian's unbound rebuilt with
+ --with-dynlibmodule); mxguard-report reads its counters from Redis.
+CONTROL
+(cd "$r" && find etc -type f | sed 's|^|/|' | sort) >"$r/DEBIAN/conffiles"
+install -m 0755 "$d/postinst" "$d/postrm" "$r/DEBIAN/"
+chown -R root:root "$r"
+rm -rf "$out" && mkdir -p "$out"
+dpkg-deb --build --root-owner-group "$r" "$out/mxguard_${mver}_$arch.deb" >&2
+for f in "$udeb"/*.deb; do
+	case "$f" in *-dbgsym_*) ;; *) cp "$f" "$out/" ;; esac
+done
+say "packages:"
+(cd "$out" && ls -1 *.deb) | sed 's/^/  /' >&2
+echo "$out"
