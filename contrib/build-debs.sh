@@ -14,7 +14,8 @@
 #    (conffile, log mode), a snippet in /etc/unbound/unbound.conf.d/ that
 #    loads the module, /var/lib/mxguard and /var/log/mxguard owned by
 #    unbound, a logrotate file, an AppArmor include for Unbound's profile and
-#    a systemd drop-in that checks the configuration before a reload.
+#    a systemd drop-in that checks the configuration before a reload
+#    (mxguard-exporter too when libmicrohttpd is there).
 #    Depends: unbound (= the rebuilt version): the module's ABI is that tree's.
 #    The files are in contrib/debian/.
 #
@@ -160,7 +161,7 @@ strip --strip-unneeded "$r$moddir/mxguard.so" "$r"/usr/bin/mxguard-*
 mkdir -p "$b/shlibs/debian"
 printf 'Source: mxguard\n\nPackage: mxguard\nArchitecture: any\n' >"$b/shlibs/debian/control"
 shlibs=$(cd "$b/shlibs" && dpkg-shlibdeps -O -e"$r$moddir/mxguard.so" \
-	-e"$r/usr/bin/mxguard-report" -e"$r/usr/bin/mxguard-checkconf" 2>/dev/null |
+	$(printf -- ' -e%s' "$r"/usr/bin/mxguard-*) 2>/dev/null |
 	sed -n 's/^shlibs:Depends=//p')
 [ -n "$shlibs" ] || die "dpkg-shlibdeps found no dependencies"
 

@@ -90,8 +90,9 @@ check "the module is at $so" -- test -f "$so"
 check "mxguard-checkconf and mxguard-report are on the PATH" -- \
 	sh -c 'command -v mxguard-checkconf && command -v mxguard-report'
 man=$(dpkg-deb -c "$mdeb" | grep -c 'usr/share/man/man[158]/mxguard.*\.gz$')
-[ "$man" -eq 4 ]
-ok $? "the package holds the 4 man pages ($man)"
+nman=$(ls "$src"/docs/*.[158] | wc -l)
+[ "$man" -eq "$nman" ]
+ok $? "the package holds the $nman man pages of docs/ ($man)"
 dpkg-query -W -f='${Conffiles}\n' mxguard | grep -q ' /etc/unbound/mxguard.conf '
 ok $? "/etc/unbound/mxguard.conf is a conffile"
 [ "$(mxguard-checkconf -o mode 2>/dev/null)" = "mode: log" ] && mxguard-checkconf -q
