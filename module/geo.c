@@ -5,8 +5,15 @@
  */
 /** \file
  * The only file that includes maxminddb.h. Two databases at most, a country
- * one (`geoip-country:`) and an ASN one (`geoip-asn:`), each opened once with
- * MMDB_MODE_MMAP in init and closed in deinit.
+ * one (`geoip-country:`) and an ASN one (`geoip-asn:`), opened in init and
+ * closed in deinit. Each is first copied into a sealed memfd and opened from
+ * there (/proc/self/fd/N, MMDB_MODE_MMAP): libmaxminddb 1.7 has no
+ * in-memory open, and a file it maps directly faults the process (SIGBUS)
+ * when it is truncated or rewritten in place (`cp new.mmdb db.mmdb`). The
+ * copy costs the file's size in memory. Without /proc it falls back to
+ * mapping the file, with an error saying so. The sink thread calls
+ * mxg_geo_refresh every few seconds: a replaced file is opened the same way
+ * and published with an atomic pointer swap.
  *
  * Layouts read, from whichever database holds them:
  * - MaxMind GeoIP2/GeoLite2 Country and City: country.iso_code, falling back
@@ -27,7 +34,10 @@
  * lookup time every libmaxminddb error (lookup or MMDB_get_value) gives an
  * empty result, is counted, and the first one is logged.
  *
- * Thread safety: after mxg_geo_open returns, the handle is only read.
+ * Thread safety: after mxg_geo_open returns, lookups only read the
+ * published databases (atomic pointers, acquire); mxg_geo_refresh (one
+ * thread) publishes a new one and frees the replaced one GEO_GRACE_S later,
+ * long after any lookup that loaded the old pointer has finished.
  * libmaxminddb keeps no state in MMDB_s during lookups (its THREAD SAFETY
  * section: an MMDB_s may be shared by threads once opened), so any number of
  * worker and sink threads may call mxg_geo_lookup at once without a lock.
@@ -35,20 +45,24 @@
  * happen in init and deinit, when no other thread uses the handle.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <maxminddb.h>
 #include "mxguard/geo.h"
 #include "mxguard/log.h"
 
-/** One opened database. */
+/** One opened database (never changed once published). */
 struct geo_db {
 	/** the libmaxminddb handle, valid when open is 1 */
 	MMDB_s mmdb;
@@ -56,6 +70,37 @@ struct geo_db {
 	int open;
 	/** path, for messages (malloc'd) */
 	char* path;
+	/** retired (replaced) at this monotonic second; freed GEO_GRACE_S
+	 * later */
+	uint64_t retired_s;
+};
+
+/** Identity of a file: a change means it was replaced or rewritten. */
+struct geo_id {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+/** A replaced database is freed this long after the swap: a lookup holds
+ * its pointer only for the lookup (microseconds). */
+#define GEO_GRACE_S 60
+/** Most replaced databases waiting for their grace period. */
+#define GEO_RETIRED 8
+
+/** One configured database: the current one and the file it came from. */
+struct geo_slot {
+	/** the database in use, NULL if none (read with acquire) */
+	struct geo_db* _Atomic cur;
+	/** configured path (malloc'd), NULL if not configured */
+	char* path;
+	/** option name, for messages */
+	const char* option;
+	/** identity of the file last opened or tried */
+	struct geo_id id;
+	/** id is valid */
+	int have_id;
 };
 
 /** The GeoIP handle, shared read-only by all threads. */
@@ -64,9 +109,11 @@ struct geo_db {
 
 struct mxg_geo {
 	/** `geoip-country:` database */
-	struct geo_db country;
+	struct geo_slot country;
 	/** `geoip-asn:` database */
-	struct geo_db asn;
+	struct geo_slot asn;
+	/** replaced databases in their grace period (refresh thread only) */
+	struct geo_db* retired[GEO_RETIRED];
 	/** lookups that failed with a libmaxminddb error */
 	_Atomic uint64_t errors;
 	/** set once the first lookup error has been logged */
@@ -79,6 +126,15 @@ struct mxg_geo {
 	 * (a word is read and written whole, a lost store costs a lookup) */
 	_Atomic uint64_t memo[MXG_GEO_MEMO];
 };
+
+/** The database in use of a slot, NULL if none. */
+static const struct geo_db*
+cur_db(const struct geo_slot* sl)
+{
+	const struct geo_db* db = atomic_load_explicit(
+		&((struct geo_slot*)sl)->cur, memory_order_acquire);
+	return db && db->open ? db : NULL;
+}
 
 /** Append a message to err, separated from earlier ones by "; ". */
 static void
@@ -253,7 +309,7 @@ lookup_db(const struct geo_db* db, const struct sockaddr* sa,
 {
 	MMDB_lookup_result_s res;
 	int mmdb_err = MMDB_SUCCESS;
-	if(!db->open)
+	if(!db || !db->open)
 		return MMDB_SUCCESS;
 	res = MMDB_lookup_sockaddr(&db->mmdb, sa, &mmdb_err);
 	if(mmdb_err == MMDB_IPV6_LOOKUP_IN_IPV4_DATABASE_ERROR)
@@ -299,18 +355,104 @@ probe_db(struct geo_db* db)
 	return MMDB_SUCCESS;
 }
 
-/** Open one database; on failure append the reason to err and leave it
- * off. @return 1 if open. */
+/** Close and free one database. */
+static void
+free_db(struct geo_db* db)
+{
+	if(!db)
+		return;
+	if(db->open)
+		MMDB_close(&db->mmdb);
+	free(db->path);
+	free(db);
+}
+
+/** Copy the file at path into a sealed memfd, so that the copy libmaxminddb
+ * maps can never be truncated or rewritten under it (a file mapped as it
+ * is faults the process with SIGBUS when it is truncated in place).
+ * @return the descriptor, or -1 with errno; *id gets the file's identity. */
 static int
-open_db(struct geo_db* db, const char* option, const char* path, char* err,
+private_copy(const char* path, struct geo_id* id)
+{
+	char buf[65536];
+	struct stat st;
+	int in, fd, e;
+	ssize_t n;
+	if((in = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if(fstat(in, &st) != 0 || (fd = memfd_create("mxguard-geoip",
+		MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0) {
+		e = errno;
+		close(in);
+		errno = e;
+		return -1;
+	}
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->size = st.st_size;
+	id->mtime = st.st_mtim;
+	while((n = read(in, buf, sizeof(buf))) != 0) {
+		char* p = buf;
+		if(n < 0 && errno == EINTR)
+			continue;
+		if(n < 0)
+			goto fail;
+		while(n > 0) {
+			ssize_t w = write(fd, p, (size_t)n);
+			if(w < 0 && errno == EINTR)
+				continue;
+			if(w <= 0)
+				goto fail;
+			p += w;
+			n -= w;
+		}
+	}
+	close(in);
+	(void)fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+		F_SEAL_WRITE | F_SEAL_SEAL);
+	return fd;
+fail:
+	e = errno;
+	close(in);
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/** Open one database from a private copy; on failure append the reason to
+ * err. @return the database, or NULL. */
+static struct geo_db*
+open_db(const char* option, const char* path, struct geo_id* id, char* err,
 	size_t errlen)
 {
-	int status;
+	struct geo_db* db;
+	char proc[64];
+	int status, fd;
 	if(!path || !*path)
-		return 0;
-	db->path = strdup(path);
+		return NULL;
+	if(!(db = calloc(1, sizeof(*db))) || !(db->path = strdup(path))) {
+		free(db);
+		err_append(err, errlen, "%s: %s: out of memory", option, path);
+		return NULL;
+	}
 	errno = 0;
-	status = MMDB_open(path, MMDB_MODE_MMAP, &db->mmdb);
+	if((fd = private_copy(path, id)) < 0) {
+		err_append(err, errlen, "%s: %s: %s (%s), geo lookups in it "
+			"are off", option, path, MMDB_strerror(MMDB_FILE_OPEN_ERROR),
+			strerror(errno));
+		free_db(db);
+		return NULL;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	status = MMDB_open(proc, MMDB_MODE_MMAP, &db->mmdb);
+	close(fd);
+	if(status == MMDB_FILE_OPEN_ERROR) {
+		/* no /proc (a chroot without it): map the file itself */
+		mxg_log_err("%s: %s: cannot open a private copy (is /proc "
+			"mounted?): the file is mapped as it is, so replace it "
+			"by rename, never in place", option, path);
+		status = MMDB_open(path, MMDB_MODE_MMAP, &db->mmdb);
+	}
 	if(status != MMDB_SUCCESS) {
 		if(status == MMDB_IO_ERROR || status == MMDB_FILE_OPEN_ERROR)
 			err_append(err, errlen, "%s: %s: %s (%s), geo lookups "
@@ -320,17 +462,33 @@ open_db(struct geo_db* db, const char* option, const char* path, char* err,
 		else
 			err_append(err, errlen, "%s: %s: %s, geo lookups in it "
 				"are off", option, path, MMDB_strerror(status));
-		return 0;
+		free_db(db);
+		return NULL;
 	}
+	db->open = 1;
 	if((status = probe_db(db)) != MMDB_SUCCESS) {
 		err_append(err, errlen, "%s: %s: corrupt database: %s, geo "
 			"lookups in it are off", option, path,
 			MMDB_strerror(status));
-		MMDB_close(&db->mmdb);
-		return 0;
+		free_db(db);
+		return NULL;
 	}
-	db->open = 1;
-	return 1;
+	return db;
+}
+
+/** Set up a slot and open its database. */
+static void
+open_slot(struct geo_slot* sl, const char* option, const char* path,
+	char* err, size_t errlen)
+{
+	sl->option = option;
+	atomic_init(&sl->cur, NULL);
+	if(!path || !*path)
+		return;
+	sl->path = strdup(path);
+	atomic_store_explicit(&sl->cur, open_db(option, path, &sl->id, err,
+		errlen), memory_order_release);
+	sl->have_id = 1;
 }
 
 struct mxg_geo*
@@ -352,8 +510,8 @@ mxg_geo_open(const char* country_path, const char* asn_path, char* err,
 		g->seed[0] = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)g;
 		g->seed[1] = g->seed[0] * 0x9e3779b97f4a7c15ULL + 1;
 	}
-	(void)open_db(&g->country, "geoip-country", country_path, err, errlen);
-	(void)open_db(&g->asn, "geoip-asn", asn_path, err, errlen);
+	open_slot(&g->country, "geoip-country", country_path, err, errlen);
+	open_slot(&g->asn, "geoip-asn", asn_path, err, errlen);
 	return g;
 }
 
@@ -362,8 +520,8 @@ mxg_geo_have(const struct mxg_geo* g)
 {
 	if(!g)
 		return 0;
-	return (g->country.open ? MXG_GEO_COUNTRY : 0) |
-		(g->asn.open ? MXG_GEO_ASN : 0);
+	return (cur_db(&g->country) ? MXG_GEO_COUNTRY : 0) |
+		(cur_db(&g->asn) ? MXG_GEO_ASN : 0);
 }
 
 uint64_t
@@ -372,8 +530,8 @@ mxg_geo_build_time(const struct mxg_geo* g, int which)
 	const struct geo_db* db;
 	if(!g)
 		return 0;
-	db = which == 2 ? &g->asn : &g->country;
-	return db->open ? (uint64_t)db->mmdb.metadata.build_epoch : 0;
+	db = cur_db(which == 2 ? &g->asn : &g->country);
+	return db ? (uint64_t)db->mmdb.metadata.build_epoch : 0;
 }
 
 /** Count a lookup error and log the first one. */
@@ -394,21 +552,24 @@ mxg_geo_lookup(const struct mxg_geo* g, int family, const uint8_t* addr,
 {
 	struct sockaddr_storage ss;
 	struct mxg_geo_result tmp;
+	const struct geo_db* cdb, *adb;
 	int status;
 	memset(r, 0, sizeof(*r));
 	if(!g || !addr || !make_sockaddr(family, addr, &ss))
 		return 0;
 	memset(&tmp, 0, sizeof(tmp));
-	if((status = lookup_db(&g->country, (struct sockaddr*)&ss, &tmp))
+	cdb = cur_db(&g->country);
+	adb = cur_db(&g->asn);
+	if((status = lookup_db(cdb, (struct sockaddr*)&ss, &tmp))
 		!= MMDB_SUCCESS) {
-		lookup_failed(g, &g->country, status);
+		lookup_failed(g, cdb, status);
 		memset(&tmp, 0, sizeof(tmp));
 	}
 	if(tmp.country[0] == 0 || tmp.asn == 0) {
 		struct mxg_geo_result keep = tmp;
-		if((status = lookup_db(&g->asn, (struct sockaddr*)&ss, &tmp))
+		if((status = lookup_db(adb, (struct sockaddr*)&ss, &tmp))
 			!= MMDB_SUCCESS) {
-			lookup_failed(g, &g->asn, status);
+			lookup_failed(g, adb, status);
 			tmp = keep;
 		}
 	}
@@ -464,23 +625,108 @@ mxg_geo_errors(const struct mxg_geo* g)
 		memory_order_relaxed);
 }
 
-/** Close one database. */
+/** Format an epoch as YYYY-MM-DD (UTC). */
 static void
-close_db(struct geo_db* db)
+day_text(char* buf, size_t len, uint64_t t)
 {
-	if(db->open)
-		MMDB_close(&db->mmdb);
-	db->open = 0;
-	free(db->path);
-	db->path = NULL;
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if(!t || !gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d", &tm))
+		snprintf(buf, len, "unknown");
+}
+
+/** Check one slot's file; open and publish a replaced one. */
+static void
+refresh_slot(struct mxg_geo* g, struct geo_slot* sl, uint64_t now_s)
+{
+	struct stat st;
+	struct geo_id id;
+	struct geo_db* db, *old;
+	char err[1024], b1[16], b2[16];
+	size_t i;
+	if(!sl->path || stat(sl->path, &st) != 0)
+		return;
+	if(sl->have_id && st.st_dev == sl->id.dev && st.st_ino == sl->id.ino
+		&& st.st_size == sl->id.size && st.st_mtim.tv_sec ==
+		sl->id.mtime.tv_sec && st.st_mtim.tv_nsec ==
+		sl->id.mtime.tv_nsec)
+		return;
+	err[0] = 0;
+	memset(&id, 0, sizeof(id));
+	db = open_db(sl->option, sl->path, &id, err, sizeof(err));
+	/* a file being written may look broken: it is tried again once it
+	 * changes again (or at the next check if it could not be read) */
+	if(id.ino) {
+		sl->id = id;
+		sl->have_id = 1;
+	}
+	if(!db) {
+		mxg_log_err("geoip: %s (replaced): the database in use is kept",
+			err);
+		return;
+	}
+	old = atomic_exchange_explicit(&sl->cur, db, memory_order_acq_rel);
+	/* the country memo holds answers of the old database */
+	for(i = 0; i < MXG_GEO_MEMO; i++)
+		atomic_store_explicit(&g->memo[i], 0, memory_order_relaxed);
+	day_text(b1, sizeof(b1), db->mmdb.metadata.build_epoch);
+	day_text(b2, sizeof(b2), old ? old->mmdb.metadata.build_epoch : 0);
+	mxg_log_info("geoip: %s: reloaded, built %s (was %s)", sl->path, b1,
+		old ? b2 : "not open");
+	if(!old)
+		return;
+	old->retired_s = now_s;
+	for(i = 0; i < GEO_RETIRED && g->retired[i]; i++)
+		;
+	if(i == GEO_RETIRED) {
+		/* full: the oldest goes now (more than GEO_RETIRED
+		 * replacements within the grace period) */
+		free_db(g->retired[0]);
+		memmove(g->retired, g->retired + 1, sizeof(g->retired[0]) *
+			(GEO_RETIRED - 1));
+		i = GEO_RETIRED - 1;
+	}
+	g->retired[i] = old;
+}
+
+void
+mxg_geo_refresh(struct mxg_geo* g, uint64_t now_s)
+{
+	size_t i, k = 0;
+	if(!g)
+		return;
+	refresh_slot(g, &g->country, now_s);
+	refresh_slot(g, &g->asn, now_s);
+	for(i = 0; i < GEO_RETIRED; i++) {
+		struct geo_db* db = g->retired[i];
+		if(db && db->retired_s + GEO_GRACE_S <= now_s)
+			free_db(db);
+		else if(db)
+			g->retired[k++] = db;
+	}
+	for(; k < GEO_RETIRED; k++)
+		g->retired[k] = NULL;
+}
+
+/** Close one slot. */
+static void
+close_slot(struct geo_slot* sl)
+{
+	free_db(atomic_load_explicit(&sl->cur, memory_order_acquire));
+	atomic_store_explicit(&sl->cur, NULL, memory_order_relaxed);
+	free(sl->path);
+	sl->path = NULL;
 }
 
 void
 mxg_geo_close(struct mxg_geo* g)
 {
+	size_t i;
 	if(!g)
 		return;
-	close_db(&g->country);
-	close_db(&g->asn);
+	close_slot(&g->country);
+	close_slot(&g->asn);
+	for(i = 0; i < GEO_RETIRED; i++)
+		free_db(g->retired[i]);
 	free(g);
 }

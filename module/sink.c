@@ -85,6 +85,8 @@
 #define HEARTBEAT_MS 5000
 /** Interval between two checks that the log file was rotated. */
 #define LOGCHECK_MS 3000
+/** Interval between two checks for replaced GeoIP files. */
+#define GEOCHECK_MS 10000
 /** Interval between two errors about the log file, milliseconds. */
 #define LOG_ERR_MS 60000
 /** Interval between two fleet read-backs, milliseconds. */
@@ -1109,6 +1111,7 @@ run(void* arg)
 	struct mxg_sink* s = arg;
 	struct work* w = calloc(1, sizeof(*w));
 	uint64_t next_hb = 0, next_fleet = 0, next_logcheck = 0;
+	uint64_t next_geocheck = mono_ms() + GEOCHECK_MS;
 	char err[512];
 	if(!w || !(w->ev = malloc(BATCH * sizeof(*w->ev))) ||
 		!(w->rec = malloc(BATCH * sizeof(*w->rec))) ||
@@ -1180,6 +1183,11 @@ run(void* arg)
 		if(s->blocks && !s->redis && (stopping ||
 			mxg_blocksync_due(s->blocks, now)))
 			mxg_blocksync_run_file(s->blocks, now, stopping);
+		if(s->geo && now >= next_geocheck) {
+			/* replaced GeoIP files (geo.h) */
+			mxg_geo_refresh((struct mxg_geo*)s->geo, now / 1000);
+			next_geocheck = now + GEOCHECK_MS;
+		}
 		if(s->cfg->log_file && now >= next_logcheck) {
 			log_check(s);
 			next_logcheck = now + LOGCHECK_MS;

@@ -4,8 +4,10 @@
  * include/mxguard/geo.h - country and ASN of an address (libmaxminddb).
  */
 /** \file
- * Country and ASN lookups in MaxMind-format databases, opened once with
- * MMDB_MODE_MMAP and shared read-only by every thread. Reads MaxMind's layout
+ * Country and ASN lookups in MaxMind-format databases, each read into a
+ * private sealed copy (so a file truncated or rewritten in place cannot
+ * fault the process) and shared read-only by every thread; replaced files
+ * are picked up by mxg_geo_refresh. Reads MaxMind's layout
  * (country.iso_code, autonomous_system_number, autonomous_system_organization)
  * and the flat ip-location-db layout (country_code, asn/as_number). Only
  * module/geo.c includes maxminddb.h.
@@ -62,6 +64,18 @@ void mxg_geo_country(struct mxg_geo* g, int family, const uint8_t* addr,
 /** Lookups that failed with a database error since open (corrupt data);
  * the first one is logged, the rest only counted. Thread-safe. */
 uint64_t mxg_geo_errors(const struct mxg_geo* g);
+
+/**
+ * Pick up replaced database files: a file whose identity (device, inode,
+ * size, modification time) changed is opened (from a private copy, like at
+ * open) and, if it opens and probes fine, swapped in for the lookups that
+ * follow; the replaced one is freed 60 s later. Logs the path and the new
+ * build date. Called by one thread (the sink's, about every 10 s); lookups
+ * in other threads go on during it.
+ * @param g: the handle (NULL is fine).
+ * @param now_s: monotonic seconds.
+ */
+void mxg_geo_refresh(struct mxg_geo* g, uint64_t now_s);
 
 /** Close the databases and free the handle. NULL is fine. */
 void mxg_geo_close(struct mxg_geo* g);

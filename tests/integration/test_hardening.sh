@@ -122,4 +122,45 @@ wait_for "$D/unbound.log" "started: config" 5 &&
 	kill -0 "$UB_PID" 2>/dev/null && q mx.test MX | grep -q "status: NOERROR"
 ok $? "the next reload starts the module again"
 
+# ---- GeoIP files: overwritten in place, replaced by rename ----
+G=$MXG_SRCDIR/tests/data/geoip
+GD=$MXG_T/geo
+write_unbound_conf "$GD"
+cp "$G/GeoIP2-Country-Test.mmdb" "$GD/country.mmdb"
+cat >"$GD/mxguard.conf" <<CONF
+geoip-country: $GD/country.mmdb
+log-file: $GD/mx.json
+log-lookups: yes
+log-rate: 0
+CONF
+start_unbound "$GD"
+ok $? "unbound starts with a country DB"
+q -b 127.0.0.4 mx.test MX >/dev/null
+wait_for "$GD/mx.json" '"SrcIpAddr":"127.0.0.4".*"DnsResponseIpCountry":"GB' 5
+ok $? "lookups carry countries"
+# in place: truncated to nothing, then rewritten by cp (what the
+# install recipe does when repeated); with a mapped file this is SIGBUS
+truncate -s 0 "$GD/country.mmdb"
+# (names not looked up yet: the sink thread looks each base domain up once
+# a minute)
+for i in 1 2 3 4 5 6 7 8 9 10; do q -b 127.0.0.$((10 + i)) company$i.test MX >/dev/null; done
+sleep 0.5
+kill -0 "$UB_PID" 2>/dev/null && q -b 127.0.0.5 mx.test MX | grep -q "status: NOERROR"
+ok $? "the DB truncated in place while in use: Unbound runs on and answers"
+cp "$G/GeoIP2-City-Test.mmdb" "$GD/country.mmdb"
+for i in 11 12 13 14 15 16 17 18 19 20; do q -b 127.0.0.$((10 + i)) company$i.test MX >/dev/null; done
+sleep 0.5
+kill -0 "$UB_PID" 2>/dev/null && q -b 127.0.0.6 mx.test MX | grep -q "status: NOERROR"
+ok $? "the DB overwritten in place (cp) while in use: Unbound runs on"
+# by rename (geoipupdate): picked up by the background thread, logged with
+# its build date
+cp "$G/GeoIP2-Country-Test.mmdb" "$GD/new.mmdb" && mv "$GD/new.mmdb" "$GD/country.mmdb"
+wait_for "$GD/unbound.log" "country.mmdb: reloaded.*built 20" 60
+ok $? "a DB replaced by rename is picked up within a minute: $(grep -o 'geoip.*reloaded.*' "$GD/unbound.log" | tail -1 | cut -c1-120)"
+q -b 127.0.0.9 mx.test MX >/dev/null
+wait_for "$GD/mx.json" '"SrcIpAddr":"127.0.0.9".*"DnsResponseIpCountry":"GB' 5
+ok $? "and used for the next lookups"
+kill -0 "$UB_PID"
+ok $? "unbound still runs"
+
 done_testing
