@@ -174,8 +174,9 @@ view_answer(struct mxg_env* env, const struct reply_info* rep,
 }
 
 /** What view_answer() reads out of an answer of the private cache, kept
- * with that answer (mxg_anscache_set_aux), so that the lookups of one
- * second read it once. Pointers point into that answer. */
+ * with that answer (mxg_anscache_set_aux), so that its lookups read it once.
+ * Pointers point into that answer; the arrays follow the struct, each
+ * sized to the answer. */
 struct cached_view {
 	/** rcode of the answer */
 	int rcode;
@@ -183,13 +184,22 @@ struct cached_view {
 	unsigned shape_bound;
 	/** number of MX records, addresses and countries */
 	size_t n_mx, n_addrs, n_countries;
-	/** the addresses */
-	struct mxg_addr_rr addrs[MXG_OBS_MAX_ADDR];
-	/** their countries (when the country rule needs them) */
-	char countries[MXG_OBS_MAX_ADDR][3];
+	/** the addresses, n_addrs of them (after mx) */
+	struct mxg_addr_rr* addrs;
+	/** their countries when the country rule needs them, n_countries
+	 * of them (after addrs) */
+	char (*countries)[3];
 	/** the MX records, n_mx of them */
 	struct mxg_mx_rr mx[];
 };
+
+/** Bytes of a cached_view with these counts. */
+static size_t
+view_size(size_t n_mx, size_t n_addrs, size_t n_countries)
+{
+	return sizeof(struct cached_view) + n_mx * sizeof(struct mxg_mx_rr) +
+		n_addrs * sizeof(struct mxg_addr_rr) + n_countries * 3;
+}
 
 void
 mxg_hooks_view_free(void* cv)
@@ -197,8 +207,8 @@ mxg_hooks_view_free(void* cv)
 	free(cv);
 }
 
-/** The view of a private-cache answer: attached to it by the first lookup
- * of its second. @return the view, or NULL (no memory). */
+/** The view of a private-cache answer: attached to it by its first
+ * lookup. @return the view, or NULL (no memory). */
 static const struct cached_view*
 cached_view(struct mxg_env* env, struct ac_copy* ref,
 	const struct reply_info* rep)
@@ -210,16 +220,18 @@ cached_view(struct mxg_env* env, struct ac_copy* ref,
 		return cv;
 	memset(&o, 0, sizeof(o));
 	view_answer(env, rep, &o, &av);
-	cv = malloc(sizeof(*cv) + o.n_mx * sizeof(struct mxg_mx_rr));
+	cv = malloc(view_size(o.n_mx, o.n_addrs, o.n_countries));
 	if(!cv)
 		return NULL;
 	cv->rcode = o.rcode;
 	cv->n_mx = o.n_mx;
 	cv->n_addrs = o.n_addrs;
 	cv->n_countries = o.n_countries;
+	cv->addrs = (struct mxg_addr_rr*)(cv->mx + o.n_mx);
+	cv->countries = (char (*)[3])(cv->addrs + o.n_addrs);
 	memcpy(cv->mx, av.mx, o.n_mx * sizeof(struct mxg_mx_rr));
 	memcpy(cv->addrs, av.addrs, o.n_addrs * sizeof(struct mxg_addr_rr));
-	memcpy(cv->countries, av.countries, sizeof(cv->countries));
+	memcpy(cv->countries, av.countries, o.n_countries * 3);
 	cv->shape_bound = mxg_shape_bound(cv->mx, cv->n_mx);
 	won = mxg_anscache_set_aux(ref, cv);
 	if(won != cv)
@@ -485,6 +497,29 @@ count_mx(const struct reply_info* rep)
 	return n;
 }
 
+/** Number of MX host addresses view_addrs() reads out of rep. */
+static size_t
+count_addrs(const struct mxg_env* env, const struct reply_info* rep)
+{
+	size_t i, j, n = 0, amax = env->geo_inline ? MXG_OBS_MAX_ADDR :
+		MXG_EVENT_MAX_ADDR;
+	for(i = rep->an_numrrsets + rep->ns_numrrsets; i < rep->rrset_count &&
+		n < amax; i++) {
+		struct ub_packed_rrset_key* k = rep->rrsets[i];
+		struct packed_rrset_data* d;
+		uint16_t t = ntohs(k->rk.type);
+		size_t alen = t == LDNS_RR_TYPE_A ? 4 :
+			(t == LDNS_RR_TYPE_AAAA ? 16 : 0);
+		if(alen == 0)
+			continue;
+		d = (struct packed_rrset_data*)k->entry.data;
+		for(j = 0; j < d->count && n < amax; j++)
+			if(d->rr_len[j] == 2 + alen)
+				n++;
+	}
+	return n;
+}
+
 /** Store the answer of qstate in the private cache if it may serve other
  * clients: a recursive answer (never RD=0) to this very question, not
  * tailored to a client subnet (ECS), not bogus.
@@ -493,6 +528,7 @@ static void
 keep_answer(struct mxg_env* env, struct module_qstate* qstate,
 	struct reply_info* rep, size_t n_mx)
 {
+	size_t n_addrs;
 	if(!rep || qstate->return_rcode != 0 ||
 		!(qstate->query_flags & BIT_RD) ||
 		rep->security == sec_status_bogus ||
@@ -500,9 +536,10 @@ keep_answer(struct mxg_env* env, struct module_qstate* qstate,
 		return;
 	if(n_mx > MXG_OBS_MAX_MX)
 		n_mx = MXG_OBS_MAX_MX;
+	n_addrs = count_addrs(env, rep);
 	mxg_anscache_store(env->cache, &qstate->qinfo,
 		qstate->query_flags & BIT_CD, rep, *qstate->env->now,
-		sizeof(struct cached_view) + n_mx * sizeof(struct mxg_mx_rr));
+		view_size(n_mx, n_addrs, env->geo_inline ? n_addrs : 0));
 }
 
 /** cachedb stores the answers it finds in its backend straight into the
