@@ -29,6 +29,7 @@
  */
 #include "config.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "util/data/msgreply.h"
@@ -52,11 +53,11 @@ struct ac_copy {
 	struct reply_info* rep;
 	/** the second its TTLs count from */
 	time_t at;
-	/** references (atomic): the entry's while current, and queries' */
-	int refs;
-	/** the caller's data about this answer (atomic pointer, set once
-	 * by mxg_anscache_set_aux), freed with aux_free */
-	void* aux;
+	/** references: the entry's while current, and queries' */
+	atomic_int refs;
+	/** the caller's data about this answer (set once by
+	 * mxg_anscache_set_aux), freed with aux_free */
+	_Atomic(void*) aux;
 	/** frees aux */
 	void (*aux_free)(void*);
 };
@@ -93,8 +94,9 @@ struct ac_shard {
 	struct ac_entry* buckets[MXG_AC_BUCKETS];
 	/** LRU list, most recent first */
 	struct ac_entry* lru_first, *lru_last;
-	/** bytes used */
-	size_t bytes;
+	/** bytes used (written under the lock, read without it by
+	 * mxg_anscache_mem) */
+	_Atomic size_t bytes;
 };
 
 struct mxg_anscache {
@@ -109,9 +111,18 @@ struct mxg_anscache {
 	time_t stale_max;
 	/** TTL of a stale answer (serve-expired-reply-ttl) */
 	time_t stale_ttl;
-	/** counters (atomic) */
-	uint64_t hits, misses, stores, evictions;
+	/** counters */
+	_Atomic uint64_t hits, misses, stores, evictions;
 };
+
+/** Add add and take sub from a shard's byte count. Shard locked: the one
+ * writer, so a relaxed load and store (no read-modify-write) do. */
+static void
+shard_bytes(struct ac_shard* s, size_t add, size_t sub)
+{
+	atomic_store_explicit(&s->bytes, atomic_load_explicit(&s->bytes,
+		memory_order_relaxed) + add - sub, memory_order_relaxed);
+}
 
 /** Hash of a lowercased key. */
 static uint32_t
@@ -177,7 +188,7 @@ entry_delete(struct ac_shard* s, struct ac_entry* e)
 	if(*p)
 		*p = e->hnext;
 	ac_lru_remove(s, e);
-	s->bytes -= e->size;
+	shard_bytes(s, 0, e->size);
 	mxg_anscache_release(e->cur);
 	free(e);
 }
@@ -320,8 +331,8 @@ copy_new(const struct mxg_anscache* c, const struct reply_info* rep,
 	cp->region = region;
 	cp->rep = r;
 	cp->at = at;
-	cp->refs = 1;
-	cp->aux = NULL;
+	atomic_init(&cp->refs, 1);
+	atomic_init(&cp->aux, NULL);
 	cp->aux_free = c->aux_free;
 	lower_ttls(r, elapsed);
 	return cp;
@@ -330,9 +341,12 @@ copy_new(const struct mxg_anscache* c, const struct reply_info* rep,
 void
 mxg_anscache_release(struct ac_copy* cp)
 {
-	if(cp && __atomic_sub_fetch(&cp->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-		if(cp->aux && cp->aux_free)
-			cp->aux_free(cp->aux);
+	if(cp && atomic_fetch_sub_explicit(&cp->refs, 1,
+		memory_order_acq_rel) == 1) {
+		void* aux = atomic_load_explicit(&cp->aux,
+			memory_order_relaxed);
+		if(aux && cp->aux_free)
+			cp->aux_free(aux);
 		regional_destroy(cp->region);
 	}
 }
@@ -340,15 +354,16 @@ mxg_anscache_release(struct ac_copy* cp)
 void*
 mxg_anscache_aux(const struct ac_copy* ref)
 {
-	return ref ? __atomic_load_n(&ref->aux, __ATOMIC_ACQUIRE) : NULL;
+	return ref ? atomic_load_explicit(&((struct ac_copy*)ref)->aux,
+		memory_order_acquire) : NULL;
 }
 
 void*
 mxg_anscache_set_aux(struct ac_copy* ref, void* aux)
 {
 	void* expected = NULL;
-	if(__atomic_compare_exchange_n(&ref->aux, &expected, aux, 0,
-		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if(atomic_compare_exchange_strong_explicit(&ref->aux, &expected, aux,
+		memory_order_acq_rel, memory_order_acquire))
 		return aux;
 	return expected;
 }
@@ -399,16 +414,17 @@ mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 	pthread_mutex_lock(&s->lock);
 	if((old = find(s, h, q, flags)) != NULL)
 		entry_delete(s, old);
-	while(s->bytes + e->size > c->shard_max && s->lru_last) {
+	while(atomic_load_explicit(&s->bytes, memory_order_relaxed) +
+		e->size > c->shard_max && s->lru_last) {
 		entry_delete(s, s->lru_last);
-		__atomic_add_fetch(&c->evictions, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&c->evictions, 1, memory_order_relaxed);
 	}
 	e->hnext = s->buckets[h & (MXG_AC_BUCKETS - 1)];
 	s->buckets[h & (MXG_AC_BUCKETS - 1)] = e;
 	ac_lru_front(s, e);
-	s->bytes += e->size;
+	shard_bytes(s, e->size, 0);
 	pthread_mutex_unlock(&s->lock);
-	__atomic_add_fetch(&c->stores, 1, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(&c->stores, 1, memory_order_relaxed);
 	return 1;
 }
 
@@ -451,7 +467,7 @@ mxg_anscache_lookup(struct mxg_anscache* c, const struct query_info* q,
 	if(e && now >= e->prefetch_at)
 		st = MXG_AC_PREFETCH;
 	if(e && now > e->cur->at) {
-		if(__atomic_load_n(&e->cur->refs, __ATOMIC_ACQUIRE) == 1) {
+		if(atomic_load_explicit(&e->cur->refs, memory_order_acquire) == 1) {
 			/* only the entry holds the copy (no query reads it:
 			 * references are taken under this lock, and the
 			 * last release happened before this load): lower
@@ -472,7 +488,7 @@ mxg_anscache_lookup(struct mxg_anscache* c, const struct query_info* q,
 	}
 	if(e) {
 		cp = e->cur;
-		__atomic_add_fetch(&cp->refs, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&cp->refs, 1, memory_order_relaxed);
 		ac_lru_remove(s, e);
 		ac_lru_front(s, e);
 	}
@@ -481,10 +497,10 @@ done:
 	if(state)
 		*state = st;
 	if(!cp) {
-		__atomic_add_fetch(&c->misses, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&c->misses, 1, memory_order_relaxed);
 		return NULL;
 	}
-	__atomic_add_fetch(&c->hits, 1, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(&c->hits, 1, memory_order_relaxed);
 	*ref = cp;
 	return cp->rep;
 }
@@ -498,7 +514,7 @@ mxg_anscache_mem(const struct mxg_anscache* c)
 		return 0;
 	n = sizeof(*c);
 	for(i = 0; i < MXG_AC_SHARDS; i++)
-		n += __atomic_load_n(&c->shards[i].bytes, __ATOMIC_RELAXED);
+		n += atomic_load_explicit(&c->shards[i].bytes, memory_order_relaxed);
 	return n;
 }
 
@@ -506,8 +522,8 @@ void
 mxg_anscache_stats(const struct mxg_anscache* c, uint64_t* hits,
 	uint64_t* misses, uint64_t* stores, uint64_t* evictions)
 {
-	*hits = __atomic_load_n(&c->hits, __ATOMIC_RELAXED);
-	*misses = __atomic_load_n(&c->misses, __ATOMIC_RELAXED);
-	*stores = __atomic_load_n(&c->stores, __ATOMIC_RELAXED);
-	*evictions = __atomic_load_n(&c->evictions, __ATOMIC_RELAXED);
+	*hits = atomic_load_explicit(&c->hits, memory_order_relaxed);
+	*misses = atomic_load_explicit(&c->misses, memory_order_relaxed);
+	*stores = atomic_load_explicit(&c->stores, memory_order_relaxed);
+	*evictions = atomic_load_explicit(&c->evictions, memory_order_relaxed);
 }

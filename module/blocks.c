@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -392,10 +393,10 @@ struct mxg_blocksync {
 	uint32_t duration;
 	/** key TTL */
 	uint32_t ttl;
-	/** where blocks go (atomic) */
-	mxg_block_apply_fn apply_fn;
-	/** its argument (atomic) */
-	void* apply_arg;
+	/** where blocks go */
+	_Atomic(mxg_block_apply_fn) apply_fn;
+	/** its argument */
+	_Atomic(void*) apply_arg;
 	/** apply_arg the last full read was made for */
 	void* applied_to;
 	/** blocks to write */
@@ -605,8 +606,8 @@ mxg_blocksync_run_file(struct mxg_blocksync* bs, uint64_t now_ms,
 	size_t i;
 	if(!bs || !bs->file)
 		return;
-	fn = __atomic_load_n(&bs->apply_fn, __ATOMIC_ACQUIRE);
-	arg = __atomic_load_n(&bs->apply_arg, __ATOMIC_ACQUIRE);
+	fn = atomic_load_explicit(&bs->apply_fn, memory_order_acquire);
+	arg = atomic_load_explicit(&bs->apply_arg, memory_order_acquire);
 	if(fn && arg != bs->applied_to) {
 		load_file(bs, fn, arg, now_s);
 		bs->applied_to = arg;
@@ -626,8 +627,8 @@ mxg_blocksync_set_apply(struct mxg_blocksync* bs, mxg_block_apply_fn fn,
 {
 	if(!bs)
 		return;
-	__atomic_store_n(&bs->apply_arg, arg, __ATOMIC_RELEASE);
-	__atomic_store_n(&bs->apply_fn, fn, __ATOMIC_RELEASE);
+	atomic_store_explicit(&bs->apply_arg, arg, memory_order_release);
+	atomic_store_explicit(&bs->apply_fn, fn, memory_order_release);
 }
 
 void
@@ -684,7 +685,7 @@ mxg_blocksync_due(const struct mxg_blocksync* bs, uint64_t now_ms)
 {
 	if(bs && bs->file)
 		return bs->npend || (bs->dirty && now_ms >= bs->next_save) ||
-			__atomic_load_n(&bs->apply_arg, __ATOMIC_ACQUIRE) !=
+			atomic_load_explicit(&bs->apply_arg, memory_order_acquire) !=
 			bs->applied_to;
 	return bs && (bs->npend || now_ms >= bs->next_read);
 }
@@ -775,8 +776,8 @@ mxg_blocksync_run(struct mxg_blocksync* bs, struct mxg_redis* r,
 		return;
 	bs->next_read = now_ms + READ_MS;
 	ra.bs = bs;
-	ra.fn = __atomic_load_n(&bs->apply_fn, __ATOMIC_ACQUIRE);
-	ra.arg = __atomic_load_n(&bs->apply_arg, __ATOMIC_ACQUIRE);
+	ra.fn = atomic_load_explicit(&bs->apply_fn, memory_order_acquire);
+	ra.arg = atomic_load_explicit(&bs->apply_arg, memory_order_acquire);
 	ra.first = ra.arg != bs->applied_to;
 	full = ra.first || now_ms >= bs->next_full;
 	bs->now_s = (uint64_t)time(NULL);

@@ -82,6 +82,7 @@
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -151,9 +152,9 @@ enum {
 /** Counters of one stripe. */
 struct stat_stripe {
 	/** observations */
-	uint64_t observed;
+	_Atomic uint64_t observed;
 	/** verdicts per rule (MXG_RULE_COUNT: none fired) and action */
-	uint64_t verdicts[MXG_RULE_COUNT + 1][MXG_ACT_REFUSE + 1];
+	_Atomic uint64_t verdicts[MXG_RULE_COUNT + 1][MXG_ACT_REFUSE + 1];
 } __attribute__((aligned(64)));
 
 /** The engine. */
@@ -917,13 +918,13 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 	client_key(e, obs, &f);
 	f.relay = -1; /* looked up in judge(), cached per exact client */
 	ss = &e->stats[f.ckey & (STAT_STRIPES - 1)];
-	__atomic_add_fetch(&ss->observed, 1, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(&ss->observed, 1, memory_order_relaxed);
 	qh = mxg_names_hash(obs->qname, obs->qname_len);
 	if(mxg_names_memo_lookup_hash(e->memo, obs->qname, obs->qname_len,
 		qh, &f.base_off) != MXG_NAME_OK) {
 		/* malformed name: nothing to count it under */
-		__atomic_add_fetch(&ss->verdicts[MXG_RULE_COUNT][MXG_ACT_PASS], 1,
-			__ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&ss->verdicts[MXG_RULE_COUNT][MXG_ACT_PASS], 1,
+			memory_order_relaxed);
 		return;
 	}
 	v->base_off = f.base_off;
@@ -987,8 +988,8 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 		v->rule = best.rule;
 		reason(e, obs, &f, &best, samples, v);
 	}
-	__atomic_add_fetch(&ss->verdicts[v->rule < MXG_RULE_COUNT ? v->rule :
-		MXG_RULE_COUNT][v->action], 1, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(&ss->verdicts[v->rule < MXG_RULE_COUNT ? v->rule :
+		MXG_RULE_COUNT][v->action], 1, memory_order_relaxed);
 }
 
 void
@@ -1000,13 +1001,13 @@ mxg_engine_get_stats(const struct mxg_engine* e, struct mxg_engine_stats* st)
 	if(!e)
 		return;
 	for(i = 0; i < STAT_STRIPES; i++) {
-		st->observed += __atomic_load_n(&e->stats[i].observed,
-			__ATOMIC_RELAXED);
+		st->observed += atomic_load_explicit(&e->stats[i].observed,
+			memory_order_relaxed);
 		for(a = 0; a <= MXG_ACT_REFUSE; a++)
 			for(r = 0; r <= MXG_RULE_COUNT; r++) {
-				uint64_t n = __atomic_load_n(
+				uint64_t n = atomic_load_explicit(
 					&e->stats[i].verdicts[r][a],
-					__ATOMIC_RELAXED);
+					memory_order_relaxed);
 				st->verdicts[a] += n;
 				if(r < MXG_RULE_COUNT)
 					st->by_rule[r][a] += n;

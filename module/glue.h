@@ -14,6 +14,7 @@
 #ifndef MXGUARD_GLUE_H
 #define MXGUARD_GLUE_H
 #include "config.h"
+#include <stdatomic.h>
 #include <stdint.h>
 #include "util/module.h"
 #include "mxguard/mxguard.h"
@@ -72,12 +73,12 @@ struct mxg_env {
 	/** Redis is configured: every lookup becomes an event (counters);
 	 * without it only the lookups that are logged do */
 	int redis;
-	/** MX lookups observed (atomic) */
-	uint64_t n_lookups;
-	/** lookups refused (atomic) */
-	uint64_t n_refused;
-	/** lookups tagged (atomic) */
-	uint64_t n_tagged;
+	/** MX lookups observed */
+	_Atomic uint64_t n_lookups;
+	/** lookups refused */
+	_Atomic uint64_t n_refused;
+	/** lookups tagged */
+	_Atomic uint64_t n_tagged;
 	/** configs loaded by this process, this one included (metrics) */
 	uint64_t generation;
 	/** when this config was loaded, Unix seconds (metrics) */

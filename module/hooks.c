@@ -642,7 +642,7 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 		return;
 	mq->tcp = r->query_reply.c && r->query_reply.c->type != comm_udp;
 	qstate->minfo[id] = mq;
-	__atomic_add_fetch(&env->n_lookups, 1, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(&env->n_lookups, 1, memory_order_relaxed);
 
 	if(env->cache && !uses_ecs(qstate) &&
 		(rep = mxg_anscache_lookup(env->cache,
@@ -683,7 +683,7 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 
 	if(mq->qv.action == MXG_ACT_REFUSE) {
 		refuse(env, qstate, &mq->qv);
-		__atomic_add_fetch(&env->n_refused, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&env->n_refused, 1, memory_order_relaxed);
 		emit(env, &obs, &mq->qv, LDNS_RCODE_REFUSED, 0,
 			qstate_ms(qstate), NULL, NULL);
 		qstate->ext_state[id] = module_finished;
@@ -760,13 +760,13 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 	if(mq->qv.action == MXG_ACT_REFUSE) {
 		refuse(env, qstate, &mq->qv);
 		rcode = LDNS_RCODE_REFUSED;
-		__atomic_add_fetch(&env->n_refused, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&env->n_refused, 1, memory_order_relaxed);
 	} else {
 		if(mq->qv.action == MXG_ACT_TAG) {
 			tag(env, &qstate->edns_opts_front_out,
 				qstate->region, &mq->qv);
-			__atomic_add_fetch(&env->n_tagged, 1,
-				__ATOMIC_RELAXED);
+			atomic_fetch_add_explicit(&env->n_tagged, 1,
+				memory_order_relaxed);
 		}
 		if(mq->stale)
 			served_stale(qstate, mq);
@@ -797,7 +797,7 @@ cache_hit_mx(struct query_info* qinfo, struct reply_info* rep, int rcode,
 	if(!addr_from_sa(&repinfo->client_addr, &obs.client_family,
 		obs.client_addr))
 		return;
-	__atomic_add_fetch(&env->n_lookups, 1, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(&env->n_lookups, 1, memory_order_relaxed);
 	if(start_time) {
 		/* Unbound's clock (testbound's starts at 0): the same as
 		 * *env->now that the mesh paths use */
@@ -827,7 +827,7 @@ cache_hit_mx(struct query_info* qinfo, struct reply_info* rep, int rcode,
 		 * for chains docs/building.md calls unsafe; say what would
 		 * have happened */
 		tag(env, opt_list_out, region, &v);
-		__atomic_add_fetch(&env->n_tagged, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&env->n_tagged, 1, memory_order_relaxed);
 	}
 	emit(env, &obs, &v, obs.rcode, MXG_EV_CACHED, now_ms,
 		env->geo_inline ? NULL : rep, &av);

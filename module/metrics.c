@@ -49,12 +49,12 @@ fill(void* arg, struct mxg_metric* m, size_t max)
 	int r, a;
 	char name[48];
 	mxg_engine_get_stats(e->engine, &st);
-	put(m, max, &n, "lookups", __atomic_load_n(&e->n_lookups,
-		__ATOMIC_RELAXED));
-	put(m, max, &n, "refused", __atomic_load_n(&e->n_refused,
-		__ATOMIC_RELAXED));
-	put(m, max, &n, "tagged", __atomic_load_n(&e->n_tagged,
-		__ATOMIC_RELAXED));
+	put(m, max, &n, "lookups", atomic_load_explicit(&e->n_lookups,
+		memory_order_relaxed));
+	put(m, max, &n, "refused", atomic_load_explicit(&e->n_refused,
+		memory_order_relaxed));
+	put(m, max, &n, "tagged", atomic_load_explicit(&e->n_tagged,
+		memory_order_relaxed));
 	put(m, max, &n, "mem", st.mem + mxg_anscache_mem(e->cache));
 	put(m, max, &n, "max_memory", e->cfg->max_memory);
 	put(m, max, &n, "keys", st.keys);

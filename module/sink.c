@@ -199,10 +199,10 @@ struct mxg_sink {
 	struct fleet_ent* fleet;
 	/** live entries of the fleet table */
 	size_t fleet_n;
-	/** the module's metrics for the heartbeat (atomics, set once) */
-	mxg_sink_metrics_fn metrics_fn;
-	/** argument of metrics_fn (atomic) */
-	void* metrics_arg;
+	/** the module's metrics for the heartbeat (set once) */
+	_Atomic(mxg_sink_metrics_fn) metrics_fn;
+	/** argument of metrics_fn */
+	_Atomic(void*) metrics_arg;
 	/** blocks shared through Redis (thread only, but for
 	 * mxg_sink_set_blocks), NULL when no redis-server */
 	struct mxg_blocksync* blocks;
@@ -1069,9 +1069,9 @@ heartbeat(struct mxg_sink* s, uint64_t now_ms)
 		struct mxg_metric m[MXG_REDIS_HB_EXTRA];
 		char val[MXG_REDIS_HB_EXTRA][24];
 		const char* ex[2 * MXG_REDIS_HB_EXTRA];
-		mxg_sink_metrics_fn fn = __atomic_load_n(&s->metrics_fn,
-			__ATOMIC_ACQUIRE);
-		void* arg = __atomic_load_n(&s->metrics_arg, __ATOMIC_ACQUIRE);
+		mxg_sink_metrics_fn fn = atomic_load_explicit(&s->metrics_fn,
+			memory_order_acquire);
+		void* arg = atomic_load_explicit(&s->metrics_arg, memory_order_acquire);
 		size_t n = 1, i;
 		snprintf(m[0].name, sizeof(m[0].name), "depth");
 		m[0].value = atomic_load(&s->tail) - s->head;
@@ -1398,6 +1398,6 @@ mxg_sink_set_metrics(struct mxg_sink* s, mxg_sink_metrics_fn fn, void* arg)
 {
 	if(!s)
 		return;
-	__atomic_store_n(&s->metrics_arg, arg, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->metrics_fn, fn, __ATOMIC_RELEASE);
+	atomic_store_explicit(&s->metrics_arg, arg, memory_order_release);
+	atomic_store_explicit(&s->metrics_fn, fn, memory_order_release);
 }
