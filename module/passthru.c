@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "mxguard/clock.h"
 #include "mxguard/conf.h"
 #include "mxguard/log.h"
 #include "mxguard/passthru.h"
@@ -48,15 +49,6 @@ struct mxg_passthru {
 	uint64_t started;
 };
 
-/** Monotonic milliseconds. */
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /** The thread: a log line a minute, a heartbeat every 5 s. */
 static void*
 run(void* arg)
@@ -65,9 +57,9 @@ run(void* arg)
 	uint64_t next_log, next_hb = 0, now;
 	char err[256];
 	struct timespec tick = { 0, TICK_MS * 1000000L };
-	next_log = mono_ms() + (uint64_t)MXG_PASSTHRU_LOG_S * 1000;
+	next_log = mxg_mono_ms() + (uint64_t)MXG_PASSTHRU_LOG_S * 1000;
 	while(!atomic_load(&p->stop)) {
-		now = mono_ms();
+		now = mxg_mono_ms();
 		if(now >= next_log) {
 			mxg_log_err("PASS-THROUGH since the last reload: %s "
 				"could not be loaded, MX lookups are neither "
@@ -88,7 +80,7 @@ run(void* arg)
 				hb.started = p->started;
 				hb.now = (uint64_t)time(NULL);
 				(void)mxg_redis_heartbeat(p->redis, &hb,
-					mono_ms());
+					mxg_mono_ms());
 			}
 			next_hb = now + HB_MS;
 		}

@@ -38,6 +38,7 @@
 #include <sys/time.h>
 #include <hiredis/hiredis.h>
 #include "mxguard/redis.h"
+#include "mxguard/clock.h"
 #include "mxguard/conf.h"
 #include "mxguard/hash.h"
 #include "mxguard/log.h"
@@ -586,20 +587,11 @@ command(struct mxg_redis* r, int argc, const char** argv, const size_t* len)
  * the owner's wake descriptor ends any wait at once (a slow or hostile
  * Redis sending a byte a second cannot hold the thread, or a reload). */
 
-/** Monotonic milliseconds. */
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /** The current pipeline or command must be done within timeout_ms. */
 static void
 deadline_start(struct mxg_redis* r)
 {
-	r->deadline = mono_ms() + r->timeout_ms;
+	r->deadline = mxg_mono_ms() + r->timeout_ms;
 }
 
 /** Fail the context with a message (hiredis keeps it in errstr). */
@@ -619,7 +611,7 @@ wait_io(struct mxg_redis* r, short events)
 	struct pollfd p[2];
 	int n = 1, rc;
 	for(;;) {
-		uint64_t now = mono_ms();
+		uint64_t now = mxg_mono_ms();
 		if(now >= r->deadline)
 			return ctx_fail(r, "no complete reply within "
 				"redis-timeout");

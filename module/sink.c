@@ -58,6 +58,7 @@
 #include "mxguard/sink.h"
 #include "mxguard/blocks.h"
 #include "mxguard/clientkey.h"
+#include "mxguard/clock.h"
 #include "mxguard/conf.h"
 #include "mxguard/hash.h"
 #include "mxguard/jsonlog.h"
@@ -207,15 +208,6 @@ struct mxg_sink {
 	 * mxg_sink_set_blocks), NULL when no redis-server */
 	struct mxg_blocksync* blocks;
 };
-
-/** Monotonic milliseconds. */
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ------------------------------------------------------------------ */
 /* The queue.                                                          */
@@ -533,13 +525,13 @@ log_open(struct mxg_sink* s)
 		close(s->logfd);
 	s->logfd = open(s->cfg->log_file, O_WRONLY | O_APPEND | O_CREAT |
 		O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0640);
-	if(s->logfd < 0 && mono_ms() >= s->log_err_next) {
+	if(s->logfd < 0 && mxg_mono_ms() >= s->log_err_next) {
 		/* once a minute, not at every retry */
 		mxg_log_err("log-file %s: cannot open: %s; the verdicts go to "
 			"Unbound's log until it can be written (retried every "
 			"%d s)", s->cfg->log_file, strerror(errno),
 			LOGCHECK_MS / 1000);
-		s->log_err_next = mono_ms() + LOG_ERR_MS;
+		s->log_err_next = mxg_mono_ms() + LOG_ERR_MS;
 	}
 }
 
@@ -570,12 +562,12 @@ log_flush(struct mxg_sink* s, char* buf, size_t* len)
 		if(w < 0) {
 			if(errno == EINTR)
 				continue;
-			if(mono_ms() >= s->log_err_next) {
+			if(mxg_mono_ms() >= s->log_err_next) {
 				mxg_log_err("log-file %s: write: %s; the "
 					"verdicts go to Unbound's log until it "
 					"can be written", s->cfg->log_file,
 					strerror(errno));
-				s->log_err_next = mono_ms() + LOG_ERR_MS;
+				s->log_err_next = mxg_mono_ms() + LOG_ERR_MS;
 			}
 			/* reopened at the next flush */
 			close(s->logfd);
@@ -1111,7 +1103,7 @@ run(void* arg)
 	struct mxg_sink* s = arg;
 	struct work* w = calloc(1, sizeof(*w));
 	uint64_t next_hb = 0, next_fleet = 0, next_logcheck = 0;
-	uint64_t next_geocheck = mono_ms() + GEOCHECK_MS;
+	uint64_t next_geocheck = mxg_mono_ms() + GEOCHECK_MS;
 	char err[512];
 	if(!w || !(w->ev = malloc(BATCH * sizeof(*w->ev))) ||
 		!(w->rec = malloc(BATCH * sizeof(*w->rec))) ||
@@ -1131,18 +1123,18 @@ run(void* arg)
 	}
 	for(;;) {
 		int stopping = atomic_load(&s->stop);
-		uint64_t now = mono_ms();
+		uint64_t now = mxg_mono_ms();
 		size_t n;
 		if(s->redis && !mxg_redis_connected(s->redis) && !stopping &&
 			mxg_redis_may_retry(s->redis, now)) {
 			if(mxg_redis_connect(s->redis, now, err, sizeof(err)))
 				next_hb = 0;
-			now = mono_ms();
+			now = mxg_mono_ms();
 		}
 		n = pop_batch(s, w->ev, BATCH);
 		if(n)
 			process(s, w, n, now);
-		now = mono_ms();
+		now = mxg_mono_ms();
 		/* send what was merged every FLUSH_MS (longer merging means
 		 * fewer commands), or when much is pending, or at stop */
 		if(w->acc_events && (now >= w->acc_start + FLUSH_MS ||
@@ -1157,7 +1149,7 @@ run(void* arg)
 			atomic_store(&s->connected,
 				mxg_redis_connected(s->redis) ? 1 : 0);
 		}
-		now = mono_ms();
+		now = mxg_mono_ms();
 		if(s->redis && (now >= next_hb || stopping ||
 			(s->fleet && now >= next_fleet) ||
 			mxg_blocksync_due(s->blocks, now))) {

@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
+#include "mxguard/clock.h"
 #include "mxguard/conf.h"
 #include "mxguard/mxguard.h"
 #include "mxguard/redis.h"
@@ -36,20 +37,11 @@ static struct mxg_redis* rconn;
 /** Key prefix. */
 static const char* prefix = "mxg:";
 
-/** Monotonic milliseconds. */
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /** The text of one scrape (malloc'd). */
 static char*
 scrape(void)
 {
-	uint64_t t0 = mono_ms();
+	uint64_t t0 = mxg_mono_ms();
 	char err[512], *text = NULL, *out;
 	int up = 0;
 	size_t n;
@@ -77,7 +69,7 @@ scrape(void)
 		"mxguard_exporter_scrape_duration_seconds time to read Redis\n"
 		"# TYPE mxguard_exporter_scrape_duration_seconds gauge\n"
 		"mxguard_exporter_scrape_duration_seconds %.3f\n",
-		text ? text : "", up, (double)(mono_ms() - t0) / 1000.0);
+		text ? text : "", up, (double)(mxg_mono_ms() - t0) / 1000.0);
 	free(text);
 	return out;
 }

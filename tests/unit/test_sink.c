@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <hiredis/hiredis.h>
+#include "mxguard/clock.h"
 #include "mxguard/category.h"
 #include "mxguard/conf.h"
 #include "mxguard/event.h"
@@ -80,15 +81,6 @@ msleep(unsigned ms)
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 	while(nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
-}
-
-/** Monotonic milliseconds. */
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /** Connect to the test Redis (db 0, optional password). NULL on failure. */
@@ -272,28 +264,28 @@ make_event(struct mxg_event* ev, uint64_t tms, int host, const char* label,
 static void
 wait_done(struct mxg_sink* s, uint64_t n, unsigned timeout)
 {
-	uint64_t end = now_ms() + timeout;
+	uint64_t end = mxg_mono_ms() + timeout;
 	struct mxg_sink_stats st;
 	do {
 		mxg_sink_get_stats(s, &st);
 		if(st.sent + st.unsent >= n)
 			return;
 		msleep(10);
-	} while(now_ms() < end);
+	} while(mxg_mono_ms() < end);
 }
 
 /** Wait until the sink is connected (or timeout ms). */
 static int
 wait_connected(struct mxg_sink* s, unsigned timeout)
 {
-	uint64_t end = now_ms() + timeout;
+	uint64_t end = mxg_mono_ms() + timeout;
 	struct mxg_sink_stats st;
 	do {
 		mxg_sink_get_stats(s, &st);
 		if(st.connected)
 			return 1;
 		msleep(10);
-	} while(now_ms() < end);
+	} while(mxg_mono_ms() < end);
 	return 0;
 }
 
@@ -546,7 +538,7 @@ merge_handle(const char* prefix)
 	o.prefix = prefix;
 	o.ttl = 3600;
 	r = mxg_redis_new(&o, err, sizeof(err));
-	if(r && !mxg_redis_connect(r, now_ms(), err, sizeof(err))) {
+	if(r && !mxg_redis_connect(r, mxg_mono_ms(), err, sizeof(err))) {
 		diag("connect: %s", err);
 		mxg_redis_free(r);
 		r = NULL;
@@ -562,10 +554,10 @@ merge_write(struct mxg_redis* r, const struct mxg_redis_rec* x, size_t n,
 	size_t split)
 {
 	size_t ncmd = 0;
-	if(!mxg_redis_add(r, x, split, now_ms()) ||
-		!mxg_redis_add(r, x + split, n - split, now_ms()) ||
-		!mxg_redis_send(r, now_ms(), &ncmd) ||
-		!mxg_redis_read(r, ncmd, now_ms()))
+	if(!mxg_redis_add(r, x, split, mxg_mono_ms()) ||
+		!mxg_redis_add(r, x + split, n - split, mxg_mono_ms()) ||
+		!mxg_redis_send(r, mxg_mono_ms(), &ncmd) ||
+		!mxg_redis_read(r, ncmd, mxg_mono_ms()))
 		return 0;
 	return ncmd;
 }
@@ -900,7 +892,7 @@ test_full(pid_t pid)
 		MXG_RULE_COUNT, 0);
 	mxg_sink_push(s, &ev);
 	msleep(200);
-	start = now_ms();
+	start = mxg_mono_ms();
 	for(i = 0; i < n; i++) {
 		uint64_t d;
 		clock_gettime(CLOCK_MONOTONIC, &a);
@@ -912,7 +904,7 @@ test_full(pid_t pid)
 			worst = d;
 	}
 	diag("%d pushes in %llu ms, slowest %llu us", n,
-		(unsigned long long)(now_ms() - start),
+		(unsigned long long)(mxg_mono_ms() - start),
 		(unsigned long long)(worst / 1000));
 	ok(worst < 5000000000ULL, "no push into the full queue waited for "
 		"the blocked consumer (slowest %llu us, the consumer is blocked "
@@ -1538,9 +1530,9 @@ test_slow_redis(void)
 			if(sst.errors < 2)
 				_exit(2);
 		}
-		t0 = now_ms();
+		t0 = mxg_mono_ms();
 		mxg_sink_stop(s);
-		t1 = now_ms();
+		t1 = mxg_mono_ms();
 		slow_stop = 1;
 		pthread_join(th, NULL);
 		printf("# stop took %llu ms\n", (unsigned long long)(t1 - t0));
