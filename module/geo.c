@@ -103,10 +103,10 @@ struct geo_slot {
 	int have_id;
 };
 
-/** The GeoIP handle, shared read-only by all threads. */
 /** Slots of the country memo (a power of two): 32 KiB. */
 #define MXG_GEO_MEMO 4096
 
+/** The GeoIP handle, shared read-only by all threads. */
 struct mxg_geo {
 	/** `geoip-country:` database */
 	struct geo_slot country;
@@ -125,6 +125,10 @@ struct mxg_geo {
 	 * 48-bit tag of the address << 16 | the two letters; relaxed atomics
 	 * (a word is read and written whole, a lost store costs a lookup) */
 	_Atomic uint64_t memo[MXG_GEO_MEMO];
+	/** generation of the databases, raised (release) after a replaced
+	 * one is published: part of the memo's key, so that a lookup that
+	 * was still on the old database cannot leave its answer behind */
+	_Atomic uint64_t memo_gen;
 };
 
 /** The database in use of a slot, NULL if none. */
@@ -503,6 +507,7 @@ mxg_geo_open(const char* country_path, const char* asn_path, char* err,
 		return NULL;
 	}
 	atomic_init(&g->errors, 0);
+	atomic_init(&g->memo_gen, 0);
 	atomic_flag_clear(&g->logged);
 	if(getrandom(g->seed, sizeof(g->seed), GRND_NONBLOCK) !=
 		(ssize_t)sizeof(g->seed)) {
@@ -594,7 +599,10 @@ mxg_geo_country(struct mxg_geo* g, int family, const uint8_t* addr,
 		memcpy(&lo, addr, 8);
 		memcpy(&hi, addr + 8, 8);
 	}
-	m = (__uint128_t)(lo ^ g->seed[0]) * (hi ^ g->seed[1] ^
+	/* the generation first (acquire): the databases read below are at
+	 * least as new as it */
+	m = (__uint128_t)(lo ^ g->seed[0] ^ (atomic_load_explicit(&g->memo_gen,
+		memory_order_acquire) << 8)) * (hi ^ g->seed[1] ^
 		(uint64_t)family);
 	h = (uint64_t)m ^ (uint64_t)(m >> 64);
 	slot = &g->memo[h & (MXG_GEO_MEMO - 1)];
@@ -666,7 +674,10 @@ refresh_slot(struct mxg_geo* g, struct geo_slot* sl, uint64_t now_s)
 		return;
 	}
 	old = atomic_exchange_explicit(&sl->cur, db, memory_order_acq_rel);
-	/* the country memo holds answers of the old database */
+	/* the country memo holds answers of the old database: a new
+	 * generation keys them out (also those a lookup still on the old
+	 * database stores after this), and the slots are cleared */
+	atomic_fetch_add_explicit(&g->memo_gen, 1, memory_order_release);
 	for(i = 0; i < MXG_GEO_MEMO; i++)
 		atomic_store_explicit(&g->memo[i], 0, memory_order_relaxed);
 	day_text(b1, sizeof(b1), db->mmdb.metadata.build_epoch);
