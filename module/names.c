@@ -23,12 +23,16 @@
  * collide in those 48 bits and in the bucket index (about 2^-48 per lookup
  * against a full table), and even then the offset is checked to be inside the
  * name. For a base-domain estimate that is a fine trade for a hit of a few
- * dozen instructions.
+ * dozen instructions. The bucket and the tag come from the name hash mixed
+ * with a random key of the memo (one fmix64), so names chosen to collide in
+ * one bucket cannot be computed offline.
  */
 #include <libpsl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/random.h>
 #include "mxguard/hash.h"
 #include "mxguard/mxguard.h"
 #include "mxguard/names.h"
@@ -413,6 +417,10 @@ mxg_names_base(const uint8_t* wire, size_t len, size_t* base_off)
 struct mxg_basememo {
 	/** number of buckets minus one (a power of two minus one) */
 	uint64_t mask;
+	/** random key mixed into the name hash: names chosen to share a
+	 * bucket (and evict each other at every lookup, each miss a libpsl
+	 * call) cannot be found without it */
+	uint64_t seed;
 	/** misses (libpsl calls) */
 	_Atomic uint64_t misses;
 	/** the entries: word = hash[63:16] | len << 8 | base offset */
@@ -439,6 +447,10 @@ mxg_names_memo_new(size_t entries)
 	for(i = 0; i < n; i++)
 		atomic_init(&m->w[i], 0);
 	atomic_init(&m->misses, 0);
+	if(getrandom(&m->seed, sizeof(m->seed), GRND_NONBLOCK) !=
+		(ssize_t)sizeof(m->seed))
+		m->seed = mxg_fmix64((uint64_t)(uintptr_t)m ^
+			(uint64_t)time(NULL));
 	m->nwords = n;
 	m->mask = (uint64_t)(n / 2 - 1);
 	return m;
@@ -465,6 +477,8 @@ mxg_names_memo_lookup_hash(struct mxg_basememo* m, const uint8_t* wire,
 		return mxg_names_base(wire, len, base_off);
 	if(!base_off || !wire)
 		return MXG_NAME_ERR_ARG;
+	/* keyed: bucket and tag come from the hash mixed with the seed */
+	hash = mxg_fmix64(hash ^ m->seed);
 	b = &m->w[(hash & m->mask) * 2];
 	key = (hash & ~(uint64_t)0xffff) | ((uint64_t)len << 8);
 	w0 = atomic_load_explicit(&b[0], memory_order_relaxed);

@@ -397,9 +397,46 @@ test_labels(void)
 	is_int(st.len, 63, "length 63");
 }
 
+/** Names chosen to collide: with an unkeyed memo hash, a client can find
+ * names that share one 2-way bucket and make every lookup a miss (a libpsl
+ * call). With the memo's random key they land in different buckets. */
+static void
+test_memo_collide(void)
+{
+	struct mxg_basememo* m = mxg_names_memo_new(4096);
+	uint8_t wire[4][MXG_NAME_WIRE_MAX];
+	size_t len[4], found = 0, off, i;
+	uint64_t want = 0, mask = 4096 / 2 - 1;
+	char name[64];
+	/* names of one length whose unkeyed hash picks the same bucket (the
+	 * memo's bucket is hash & (buckets - 1), buckets = entries / 2) */
+	for(i = 0; found < 4 && i < 10000000; i++) {
+		uint8_t b[MXG_NAME_WIRE_MAX];
+		size_t l;
+		uint64_t h;
+		snprintf(name, sizeof(name), "x%07zu.collide.example", i);
+		l = w(name, b);
+		h = mxg_names_hash(b, l);
+		if(found == 0)
+			want = h & mask;
+		if((h & mask) != want)
+			continue;
+		memcpy(wire[found], b, l);
+		len[found++] = l;
+	}
+	ok(found == 4, "4 names in one bucket of the unkeyed hash");
+	for(i = 0; i < 400; i++)
+		(void)mxg_names_memo_lookup(m, wire[i % 4], len[i % 4], &off);
+	ok(mxg_names_memo_misses(m) <= 8, "400 lookups of 4 names chosen to "
+		"collide: %llu misses (not one per lookup)",
+		(unsigned long long)mxg_names_memo_misses(m));
+	mxg_names_memo_free(m);
+}
+
 int
 main(void)
 {
+	test_memo_collide();
 	test_wire();
 	test_hash();
 	test_base();
