@@ -32,6 +32,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/random.h>
 #include "util/data/msgreply.h"
 #include "util/data/packed_rrset.h"
 #include "util/data/dname.h"
@@ -41,8 +43,15 @@
 
 /** Number of shards (a power of two). */
 #define MXG_AC_SHARDS 16
-/** Hash buckets per shard (a power of two). */
-#define MXG_AC_BUCKETS 1024
+/** Bytes of cache per hash bucket when sizing the table (an MX answer and
+ * its entry take about 1 to 2 KiB): about one entry per bucket when full. */
+#define MXG_AC_BYTES_PER_BUCKET 1024
+/** Fewest and most buckets of a shard (powers of two). */
+#define MXG_AC_BUCKETS_MIN 64
+#define MXG_AC_BUCKETS_MAX (1 << 18)
+/** Longest hash chain: a store into a longer one evicts the chain's oldest
+ * entry, so a lookup walks at most this many under the shard lock. */
+#define MXG_AC_CHAIN_MAX 8
 
 /** An answer with TTLs relative to second at, in a regional of its own
  * (which holds this struct too). */
@@ -90,8 +99,8 @@ struct ac_entry {
 struct ac_shard {
 	/** protects everything in the shard */
 	pthread_mutex_t lock;
-	/** hash chains */
-	struct ac_entry* buckets[MXG_AC_BUCKETS];
+	/** hash chains (bmask + 1 of them) */
+	struct ac_entry** buckets;
 	/** LRU list, most recent first */
 	struct ac_entry* lru_first, *lru_last;
 	/** bytes used (written under the lock, read without it by
@@ -106,6 +115,11 @@ struct mxg_anscache {
 	struct ac_shard shards[MXG_AC_SHARDS];
 	/** byte budget of one shard */
 	size_t shard_max;
+	/** buckets per shard minus one (from the budget) */
+	uint32_t bmask;
+	/** random key of the hash: names chosen to collide cannot be
+	 * computed without it */
+	uint64_t seed;
 	/** seconds an answer is kept past its expiry to be served stale
 	 * (Unbound's serve-expired), 0: not at all; set before use */
 	time_t stale_max;
@@ -124,13 +138,13 @@ shard_bytes(struct ac_shard* s, size_t add, size_t sub)
 		memory_order_relaxed) + add - sub, memory_order_relaxed);
 }
 
-/** Hash of a lowercased key. */
+/** Hash of a lowercased key, keyed with the cache's seed. */
 static uint32_t
-key_hash(const uint8_t* qname, size_t len, uint16_t qtype, uint16_t qclass,
-	uint16_t flags)
+key_hash(const struct mxg_anscache* c, const uint8_t* qname, size_t len,
+	uint16_t qtype, uint16_t qclass, uint16_t flags)
 {
-	uint64_t h = mxg_hash_bytes_lower((uint64_t)qtype << 32 |
-		(uint64_t)qclass << 16 | flags, qname, len);
+	uint64_t h = mxg_hash_bytes_lower(c->seed ^ ((uint64_t)qtype << 32 |
+		(uint64_t)qclass << 16 | flags), qname, len);
 	return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -138,15 +152,31 @@ struct mxg_anscache*
 mxg_anscache_new(size_t max_bytes, void (*aux_free)(void*))
 {
 	struct mxg_anscache* c = calloc(1, sizeof(*c));
+	size_t nb;
 	int i;
 	if(!c)
 		return NULL;
 	c->aux_free = aux_free;
-	for(i = 0; i < MXG_AC_SHARDS; i++)
-		pthread_mutex_init(&c->shards[i].lock, NULL);
 	c->shard_max = max_bytes / MXG_AC_SHARDS;
 	if(c->shard_max < 4096)
 		c->shard_max = 4096;
+	nb = MXG_AC_BUCKETS_MIN;
+	while(nb < MXG_AC_BUCKETS_MAX &&
+		nb * MXG_AC_BYTES_PER_BUCKET < c->shard_max)
+		nb <<= 1;
+	c->bmask = (uint32_t)(nb - 1);
+	if(getrandom(&c->seed, sizeof(c->seed), GRND_NONBLOCK) !=
+		(ssize_t)sizeof(c->seed))
+		c->seed = mxg_fmix64((uint64_t)(uintptr_t)c ^
+			(uint64_t)time(NULL));
+	for(i = 0; i < MXG_AC_SHARDS; i++) {
+		pthread_mutex_init(&c->shards[i].lock, NULL);
+		if(!(c->shards[i].buckets = calloc(nb,
+			sizeof(*c->shards[i].buckets)))) {
+			mxg_anscache_free(c);
+			return NULL;
+		}
+	}
 	return c;
 }
 
@@ -180,9 +210,9 @@ ac_lru_front(struct ac_shard* s, struct ac_entry* e)
 
 /** Remove an entry from its shard and free it. Shard locked. */
 static void
-entry_delete(struct ac_shard* s, struct ac_entry* e)
+entry_delete(struct ac_shard* s, uint32_t bmask, struct ac_entry* e)
 {
-	struct ac_entry** p = &s->buckets[e->hash & (MXG_AC_BUCKETS - 1)];
+	struct ac_entry** p = &s->buckets[e->hash & bmask];
 	while(*p && *p != e)
 		p = &(*p)->hnext;
 	if(*p)
@@ -201,8 +231,9 @@ mxg_anscache_free(struct mxg_anscache* c)
 		return;
 	for(i = 0; i < MXG_AC_SHARDS; i++) {
 		struct ac_shard* s = &c->shards[i];
-		while(s->lru_first)
-			entry_delete(s, s->lru_first);
+		while(s->buckets && s->lru_first)
+			entry_delete(s, c->bmask, s->lru_first);
+		free(s->buckets);
 		pthread_mutex_destroy(&s->lock);
 	}
 	free(c);
@@ -210,10 +241,10 @@ mxg_anscache_free(struct mxg_anscache* c)
 
 /** Find an entry. Shard locked. */
 static struct ac_entry*
-find(struct ac_shard* s, uint32_t h, const struct query_info* q,
-	uint16_t flags)
+find(struct ac_shard* s, uint32_t bmask, uint32_t h,
+	const struct query_info* q, uint16_t flags)
 {
-	struct ac_entry* e = s->buckets[h & (MXG_AC_BUCKETS - 1)];
+	struct ac_entry* e = s->buckets[h & bmask];
 	for(; e; e = e->hnext) {
 		if(e->hash == h && e->qtype == q->qtype &&
 			e->qclass == q->qclass && e->flags == flags &&
@@ -403,7 +434,7 @@ mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 	e->qtype = q->qtype;
 	e->qclass = q->qclass;
 	e->flags = flags;
-	e->hash = h = key_hash(e->qname, e->qname_len, q->qtype, q->qclass,
+	e->hash = h = key_hash(c, e->qname, e->qname_len, q->qtype, q->qclass,
 		flags);
 	e->expire = now + ttl;
 	e->prefetch_at = now + ttl - ttl / 10;
@@ -412,15 +443,28 @@ mxg_anscache_store(struct mxg_anscache* c, const struct query_info* q,
 		aux_bytes;
 	s = &c->shards[(h >> 24) & (MXG_AC_SHARDS - 1)];
 	pthread_mutex_lock(&s->lock);
-	if((old = find(s, h, q, flags)) != NULL)
-		entry_delete(s, old);
+	if((old = find(s, c->bmask, h, q, flags)) != NULL)
+		entry_delete(s, c->bmask, old);
 	while(atomic_load_explicit(&s->bytes, memory_order_relaxed) +
 		e->size > c->shard_max && s->lru_last) {
-		entry_delete(s, s->lru_last);
+		entry_delete(s, c->bmask, s->lru_last);
 		atomic_fetch_add_explicit(&c->evictions, 1, memory_order_relaxed);
 	}
-	e->hnext = s->buckets[h & (MXG_AC_BUCKETS - 1)];
-	s->buckets[h & (MXG_AC_BUCKETS - 1)] = e;
+	{
+		/* bounded chain: the oldest entry of a full chain goes (new
+		 * entries go to the head, so it is the last one) */
+		struct ac_entry* t = s->buckets[h & c->bmask], *last = NULL;
+		int n = 0;
+		for(; t; t = t->hnext, n++)
+			last = t;
+		if(n >= MXG_AC_CHAIN_MAX && last) {
+			entry_delete(s, c->bmask, last);
+			atomic_fetch_add_explicit(&c->evictions, 1,
+				memory_order_relaxed);
+		}
+	}
+	e->hnext = s->buckets[h & c->bmask];
+	s->buckets[h & c->bmask] = e;
 	ac_lru_front(s, e);
 	shard_bytes(s, e->size, 0);
 	pthread_mutex_unlock(&s->lock);
@@ -443,13 +487,13 @@ mxg_anscache_lookup(struct mxg_anscache* c, const struct query_info* q,
 		return NULL;
 	/* key_hash lowers as it goes and find() compares without case: no
 	 * lowered copy of the name */
-	h = key_hash(q->qname, q->qname_len, q->qtype, q->qclass, flags);
+	h = key_hash(c, q->qname, q->qname_len, q->qtype, q->qclass, flags);
 	s = &c->shards[(h >> 24) & (MXG_AC_SHARDS - 1)];
 	pthread_mutex_lock(&s->lock);
-	e = find(s, h, q, flags);
+	e = find(s, c->bmask, h, q, flags);
 	if(e && now >= e->expire) {
 		if(now >= e->expire + c->stale_max) {
-			entry_delete(s, e);
+			entry_delete(s, c->bmask, e);
 			e = NULL;
 		} else if(allow_stale) {
 			/* serve-expired: a copy of its own, every TTL the
@@ -526,4 +570,10 @@ mxg_anscache_stats(const struct mxg_anscache* c, uint64_t* hits,
 	*misses = atomic_load_explicit(&c->misses, memory_order_relaxed);
 	*stores = atomic_load_explicit(&c->stores, memory_order_relaxed);
 	*evictions = atomic_load_explicit(&c->evictions, memory_order_relaxed);
+}
+
+size_t
+mxg_anscache_buckets(const struct mxg_anscache* c)
+{
+	return c ? ((size_t)c->bmask + 1) * MXG_AC_SHARDS : 0;
 }

@@ -97,6 +97,9 @@ void* mxg_anscache_set_aux(struct ac_copy* ref, void* aux);
 /** Bytes in use. */
 size_t mxg_anscache_mem(const struct mxg_anscache* c);
 
+/** Hash buckets of all shards (sized from max_bytes: about one per KiB). */
+size_t mxg_anscache_buckets(const struct mxg_anscache* c);
+
 /** Counters: hits, misses, stores, evictions. */
 void mxg_anscache_stats(const struct mxg_anscache* c, uint64_t* hits,
 	uint64_t* misses, uint64_t* stores, uint64_t* evictions);

@@ -208,8 +208,13 @@ main(void)
 	rep = answer(region, &alloc, "example.com", 2, 300, 120, 0);
 	ok(rep != NULL && rep->an_numrrsets == 1 && rep->rrset_count == 2,
 		"Unbound parses the test answer (2 MX, 1 A)");
+	c = mxg_anscache_new(64 << 20, count_free);
+	is_int(mxg_anscache_buckets(c), 65536, "64 MiB: 65536 hash buckets "
+		"(one per KiB, not a fixed 16 x 1024)");
+	mxg_anscache_free(c);
 	c = mxg_anscache_new(1 << 20, count_free);
 	ok(c != NULL, "a cache of 1 MiB");
+	is_int(mxg_anscache_buckets(c), 1024, "1 MiB: 1024 hash buckets");
 
 	/* the message TTL does not matter: refuse mode gives it 0 */
 	rep->ttl = 0;
