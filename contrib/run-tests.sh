@@ -60,7 +60,7 @@ if [ "${MXG_SKIP_SANITIZERS:-}" != yes ]; then
 		(cd "$san" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 			MXG_UNBOUND_PRELOAD="$asan $ubsan" \
-			make -j1 check FUZZ_TESTS= TSAN_TESTS= >&2)
+			make -j1 check FUZZ_TESTS= TSAN_TESTS= >&2) || rc=1
 		san_trs=$(find "$san/tests" -name '*.trs' | sort)
 	else
 		tail -30 "$san/build.log" >&2
@@ -101,7 +101,7 @@ for v in ${MXG_MATRIX-1.19.2 1.22.0 1.26.0}; do
 		rc=1
 		continue
 	fi
-	(cd "$b" && make -j1 check-integration >&2)
+	(cd "$b" && make -j1 check-integration >&2) || rc=1
 	matrix_trs="$matrix_trs $(find "$b/tests" -name '*.trs' | sort)"
 	vdir[$v]=$b
 done
@@ -112,7 +112,7 @@ suite_trs=""
 for v in ${MXG_SUITE-debian 1.26.0}; do
 	[ -n "${vdir[$v]:-}" ] || continue	# skipped or failed above
 	step "Unbound's test suite with mxguard: $v"
-	(cd "${vdir[$v]}" && make -j1 check-unbound-suite >&2)
+	(cd "${vdir[$v]}" && make -j1 check-unbound-suite >&2) || rc=1
 	grep '^# Unbound .*scenarios' "${vdir[$v]}/tests/rpl/test_unbound_suite.log" >&2
 	suite_trs="$suite_trs ${vdir[$v]}/tests/rpl/test_unbound_suite.trs"
 done
@@ -121,7 +121,7 @@ done
 # apt, run the way Debian runs Unbound, purged again (tests/debian/).
 if [ "${MXG_SKIP_DEBS:-}" != yes ]; then
 	step "Debian packages: contrib/build-debs.sh, apt install, run, purge"
-	make -j1 check-debs >&2
+	make -j1 check-debs >&2 || rc=1
 fi
 
 pass=0; fail=0; skip=$matrix_skip
@@ -137,7 +137,9 @@ for t in $(find tests -name '*.trs' ! -name test_unbound_suite.trs | sort) $san_
 		grep -E '# SKIP' "${t%.trs}.log" | sed "s|^|    ${t%.trs}: |" >&2
 	fi
 done
-[ $rc -ne 0 ] && [ $fail -eq 0 ] && fail=1	# make check failed before any test
+# a make that failed without a failed test (a test program that did not
+# build, a driver error) fails the run too
+[ $rc -ne 0 ] && [ $fail -eq 0 ] && fail=1
 line="$pass passed, $fail failed"
 [ $skip -gt 0 ] && line="$line, $skip skipped"
 echo "$line"
