@@ -95,9 +95,11 @@ if [ -n "$missing" ]; then
 	# behind our back; policy-rc.d keeps them from starting at install.
 	prc=/usr/sbin/policy-rc.d
 	had_prc=no; [ -e $prc ] && had_prc=yes
-	[ $had_prc = yes ] || { printf '#!/bin/sh\nexit 101\n' >$prc; chmod 755 $prc; }
+	# (removed again however apt-get ends: set -e leaves on its failure)
+	[ $had_prc = yes ] || { printf '#!/bin/sh\nexit 101\n' >$prc; chmod 755 $prc;
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT; }
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
-	[ $had_prc = yes ] || rm -f $prc
+	[ $had_prc = yes ] || { rm -f $prc; trap - EXIT; }
 fi
 [ $deps_only = yes ] && exit 0
 
