@@ -42,6 +42,21 @@ struct out {
 	int full;
 };
 
+/** Start an output into dst: empty, or already full when there is no room
+ * at all (dstlen 0). */
+static void
+out_init(struct out* o, char* dst, size_t dstlen)
+{
+	o->buf = dst;
+	o->cap = dstlen;
+	o->len = 0;
+	o->full = 0;
+	if(dst && dstlen)
+		dst[0] = 0;
+	else
+		o->full = 1;
+}
+
 /** Append n bytes as one piece (all or nothing). */
 static void
 put(struct out* o, const char* s, size_t n)
@@ -164,14 +179,7 @@ mxg_jsonlog_term_text(char* dst, size_t dstlen, const void* src,
 	struct out o;
 	size_t i = 0, u;
 	char hx[8];
-	o.buf = dst;
-	o.cap = dstlen;
-	o.len = 0;
-	o.full = 0;
-	if(dst && dstlen)
-		dst[0] = 0;
-	else
-		o.full = 1;
+	out_init(&o, dst, dstlen);
 	while(i < srclen) {
 		if(s[i] >= 0x20 && s[i] < 0x7f) {
 			put(&o, (const char*)s + i, 1);
@@ -199,14 +207,7 @@ size_t
 mxg_jsonlog_escape(char* dst, size_t dstlen, const void* src, size_t srclen)
 {
 	struct out o;
-	o.buf = dst;
-	o.cap = dstlen;
-	o.len = 0;
-	o.full = 0;
-	if(dst && dstlen)
-		dst[0] = 0;
-	else
-		o.full = 1;
+	out_init(&o, dst, dstlen);
 	put_escaped(&o, (const uint8_t*)src, srclen);
 	return o.len;
 }
@@ -218,13 +219,9 @@ mxg_jsonlog_name_text(char* dst, size_t dstlen, const uint8_t* wire,
 	struct out o;
 	size_t pos = 0;
 	int labels = 0;
-	o.buf = dst;
-	o.cap = dstlen;
-	o.len = 0;
-	o.full = 0;
 	if(!dst || dstlen == 0)
 		return 0;
-	dst[0] = 0;
+	out_init(&o, dst, dstlen);
 	if(!wire)
 		return 0;
 	if(len > 255)
@@ -572,12 +569,8 @@ mxg_jsonlog_format(char* buf, size_t buflen, const struct mxg_event* ev,
 	struct line l;
 	if(!buf || buflen == 0)
 		return 0;
-	l.o.buf = buf;
-	l.o.cap = buflen;
-	l.o.len = 0;
-	l.o.full = 0;
+	out_init(&l.o, buf, buflen);
 	l.first = 1;
-	buf[0] = 0;
 	put(&l.o, "{", 1);
 	(void)mxg_jsonlog_fields(ev, ctx, line_field, &l);
 	put(&l.o, "}\n", 2);
