@@ -157,6 +157,11 @@ struct stat_stripe {
 	_Atomic uint64_t verdicts[MXG_RULE_COUNT + 1][MXG_ACT_REFUSE + 1];
 } __attribute__((aligned(64)));
 
+/** Slots of the recent-UDP table (a power of two; 32 KiB). */
+#define TC_SLOTS 4096
+/** A TCP lookup this many seconds after the UDP one is its retry. */
+#define TC_RETRY_S 3
+
 /** The engine. */
 struct mxg_engine {
 	/** the config (borrowed) */
@@ -167,6 +172,11 @@ struct mxg_engine {
 	struct mxg_basememo* memo;
 	/** keys of the hashes */
 	uint64_t seed[3];
+	/** recent UDP lookups (TC_SLOTS words: 48-bit tag of client + name,
+	 * 16 bits of the second), relaxed atomics: a TCP lookup of the same
+	 * client and name within TC_RETRY_S is the retry of a truncated
+	 * answer and is not counted again (the word is taken, once) */
+	_Atomic uint64_t* udp_recent;
 	/** per rule: enabled */
 	int on[MXG_RULE_COUNT];
 	/** per rule: action after mode and dry-run */
@@ -384,6 +394,7 @@ mxg_engine_new(const struct mxg_conf* cfg, char* err, size_t errlen)
 	if(memo_entries > (1 << 20))
 		memo_entries = 1 << 20;
 	e->memo = mxg_names_memo_new(memo_entries);
+	e->udp_recent = calloc(TC_SLOTS, sizeof(*e->udp_recent));
 	if(!e->memo) {
 		snprintf(err, errlen, "out of memory for the base domain memo");
 		mxg_engine_free(e);
@@ -431,6 +442,7 @@ mxg_engine_free(struct mxg_engine* e)
 		return;
 	mxg_window_free(e->win);
 	mxg_names_memo_free(e->memo);
+	free((void*)e->udp_recent);
 	free(e);
 }
 
@@ -735,6 +747,29 @@ judge_client(struct mxg_engine* e, const struct mxg_obs* obs,
 		offer(best, &c);
 }
 
+/** Note a UDP lookup, or tell whether a TCP lookup is the retry of one
+ * (same client and name, within TC_RETRY_S; each UDP lookup excuses one
+ * retry). Lock-free; a lost race only counts a retry twice. */
+static int
+tc_retry(struct mxg_engine* e, const struct feat* f, uint64_t qh, int tcp,
+	time_t now)
+{
+	uint64_t k = mix(f->ckey ^ e->seed[2], qh ^ e->seed[0]);
+	_Atomic uint64_t* w = &e->udp_recent[k & (TC_SLOTS - 1)];
+	uint64_t tag = k & ~(uint64_t)0xffff, t16 = (uint64_t)now & 0xffff;
+	uint64_t old;
+	if(!tcp) {
+		atomic_store_explicit(w, tag | t16, memory_order_relaxed);
+		return 0;
+	}
+	old = atomic_load_explicit(w, memory_order_relaxed);
+	if(old == 0 || (old & ~(uint64_t)0xffff) != tag ||
+		((t16 - (old & 0xffff)) & 0xffff) > TC_RETRY_S)
+		return 0;
+	return atomic_compare_exchange_strong_explicit(w, &old, 0,
+		memory_order_relaxed, memory_order_relaxed);
+}
+
 /** Both keys under one lock (a pair shares its client's shard); the
  * winning rule is marked fired in its key, staging details copied. */
 static void
@@ -928,6 +963,11 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 		return;
 	}
 	v->base_off = f.base_off;
+	if(counting && obs->stage == MXG_OBS_QUERY && e->udp_recent &&
+		tc_retry(e, &f, qh, obs->tcp, obs->now))
+		/* the TCP retry of a truncated UDP answer: judged, not
+		 * counted again */
+		counting = 0;
 	bh = base_hash(obs->qname + f.base_off, obs->qname_len - f.base_off,
 		e->seed[1]);
 	/* the pair shares its client's shard (top 6 bits): one lock */

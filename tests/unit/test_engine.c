@@ -155,6 +155,57 @@ test_volume(void)
 	mxg_conf_free(c);
 }
 
+/** A truncated UDP answer and its TCP retry are one lookup: 15 names
+ * asked over UDP and again over TCP (the retry of a TC answer) count 15,
+ * so volume (limit 30) does not fire; a TCP lookup without a UDP one
+ * before it counts, and a retry is consumed once. */
+static void
+test_tc_retry(void)
+{
+	struct mxg_conf* c = t_conf("non-relay-enable: no\n");
+	struct mxg_engine* e = t_engine(c);
+	struct mxg_verdict v;
+	struct look l;
+	char name[64];
+	int i, fired = 0;
+	for(i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "big%d.example", i);
+		mk(&l, MXG_OBS_QUERY, "10.9.0.1", name, T0 + i);
+		mxg_engine_observe(e, &l.obs, &v);
+		fired += v.rule != MXG_RULE_COUNT;
+		l.obs.tcp = 1;
+		mxg_engine_observe(e, &l.obs, &v);
+		fired += v.rule != MXG_RULE_COUNT;
+	}
+	is_int(fired, 0, "20 UDP lookups and their 20 TCP retries count 20: "
+		"volume (30 in 60 s) does not fire");
+	/* TCP alone counts: 11 more (each once) cross 30 */
+	for(i = 0; i < 11; i++) {
+		snprintf(name, sizeof(name), "tcp%d.example", i);
+		mk(&l, MXG_OBS_QUERY, "10.9.0.1", name, T0 + 21);
+		l.obs.tcp = 1;
+		mxg_engine_observe(e, &l.obs, &v);
+	}
+	is_int(v.rule, MXG_RULE_VOLUME, "TCP lookups without a UDP one count");
+	/* a second TCP query after one UDP counts: the retry is used once.
+	 * 1 UDP + 30 TCP of one name count 30 (no verdict), the next 31 */
+	fired = 0;
+	for(i = 0; i < 31; i++) {
+		mk(&l, MXG_OBS_QUERY, "10.9.0.2", "once.example", T0 + 30);
+		l.obs.tcp = i > 0;
+		mxg_engine_observe(e, &l.obs, &v);
+		fired += v.rule != MXG_RULE_COUNT;
+	}
+	is_int(fired, 0, "1 UDP and 30 TCP lookups of a name count 30");
+	mk(&l, MXG_OBS_QUERY, "10.9.0.2", "once.example", T0 + 30);
+	l.obs.tcp = 1;
+	mxg_engine_observe(e, &l.obs, &v);
+	is_int(v.rule, MXG_RULE_VOLUME, "the next TCP lookup is the 31st: a "
+		"UDP lookup excuses one retry, not more");
+	mxg_engine_free(e);
+	mxg_conf_free(c);
+}
+
 static void
 test_fanout(void)
 {
@@ -583,6 +634,7 @@ main(void)
 {
 	test_staging_window();
 	test_volume();
+	test_tc_retry();
 	test_fanout();
 	test_non_relay();
 	test_refuse_and_blocks();
