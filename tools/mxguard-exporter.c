@@ -210,17 +210,26 @@ main(int argc, char** argv)
 		case 1003: pfx = optarg; break;
 		case 'V':
 			printf("mxguard-exporter %s\n", MXG_VERSION);
+			mxg_conf_free(cfg);
 			return 0;
-		case 1004: usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 1004:
+			usage(stdout);
+			mxg_conf_free(cfg);
+			return 0;
+		default:
+			usage(stderr);
+			mxg_conf_free(cfg);
+			return 2;
 		}
 	}
 	if(optind < argc) {
 		usage(stderr);
+		mxg_conf_free(cfg);
 		return 2;
 	}
 	if(conffile && !mxg_conf_read(cfg, conffile, err, sizeof(err))) {
 		fprintf(stderr, "mxguard-exporter: config errors:\n%s", err);
+		mxg_conf_free(cfg);
 		return 1;
 	}
 	mxg_redis_opts_from_conf(&ro, cfg);
