@@ -23,6 +23,9 @@ cd "$top"
 
 step() { echo "== $*" >&2; }
 jobs=${MXG_JOBS:-$(nproc)}
+# build copies of this clone go to directories named after it, so that runs
+# from two clones on one machine do not build over each other
+tag=$(printf '%s' "$top" | md5sum | cut -c1-8)
 
 # copy_tree DEST: this source tree, without build products, into DEST
 copy_tree() {
@@ -47,7 +50,7 @@ rc=$?
 # The same unit and integration tests again, built with ASan+UBSan, in a
 # copy of the tree (this one is configured in place). Unbound itself is not
 # instrumented, so the sanitizer runtime is preloaded into it.
-san=${MXG_SAN_BUILD:-/tmp/mxguard-sanitizers}
+san=${MXG_SAN_BUILD:-/tmp/mxguard-sanitizers-$tag}
 san_trs=""
 if [ "${MXG_SKIP_SANITIZERS:-}" != yes ]; then
 	step "sanitizers: ASan+UBSan build in $san"
@@ -77,8 +80,8 @@ matrix_trs=""
 matrix_skip=0
 for v in ${MXG_MATRIX-1.19.2 1.22.0 1.26.0}; do
 	step "version matrix: Unbound $v"
-	b=/tmp/mxguard-unbound-$v
-	ulog=/tmp/mxguard-build-unbound-$v.log
+	b=/tmp/mxguard-$tag-unbound-$v
+	ulog=$b.build-unbound.log
 	uv=$(bash contrib/build-unbound.sh "$v" 2>"$ulog" | tail -n 1; exit "${PIPESTATUS[0]}")
 	urc=$?
 	if [ $urc -eq 3 ]; then

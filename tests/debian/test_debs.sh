@@ -22,6 +22,10 @@ src=${MXG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 [ "$(id -u)" = 0 ] || skip_all "needs root (installs packages)"
 command -v apt-get >/dev/null && [ -f /etc/debian_version ] || skip_all "not a Debian system"
 case "$(cat /etc/debian_version)" in 12.*|bookworm*) ;; *) skip_all "the packages are built for Debian 12" ;; esac
+# one run at a time on a machine: they install and purge the same packages
+lock=/run/lock/mxguard-test-debs.lock; [ -d /run/lock ] || lock=/tmp/mxguard-test-debs.lock
+exec 9>"$lock"
+flock -w 1200 9 || skip_all "another test_debs.sh run holds $lock"
 if dpkg-query -W -f='${Status}' unbound 2>/dev/null | grep -q 'ok installed'; then
 	skip_all "unbound is installed on this machine: this test would replace it"
 fi
