@@ -122,11 +122,11 @@ ls "$udeb"/unbound_*.deb >/dev/null 2>&1 || die "no unbound .deb in $udeb"
 #### 2. mxguard, against that tree ####
 arch=$(dpkg-architecture -qDEB_HOST_ARCH)
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
-mver=$(sed -n 's/^AC_INIT(\[mxguard\], \[\([^]]*\)\].*/\1/p' "$top/configure.ac")-1
 moddir=/usr/lib/$multiarch/unbound
-b=${TMPDIR:-/tmp}/mxguard-deb-build
-say "building mxguard $mver against unbound $newver in $b"
-rm -rf "$b" && mkdir -p "$b/src"
+b=$(mktemp -d "${TMPDIR:-/tmp}/mxguard-deb-build.XXXXXX")
+trap 'release_services; rm -rf "$b"' EXIT
+say "building mxguard against unbound $newver in $b"
+mkdir -p "$b/src"
 cd "$top"
 if git ls-files -z >/dev/null 2>&1; then
 	git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$b/src"
@@ -138,8 +138,11 @@ fi
 	--localstatedir=/var --libdir="/usr/lib/$multiarch" --with-moduledir="$moddir" \
 	--with-unbound="$src" --with-unbound-build="$src/b/unbound" &&
 	make -j"$(nproc)" && make install DESTDIR="$b/root") >"$b/build.log" 2>&1 ||
-	{ tail -40 "$b/build.log" >&2; die "building mxguard failed (log: $b/build.log)"; }
+	{ tail -40 "$b/build.log" >&2; die "building mxguard failed"; }
 
+mver=$(sed -n 's/^PACKAGE_VERSION = //p' "$b/src/Makefile")-1
+[ "$mver" != -1 ] || die "no PACKAGE_VERSION in $b/src/Makefile"
+say "mxguard $mver built"
 r=$b/root
 d=$top/contrib/debian
 rm -f "$r$moddir"/*.la
