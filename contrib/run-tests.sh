@@ -21,7 +21,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-step() { echo "== $*" >&2; }
+step() { echo "== [${SECONDS}s] $*" >&2; }	# with the seconds since the start
 jobs=${MXG_JOBS:-$(nproc)}
 # build copies of this clone go to directories named after it, so that runs
 # from two clones on one machine do not build over each other
@@ -145,5 +145,6 @@ done
 [ $rc -ne 0 ] && [ $fail -eq 0 ] && fail=1
 line="$pass passed, $fail failed"
 [ $skip -gt 0 ] && line="$line, $skip skipped"
+step "done"
 echo "$line"
 [ $fail -eq 0 ]
