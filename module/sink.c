@@ -65,241 +65,7 @@
 #include "mxguard/loglimit.h"
 #include "mxguard/log.h"
 #include "mxguard/redis.h"
-
-/** Most events taken from the queue at once. */
-#define BATCH 1024
-/** Counters are merged for this long (milliseconds) before they are sent
- * as one pipeline: a client or domain seen many times in that time costs
- * one INCRBY. */
-#define FLUSH_MS 100
-/** ... or until this many commands are pending: it bounds the thread's
- * working memory (the merge table, the command buffer and hiredis' copy
- * of it take a few hundred bytes per command) when Redis is slow and the
- * queue backs up. */
-#define FLUSH_CMDS 16384
-/** Longest idle sleep of the consumer, milliseconds. */
-#define IDLE_WAIT_MS 50
-/** A worker wakes the sleeping consumer once per this many events (a power
- * of two; a quarter of the queue when that is smaller). */
-#define WAKE_EVERY 256
-/** Interval between two heartbeats, milliseconds. */
-#define HEARTBEAT_MS 5000
-/** Interval between two checks that the log file was rotated. */
-#define LOGCHECK_MS 3000
-/** Interval between two checks for replaced GeoIP files. */
-#define GEOCHECK_MS 10000
-/** Interval between two errors about the log file, milliseconds. */
-#define LOG_ERR_MS 60000
-/** Interval between two fleet read-backs, milliseconds. */
-#define FLEET_MS 1000
-/** Slots of the fleet table (a power of two). */
-#define FLEET_SLOTS 2048
-/** Most clients tracked in the fleet table. */
-#define FLEET_MAX 1024
-/** Minutes of fleet counts read per client (longest window: 10 min). */
-#define FLEET_MIN 10
-/** A client stays in the fleet table this long after its last lookup. */
-#define FLEET_ACTIVE_S 600
-/** Bytes of log lines collected before a write(). */
-#define LOGBUF 65536
-
-/** One slot of the ring. */
-struct slot {
-	/** sequence number: pos when free for the producer of pos, pos + 1
-	 * when it holds the event of pos */
-	_Atomic size_t seq;
-	/** the event */
-	struct mxg_event ev;
-};
-
-/** One client of the fleet table. */
-struct fleet_ent {
-	/** slot in use */
-	uint8_t used;
-	/** address family */
-	uint8_t family;
-	/** masked address */
-	uint8_t addr[16];
-	/** the client as written in keys */
-	char client[56];
-	/** last local lookup, epoch seconds */
-	uint64_t last_s;
-	/** local lookups while in the table: a purge keeps the busiest */
-	uint32_t hits;
-	/** minute of counts[0] (epoch s / 60); 0: never read */
-	uint64_t minute;
-	/** fleet-wide lookups per minute: counts[i] is minute - i */
-	uint64_t counts[FLEET_MIN];
-};
-
-/** The sink. */
-struct mxg_sink {
-	/** configuration (borrowed) */
-	const struct mxg_conf* cfg;
-	/** GeoIP (borrowed), may be NULL */
-	const struct mxg_geo* geo;
-	/** categories (borrowed), may be NULL */
-	const struct mxg_category* cat;
-	/** instance name (malloc'd) */
-	char* instance;
-	/** ring of slots; capacity is mask + 1 (a power of two) */
-	struct slot* ring;
-	/** capacity - 1 */
-	size_t mask;
-	/** a push at a position p with ((p + 1) & wake_mask) == 0 wakes the
-	 * consumer (set at start, read-only after) */
-	size_t wake_mask;
-	/** next position producers claim */
-	_Atomic size_t tail;
-	/** next position the consumer reads (consumer only) */
-	size_t head;
-	/** the consumer is (about to be) asleep */
-	_Atomic int sleeping;
-	/** stop requested */
-	_Atomic int stop;
-	/** protects the condition variable only */
-	pthread_mutex_t mu;
-	/** wakes the consumer */
-	pthread_cond_t cv;
-	/** the thread */
-	pthread_t thr;
-	/** events queued */
-	_Atomic uint64_t queued;
-	/** events dropped (queue full) */
-	_Atomic uint64_t dropped;
-	/** events sent to Redis and answered */
-	_Atomic uint64_t sent;
-	/** events not sent (Redis down or lost during the pipeline) */
-	_Atomic uint64_t unsent;
-	/** Redis errors (copied from the handle by the thread) */
-	_Atomic uint64_t errors;
-	/** JSON log lines written */
-	_Atomic uint64_t logged;
-	/** 1 while connected */
-	_Atomic uint64_t connected;
-	/** fleet read-backs done */
-	_Atomic uint64_t fleet_reads;
-	/** Redis handle (thread only), NULL when no redis-server */
-	struct mxg_redis* redis;
-	/** log file descriptor (thread only), -1 none */
-	int logfd;
-	/** monotonic ms before which no log-file error is logged again
-	 * (thread only, after the start) */
-	uint64_t log_err_next;
-	/** start time, epoch seconds */
-	uint64_t started;
-	/** wake pipe: [0] read by the Redis waits, [1] written by stop */
-	int wake[2];
-	/** the JSON log limits (atomics inside, see loglimit.h) */
-	struct mxg_loglimit loglim;
-	/** client-prefix-v4/v6 masks (set at start, read-only) */
-	struct mxg_client_mask cmask;
-	/** protects the fleet table */
-	pthread_mutex_t fleet_mu;
-	/** fleet table (FLEET_SLOTS), NULL unless fleet mode */
-	struct fleet_ent* fleet;
-	/** live entries of the fleet table */
-	size_t fleet_n;
-	/** the module's metrics for the heartbeat (set once) */
-	_Atomic(mxg_sink_metrics_fn) metrics_fn;
-	/** argument of metrics_fn */
-	_Atomic(void*) metrics_arg;
-	/** blocks shared through Redis (thread only, but for
-	 * mxg_sink_set_blocks), NULL when no redis-server */
-	struct mxg_blocksync* blocks;
-};
-
-/* ------------------------------------------------------------------ */
-/* The queue.                                                          */
-
-int
-mxg_sink_push(struct mxg_sink* s, const struct mxg_event* ev)
-{
-	size_t pos;
-	struct slot* sl;
-	if(!s)
-		return 0;
-	pos = atomic_load_explicit(&s->tail, memory_order_relaxed);
-	for(;;) {
-		size_t seq;
-		intptr_t dif;
-		sl = &s->ring[pos & s->mask];
-		seq = atomic_load_explicit(&sl->seq, memory_order_acquire);
-		dif = (intptr_t)seq - (intptr_t)pos;
-		if(dif == 0) {
-			if(atomic_compare_exchange_weak_explicit(&s->tail,
-				&pos, pos + 1, memory_order_relaxed,
-				memory_order_relaxed))
-				break;
-		} else if(dif < 0) {
-			/* the slot still holds an unread event: full */
-			atomic_fetch_add_explicit(&s->dropped, 1,
-				memory_order_relaxed);
-			return 0;
-		} else {
-			pos = atomic_load_explicit(&s->tail,
-				memory_order_relaxed);
-		}
-	}
-	memcpy(&sl->ev, ev, sizeof(*ev));
-	atomic_store_explicit(&sl->seq, pos + 1, memory_order_release);
-	atomic_fetch_add_explicit(&s->queued, 1, memory_order_relaxed);
-	/* every wake_mask + 1 events, wake the consumer if it sleeps (else
-	 * it wakes on its own within IDLE_WAIT_MS); never wait for it */
-	if(((pos + 1) & s->wake_mask) == 0 && atomic_load(&s->sleeping) &&
-		pthread_mutex_trylock(&s->mu) == 0) {
-		pthread_cond_signal(&s->cv);
-		pthread_mutex_unlock(&s->mu);
-	}
-	return 1;
-}
-
-/** Take up to max events from the queue (consumer only). */
-static size_t
-pop_batch(struct mxg_sink* s, struct mxg_event* out, size_t max)
-{
-	size_t n = 0;
-	while(n < max) {
-		struct slot* sl = &s->ring[s->head & s->mask];
-		size_t seq = atomic_load_explicit(&sl->seq,
-			memory_order_acquire);
-		if(seq != s->head + 1)
-			break;
-		memcpy(&out[n++], &sl->ev, sizeof(*out));
-		atomic_store_explicit(&sl->seq, s->head + s->mask + 1,
-			memory_order_release);
-		s->head++;
-	}
-	return n;
-}
-
-/** Is an event waiting (consumer only)? */
-static int
-queue_ready(struct mxg_sink* s)
-{
-	struct slot* sl = &s->ring[s->head & s->mask];
-	return atomic_load_explicit(&sl->seq, memory_order_acquire) ==
-		s->head + 1;
-}
-
-/** Sleep until woken, an event arrives, stop, or ms pass. */
-static void
-idle_wait(struct mxg_sink* s, uint64_t ms)
-{
-	struct timespec ts;
-	if(ms > IDLE_WAIT_MS)
-		ms = IDLE_WAIT_MS;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	ts.tv_sec += (time_t)(ms / 1000) + ts.tv_nsec / 1000000000L;
-	ts.tv_nsec %= 1000000000L;
-	pthread_mutex_lock(&s->mu);
-	atomic_store(&s->sleeping, 1);
-	if(!queue_ready(s) && !atomic_load(&s->stop))
-		(void)pthread_cond_timedwait(&s->cv, &s->mu, &ts);
-	atomic_store(&s->sleeping, 0);
-	pthread_mutex_unlock(&s->mu);
-}
+#include "sink_int.h"
 
 /* ------------------------------------------------------------------ */
 /* Clients.                                                            */
@@ -313,279 +79,6 @@ client_text(const struct mxg_sink* s, int family, const uint8_t* addr,
 	struct mxg_client k;
 	mxg_client_key(&k, &s->cmask, family, addr);
 	(void)mxg_client_text(&k, buf, len);
-}
-
-/* ------------------------------------------------------------------ */
-/* Fleet table.                                                        */
-
-/** Find the slot of a client, or the free slot where it would go
- * (fleet_mu held). */
-static struct fleet_ent*
-fleet_find(struct fleet_ent* t, int family, const uint8_t* addr)
-{
-	size_t i = mxg_hash_bytes((uint64_t)family, addr, 16) & (FLEET_SLOTS - 1);
-	for(;;) {
-		struct fleet_ent* e = &t[i];
-		if(!e->used || (e->family == family &&
-			memcmp(e->addr, addr, 16) == 0))
-			return e;
-		i = (i + 1) & (FLEET_SLOTS - 1);
-	}
-}
-
-/** Order fleet entries by local lookups, then last lookup, most first. */
-static int
-fleet_cmp(const void* a, const void* b)
-{
-	const struct fleet_ent* x = a;
-	const struct fleet_ent* y = b;
-	if(x->hits != y->hits)
-		return x->hits < y->hits ? 1 : -1;
-	return x->last_s < y->last_s ? 1 : x->last_s > y->last_s ? -1 : 0;
-}
-
-/** Make room: drop clients idle for FLEET_ACTIVE_S, and if that is not
- * enough keep the busiest half (fleet_mu held). Busiest, not newest: a
- * flood of one-lookup clients (spoofed UDP sources cost nothing) must not
- * push out a client that makes many lookups, the one fleet mode is for.
- * A client idle for FLEET_ACTIVE_S goes whatever its count. */
-static void
-fleet_purge(struct mxg_sink* s, uint64_t now_s)
-{
-	struct fleet_ent* tmp = malloc(sizeof(*tmp) * FLEET_MAX);
-	size_t n = 0, i, keep;
-	if(!tmp)
-		return;
-	for(i = 0; i < FLEET_SLOTS; i++) {
-		if(s->fleet[i].used && n < FLEET_MAX &&
-			s->fleet[i].last_s + FLEET_ACTIVE_S >= now_s)
-			tmp[n++] = s->fleet[i];
-	}
-	keep = n;
-	if(keep >= FLEET_MAX * 3 / 4) {
-		qsort(tmp, n, sizeof(*tmp), fleet_cmp);
-		keep = FLEET_MAX / 2;
-	}
-	memset(s->fleet, 0, sizeof(*s->fleet) * FLEET_SLOTS);
-	for(i = 0; i < keep; i++)
-		*fleet_find(s->fleet, tmp[i].family, tmp[i].addr) = tmp[i];
-	s->fleet_n = keep;
-	free(tmp);
-}
-
-/** Note local lookups of a batch in the fleet table. */
-static void
-fleet_note(struct mxg_sink* s, const struct mxg_event* ev, size_t n)
-{
-	size_t i;
-	pthread_mutex_lock(&s->fleet_mu);
-	for(i = 0; i < n; i++) {
-		struct mxg_client k;
-		struct fleet_ent* e;
-		int fam;
-		const uint8_t* m;
-		mxg_client_key(&k, &s->cmask, ev[i].client_family,
-			ev[i].client_addr);
-		fam = k.family;
-		m = k.addr;
-		e = fleet_find(s->fleet, fam, m);
-		if(!e->used) {
-			if(s->fleet_n >= FLEET_MAX) {
-				fleet_purge(s, ev[i].time_ms / 1000);
-				e = fleet_find(s->fleet, fam, m);
-			}
-			memset(e, 0, sizeof(*e));
-			e->used = 1;
-			e->family = (uint8_t)fam;
-			memcpy(e->addr, m, 16);
-			(void)mxg_client_text(&k, e->client,
-				sizeof(e->client));
-			s->fleet_n++;
-		}
-		if(ev[i].time_ms / 1000 > e->last_s)
-			e->last_s = ev[i].time_ms / 1000;
-		if(e->hits < UINT32_MAX)
-			e->hits++;
-	}
-	pthread_mutex_unlock(&s->fleet_mu);
-}
-
-/** Read fleet-wide counts of the active clients back from Redis. */
-static void
-fleet_read(struct mxg_sink* s, uint64_t now_ms)
-{
-	static const size_t max = FLEET_MAX;
-	char (*names)[56] = malloc(max * sizeof(*names));
-	const char** ptr = malloc(max * sizeof(*ptr));
-	uint64_t* out = malloc(max * FLEET_MIN * sizeof(*out));
-	uint64_t now_s = (uint64_t)time(NULL), minute = now_s / 60;
-	/* a minute count above what the whole fleet could make under the
-	 * volume limit is cut (Redis values are not trusted) */
-	uint64_t cap = (uint64_t)(s->cfg->rules[MXG_RULE_VOLUME].limit ?
-		s->cfg->rules[MXG_RULE_VOLUME].limit : 1) *
-		(s->cfg->fleet_instances ? s->cfg->fleet_instances : 1);
-	size_t n = 0, i;
-	if(!names || !ptr || !out)
-		goto done;
-	pthread_mutex_lock(&s->fleet_mu);
-	for(i = 0; i < FLEET_SLOTS && n < max; i++) {
-		struct fleet_ent* e = &s->fleet[i];
-		if(e->used && e->last_s + FLEET_ACTIVE_S >= now_s) {
-			memcpy(names[n], e->client, sizeof(names[n]));
-			ptr[n] = names[n];
-			n++;
-		}
-	}
-	pthread_mutex_unlock(&s->fleet_mu);
-	if(n == 0 || !mxg_redis_read_minutes(s->redis, ptr, n, minute,
-		FLEET_MIN, out, now_ms))
-		goto done;
-	pthread_mutex_lock(&s->fleet_mu);
-	for(i = 0; i < FLEET_SLOTS; i++) {
-		struct fleet_ent* e = &s->fleet[i];
-		size_t j;
-		if(!e->used)
-			continue;
-		/* match by name: n is small and this runs once a second */
-		for(j = 0; j < n; j++) {
-			if(strcmp(e->client, names[j]) == 0) {
-				size_t m;
-				e->minute = minute;
-				for(m = 0; m < FLEET_MIN; m++)
-					e->counts[m] = out[j * FLEET_MIN + m]
-						< cap ? out[j * FLEET_MIN + m]
-						: cap;
-				break;
-			}
-		}
-	}
-	pthread_mutex_unlock(&s->fleet_mu);
-	atomic_fetch_add(&s->fleet_reads, 1);
-done:
-	free(names);
-	free(ptr);
-	free(out);
-}
-
-int
-mxg_sink_fleet_count(struct mxg_sink* s, int family, const uint8_t* addr,
-	uint32_t window_s, uint64_t now_s, uint64_t* count)
-{
-	struct mxg_client ck;
-	struct fleet_ent* e;
-	uint64_t k, now_min = now_s / 60, sum = 0;
-	int64_t rest;
-	unsigned j;
-	int found = 0;
-	*count = 0;
-	if(!s || !s->fleet || (family != AF_INET && family != AF_INET6))
-		return 0;
-	k = (window_s + 59) / 60;
-	if(k < 1)
-		k = 1;
-	if(k > FLEET_MIN)
-		k = FLEET_MIN;
-	/* seconds of the window before the k minutes counted in full (the
-	 * current one counts its now_s % 60 + 1 seconds so far) */
-	rest = (int64_t)window_s - (int64_t)(k - 1) * 60 -
-		(int64_t)(now_s % 60 + 1);
-	if(rest > 60)
-		rest = 60;
-	mxg_client_key(&ck, &s->cmask, family, addr);
-	pthread_mutex_lock(&s->fleet_mu);
-	e = fleet_find(s->fleet, ck.family, ck.addr);
-	if(e->used && e->minute) {
-		found = 1;
-		for(j = 0; j < FLEET_MIN; j++) {
-			uint64_t mi = e->minute - j;
-			if(mi <= now_min && mi + k > now_min)
-				sum += e->counts[j];
-			else if(mi + k == now_min && rest > 0)
-				/* the minute sliding out of the window: the
-				 * part of it still inside, its lookups taken
-				 * as spread evenly (else a window that starts
-				 * a second into a minute would miss them) */
-				sum += e->counts[j] * rest / 60;
-		}
-	}
-	pthread_mutex_unlock(&s->fleet_mu);
-	*count = sum;
-	return found;
-}
-
-/* ------------------------------------------------------------------ */
-/* JSON log lines.                                                     */
-
-/** Open (or reopen) the log file. O_NOFOLLOW: a symbolic link put in
- * place of the log file is not followed (docs/security.md). */
-static void
-log_open(struct mxg_sink* s)
-{
-	if(s->logfd >= 0)
-		close(s->logfd);
-	s->logfd = open(s->cfg->log_file, O_WRONLY | O_APPEND | O_CREAT |
-		O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0640);
-	if(s->logfd < 0 && mxg_mono_ms() >= s->log_err_next) {
-		/* once a minute, not at every retry */
-		mxg_log_err("log-file %s: cannot open: %s; the verdicts go to "
-			"Unbound's log until it can be written (retried every "
-			"%d s)", s->cfg->log_file, strerror(errno),
-			LOGCHECK_MS / 1000);
-		s->log_err_next = mxg_mono_ms() + LOG_ERR_MS;
-	}
-}
-
-/** Reopen the log file if it was moved away (rotated) or deleted. */
-static void
-log_check(struct mxg_sink* s)
-{
-	struct stat a, b;
-	if(!s->cfg->log_file)
-		return;
-	if(s->logfd < 0 || stat(s->cfg->log_file, &a) != 0 ||
-		fstat(s->logfd, &b) != 0 || a.st_ino != b.st_ino ||
-		a.st_dev != b.st_dev)
-		log_open(s);
-}
-
-/** Write collected log lines. */
-static void
-log_flush(struct mxg_sink* s, char* buf, size_t* len)
-{
-	size_t off = 0;
-	if(*len == 0)
-		return;
-	if(s->logfd < 0)
-		log_open(s);
-	while(s->logfd >= 0 && off < *len) {
-		ssize_t w = write(s->logfd, buf + off, *len - off);
-		if(w < 0) {
-			if(errno == EINTR)
-				continue;
-			if(mxg_mono_ms() >= s->log_err_next) {
-				mxg_log_err("log-file %s: write: %s; the "
-					"verdicts go to Unbound's log until it "
-					"can be written", s->cfg->log_file,
-					strerror(errno));
-				s->log_err_next = mxg_mono_ms() + LOG_ERR_MS;
-			}
-			/* reopened at the next flush */
-			close(s->logfd);
-			s->logfd = -1;
-			break;
-		}
-		off += (size_t)w;
-	}
-	/* what the file did not take goes to Unbound's log, line by line */
-	while(off < *len) {
-		char* nl = memchr(buf + off, '\n', *len - off);
-		size_t n = nl ? (size_t)(nl - (buf + off)) : *len - off;
-		/* a line cut by a short write is finished here */
-		if(n)
-			mxg_log_info("%.*s", (int)n, buf + off);
-		off += n + (nl ? 1 : 0);
-	}
-	*len = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -949,7 +442,7 @@ process(struct mxg_sink* s, struct work* w, size_t n, uint64_t now_ms)
 				mxg_log_info("%.*s", (int)(len - 1), w->line);
 			} else {
 				if(w->loglen + len > LOGBUF)
-					log_flush(s, w->logbuf, &w->loglen);
+					sink_log_flush(s, w->logbuf, &w->loglen);
 				memcpy(w->logbuf + w->loglen, w->line, len);
 				w->loglen += len;
 			}
@@ -973,7 +466,7 @@ process(struct mxg_sink* s, struct work* w, size_t n, uint64_t now_ms)
 		}
 	}
 	if(cfg->log_file)
-		log_flush(s, w->logbuf, &w->loglen);
+		sink_log_flush(s, w->logbuf, &w->loglen);
 	if(!s->redis)
 		return;
 	if(!redis_up) {
@@ -1115,9 +608,9 @@ run(void* arg)
 		/* keep draining so that the counters stay right */
 		while(!atomic_load(&s->stop)) {
 			struct mxg_event ev;
-			while(pop_batch(s, &ev, 1))
+			while(sink_pop_batch(s, &ev, 1))
 				atomic_fetch_add(&s->unsent, 1);
-			idle_wait(s, IDLE_WAIT_MS);
+			sink_idle_wait(s, IDLE_WAIT_MS);
 		}
 		return NULL;
 	}
@@ -1131,7 +624,7 @@ run(void* arg)
 				next_hb = 0;
 			now = mxg_mono_ms();
 		}
-		n = pop_batch(s, w->ev, BATCH);
+		n = sink_pop_batch(s, w->ev, BATCH);
 		if(n)
 			process(s, w, n, now);
 		now = mxg_mono_ms();
@@ -1143,7 +636,7 @@ run(void* arg)
 		else if(n == 0 && w->nfl)
 			flight_read(s, w, now);
 		if(n && s->fleet)
-			fleet_note(s, w->ev, n);
+			sink_fleet_note(s, w->ev, n);
 		if(s->redis) {
 			atomic_store(&s->errors, mxg_redis_errors(s->redis));
 			atomic_store(&s->connected,
@@ -1166,7 +659,7 @@ run(void* arg)
 		}
 		if(s->fleet && mxg_redis_connected(s->redis) &&
 			now >= next_fleet && !stopping) {
-			fleet_read(s, now);
+			sink_fleet_read(s, now);
 			next_fleet = now + FLEET_MS;
 		}
 		if(s->blocks && mxg_redis_connected(s->redis) &&
@@ -1181,13 +674,13 @@ run(void* arg)
 			next_geocheck = now + GEOCHECK_MS;
 		}
 		if(s->cfg->log_file && now >= next_logcheck) {
-			log_check(s);
+			sink_log_check(s);
 			next_logcheck = now + LOGCHECK_MS;
 		}
 		if(stopping && n == 0)
 			break;
 		if(n < BATCH && !stopping)
-			idle_wait(s, IDLE_WAIT_MS);
+			sink_idle_wait(s, IDLE_WAIT_MS);
 	}
 	if(s->redis) {
 		atomic_store(&s->errors, mxg_redis_errors(s->redis));
@@ -1321,7 +814,7 @@ mxg_sink_start(const struct mxg_conf* cfg, const struct mxg_geo* geo,
 	/* a log file that cannot be opened is logged and retried every
 	 * LOGCHECK_MS; it must not fail init (that would kill a reload) */
 	if(cfg->log_file)
-		log_open(s);
+		sink_log_open(s);
 	if((rc = pthread_create(&s->thr, NULL, run, s)) != 0) {
 		snprintf(err, errlen, "sink: cannot start thread: %s",
 			strerror(rc));

@@ -86,7 +86,7 @@ void mxg_sink_get_stats(const struct mxg_sink* s, struct mxg_sink_stats* st);
 /**
  * Fleet mode: the fleet-wide number of MX lookups of a client, summed over
  * every resolver writing to the same Redis, as last read back by the sink
- * thread (about once a second, FLEET_MS in module/sink.c).
+ * thread (about once a second, FLEET_MS in module/sink_int.h).
  *
  * The thread tracks the clients this resolver saw in the last 10 minutes
  * (at most 1024; when full, idle ones and then the least busy half are
