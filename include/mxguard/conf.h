@@ -5,7 +5,7 @@
  */
 /** \file
  * The configuration of mxguard: Unbound-style `name: value` lines read from
- * mxguard.conf (docs/mxguard.conf.5). One schema table in module/conf.c gives
+ * mxguard.conf (docs/mxguard.conf.5). One schema table in module/conf_schema.c gives
  * each option its type, range and default. Errors read
  * `file:line: option: value: reason`. The module parses a new struct at every
  * init (reload); mxguard-checkconf uses the same parser.
