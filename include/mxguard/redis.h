@@ -4,9 +4,10 @@
  * include/mxguard/redis.h - Redis connection and the mxguard key schema.
  */
 /** \file
- * The one place that talks to Redis (module/redis.c is the only module file
- * that includes hiredis.h). It connects over TCP ("host:port",
- * "[v6addr]:port") or a Unix socket ("unix:/path") with a connect timeout and
+ * The one place that talks to Redis (module/redis.c, redis_batch.c and
+ * redis_keys.c; blocks.c uses the context it hands out). It connects over
+ * TCP ("host:port", "[v6addr]:port") or a Unix socket ("unix:/path") with a
+ * connect timeout and
  * a command timeout, authenticates (password, or ACL user and password),
  * selects the database, and reconnects with exponential backoff and jitter.
  *
@@ -28,7 +29,8 @@
 
 struct mxg_conf;
 struct mxg_redis;
-/** hiredis' context (only module/redis.c and the tools see its layout). */
+/** hiredis' context (only module/redis*.c, blocks.c and the tools see its
+ * layout). */
 struct redisContext;
 
 /** Key (after the prefix) holding the schema version, MXG_SCHEMA_VERSION. */

@@ -1,0 +1,768 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026, the mxguard authors.
+ *
+ * module/redis_batch.c - the Redis writer's batch: merged commands as RESP.
+ */
+/** \file
+ * The records of a batch are merged (one INCRBY for a client seen many
+ * times, EXPIRE once a minute per key: the merge and pre-aggregation
+ * tables), written as RESP text into one buffer and sent as one pipeline,
+ * whose replies are read and counted. See module/redis_int.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/time.h>
+#include <hiredis/hiredis.h>
+#include "mxguard/redis.h"
+#include "mxguard/clock.h"
+#include "mxguard/conf.h"
+#include "mxguard/hash.h"
+#include "mxguard/log.h"
+#include "mxguard/mxguard.h"
+#include "redis_int.h"
+
+/* ------------------------------------------------------------------ */
+/* Hashing and numbers.                                                */
+
+/** Hash of a key (the merge table and the EXPIRE memo use it). */
+uint64_t
+redis_key_hash(const char* key, size_t len)
+{
+	return mxg_hash_bytes(0x6b6579, key, len);
+}
+
+/** Decimal text of v into buf (20 bytes; not NUL-terminated).
+ * @return its length. */
+size_t
+redis_u64_text(char* buf, uint64_t v)
+{
+	char t[20];
+	size_t n = 0, i;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while(v);
+	for(i = 0; i < n; i++)
+		buf[i] = t[n - 1 - i];
+	return n;
+}
+
+/** Decimal text of a signed v into buf (21 bytes; not NUL-terminated).
+ * @return its length. */
+static size_t
+i64_text(char* buf, int64_t v)
+{
+	if(v >= 0)
+		return redis_u64_text(buf, (uint64_t)v);
+	buf[0] = '-';
+	return 1 + redis_u64_text(buf + 1, (uint64_t)0 - (uint64_t)v);
+}
+
+/* ------------------------------------------------------------------ */
+/* The merge table.                                                    */
+
+/** Reset the table for a new batch. */
+void
+redis_agg_reset(struct agg* a)
+{
+	a->alen = 0;
+	a->n = 0;
+	a->oom = 0;
+	if(a->idx)
+		memset(a->idx, 0, a->icap * sizeof(*a->idx));
+}
+
+/** Copy bytes into the arena. @return offset, or (size_t)-1 on OOM. */
+static size_t
+arena_put(struct agg* a, const void* p, size_t n)
+{
+	size_t off;
+	if(a->alen + n > a->acap) {
+		size_t nc = a->acap ? a->acap : 65536;
+		char* na;
+		while(nc < a->alen + n)
+			nc *= 2;
+		na = realloc(a->arena, nc);
+		if(!na) {
+			a->oom = 1;
+			return (size_t)-1;
+		}
+		a->arena = na;
+		a->acap = nc;
+	}
+	off = a->alen;
+	if(n)
+		memcpy(a->arena + off, p, n);
+	a->alen += n;
+	return off;
+}
+
+/** Grow the index to twice its size and rehash. 1 ok, 0 OOM. */
+static int
+agg_grow_index(struct agg* a)
+{
+	size_t nc = a->icap ? a->icap * 2 : 4096, i;
+	uint32_t* ni = calloc(nc, sizeof(*ni));
+	if(!ni) {
+		a->oom = 1;
+		return 0;
+	}
+	for(i = 0; i < a->n; i++) {
+		size_t s = (size_t)a->ent[i].hash & (nc - 1);
+		while(ni[s])
+			s = (s + 1) & (nc - 1);
+		ni[s] = (uint32_t)(i + 1);
+	}
+	free(a->idx);
+	a->idx = ni;
+	a->icap = nc;
+	return 1;
+}
+
+/** Replace the value of an HSET/HSETNX entry. */
+static void
+agg_set_val(struct agg* a, struct agg_ent* e, const char* val, size_t vallen,
+	uint64_t seq)
+{
+	if(vallen <= e->vallen) {
+		/* the old value's bytes belong to this entry alone */
+		if(vallen)
+			memcpy(a->arena + e->val, val, vallen);
+	} else {
+		size_t v = arena_put(a, val, vallen);
+		if(v == (size_t)-1)
+			return;
+		e->val = v;
+	}
+	e->vallen = vallen;
+	e->seq = seq;
+}
+
+/**
+ * Add an operation, merging it with an equal one (same op, key, member).
+ * INCR/ZINCR/HINCR add n; HSET keeps the value of the highest seq (the
+ * last record), HSETNX the value of the lowest (the first record); EXPIRE
+ * keeps the first. With memo, an EXPIRE of a key that got its TTL less
+ * than MEMO_SECONDS ago is skipped.
+ * @param kh: redis_key_hash() of the key.
+ * @param seq: number of the record the value comes from (HSET, HSETNX).
+ * @return 0 if an EXPIRE was skipped, else 1.
+ */
+int
+redis_agg_add_m(struct agg* a, struct memo_ent* memo, uint64_t now_s, int op,
+	const char* key, size_t keylen, uint64_t kh, const char* mem,
+	size_t memlen, const char* val, size_t vallen, int64_t n, uint64_t seq)
+{
+	uint64_t h;
+	size_t s;
+	struct agg_ent* e;
+	if(a->oom)
+		return 1;
+	if((op == AG_EXPIRE || op == AG_EXPIRE_NX) && memo) {
+		/* the key got its TTL a moment ago: do not repeat it */
+		uint64_t mk = kh | 1;
+		struct memo_ent* m = &memo[mk & (MEMO_SLOTS - 1)];
+		if(m->hash == mk && m->when + MEMO_SECONDS > now_s)
+			return 0;
+		m->hash = mk;
+		m->when = now_s;
+	}
+	h = kh ^ ((uint64_t)(op + 1) * MXG_HASH_K);
+	if(memlen)
+		h ^= mxg_hash_bytes(h, mem, memlen);
+	else	h = mxg_fmix64(h);
+	if((a->n + 1) * 2 > a->icap && !agg_grow_index(a))
+		return 1;
+	s = (size_t)h & (a->icap - 1);
+	while(a->idx[s]) {
+		e = &a->ent[a->idx[s] - 1];
+		if(e->hash == h && e->op == op && e->keylen == keylen &&
+			e->memlen == memlen &&
+			memcmp(a->arena + e->key, key, keylen) == 0 &&
+			memcmp(a->arena + e->mem, mem, memlen) == 0) {
+			if(op == AG_INCR || op == AG_ZINCR || op == AG_HINCR)
+				e->n += n;
+			else if((op == AG_HSET && seq >= e->seq) ||
+				(op == AG_HSETNX && seq < e->seq))
+				agg_set_val(a, e, val, vallen, seq);
+			return 1;
+		}
+		s = (s + 1) & (a->icap - 1);
+	}
+	if(a->n == a->cap) {
+		size_t nc = a->cap ? a->cap * 2 : 4096;
+		struct agg_ent* ne = realloc(a->ent, nc * sizeof(*ne));
+		if(!ne) {
+			a->oom = 1;
+			return 1;
+		}
+		a->ent = ne;
+		a->cap = nc;
+	}
+	e = &a->ent[a->n];
+	e->op = op;
+	e->hash = h;
+	e->n = n;
+	e->seq = seq;
+	e->key = arena_put(a, key, keylen);
+	e->keylen = keylen;
+	e->mem = arena_put(a, mem, memlen);
+	e->memlen = memlen;
+	e->val = arena_put(a, val, vallen);
+	e->vallen = vallen;
+	if(a->oom)
+		return 1;
+	a->idx[s] = (uint32_t)(a->n + 1);
+	a->n++;
+	return 1;
+}
+
+
+/** Shorthand: counter op plus its EXPIRE (skipped when the memo says the
+ * TTL was set less than MEMO_SECONDS ago).
+ * @return 1 if the key is fresh (EXPIRE added), 0 if it was skipped. */
+int
+redis_agg_count(struct mxg_redis* r, int op, const char* key, size_t keylen,
+	uint64_t kh, const char* mem, size_t memlen, int64_t n, int exp_op,
+	uint32_t ttl)
+{
+	agg_add(&r->agg, op, key, keylen, kh, mem, memlen, "", 0, n, 0);
+	return redis_agg_add_m(&r->agg, r->memo, r->batch_s, exp_op, key, keylen,
+		kh, "", 0, "", 0, (int64_t)ttl, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* The commands as RESP text.                                          */
+
+/** Bytes of output buffer kept between batches; a larger one is freed. */
+#define OUT_KEEP (4 * 1024 * 1024)
+
+/** Make room for n more bytes. @return 1, or 0 on OOM (then flagged). */
+static int
+out_room(struct obuf* o, size_t n)
+{
+	size_t nc;
+	char* nb;
+	if(o->len + n <= o->cap)
+		return 1;
+	if(o->oom)
+		return 0;
+	nc = o->cap ? o->cap : 65536;
+	while(nc < o->len + n)
+		nc *= 2;
+	if(!(nb = realloc(o->b, nc))) {
+		o->oom = 1;
+		return 0;
+	}
+	o->b = nb;
+	o->cap = nc;
+	return 1;
+}
+
+/** Append bytes as they are (protocol text). */
+static void
+out_raw(struct obuf* o, const char* s, size_t n)
+{
+	if(!out_room(o, n))
+		return;
+	memcpy(o->b + o->len, s, n);
+	o->len += n;
+}
+
+/** Start a command: its header and name, a string literal such as
+ * "*3\r\n$6\r\nINCRBY\r\n". */
+#define OUT_CMD(o, lit) do { out_raw((o), lit, sizeof(lit) - 1); \
+	(o)->cmds++; } while(0)
+
+/** Append "*argc" (the header of a command built argument by argument). */
+static void
+out_head(struct obuf* o, unsigned argc)
+{
+	char* p;
+	if(!out_room(o, 24))
+		return;
+	p = o->b + o->len;
+	*p++ = '*';
+	p += redis_u64_text(p, argc);
+	*p++ = '\r';
+	*p++ = '\n';
+	o->len = (size_t)(p - o->b);
+	o->cmds++;
+}
+
+/** Append one argument: its length, then its bytes (any bytes). */
+static void
+out_arg(struct obuf* o, const char* s, size_t n)
+{
+	char* p;
+	if(!out_room(o, n + 32))
+		return;
+	p = o->b + o->len;
+	*p++ = '$';
+	p += redis_u64_text(p, n);
+	*p++ = '\r';
+	*p++ = '\n';
+	if(n)
+		memcpy(p, s, n);
+	p += n;
+	*p++ = '\r';
+	*p++ = '\n';
+	o->len = (size_t)(p - o->b);
+}
+
+/** Append a number argument. */
+static void
+out_num(struct obuf* o, int64_t v)
+{
+	char t[24];
+	out_arg(o, t, i64_text(t, v));
+}
+
+/** Append one merged entry (any op but HSET) as a command. */
+static void
+out_ent(struct mxg_redis* r, const struct agg_ent* e)
+{
+	struct obuf* o = &r->out;
+	const char* A = r->agg.arena;
+	switch(e->op) {
+	case AG_INCR:
+		OUT_CMD(o, "*3\r\n$6\r\nINCRBY\r\n");
+		out_arg(o, A + e->key, e->keylen);
+		out_num(o, e->n);
+		break;
+	case AG_ZINCR:
+		OUT_CMD(o, "*4\r\n$7\r\nZINCRBY\r\n");
+		out_arg(o, A + e->key, e->keylen);
+		out_num(o, e->n);
+		out_arg(o, A + e->mem, e->memlen);
+		break;
+	case AG_HINCR:
+		OUT_CMD(o, "*4\r\n$7\r\nHINCRBY\r\n");
+		out_arg(o, A + e->key, e->keylen);
+		out_arg(o, A + e->mem, e->memlen);
+		out_num(o, e->n);
+		break;
+	case AG_PFADD:
+		OUT_CMD(o, "*3\r\n$5\r\nPFADD\r\n");
+		out_arg(o, A + e->key, e->keylen);
+		out_arg(o, A + e->mem, e->memlen);
+		break;
+	case AG_HSETNX:
+		OUT_CMD(o, "*4\r\n$6\r\nHSETNX\r\n");
+		out_arg(o, A + e->key, e->keylen);
+		out_arg(o, A + e->mem, e->memlen);
+		out_arg(o, A + e->val, e->vallen);
+		break;
+	case AG_EXPIRE:
+	case AG_EXPIRE_NX:
+		if(e->op == AG_EXPIRE_NX && r->expire_nx)
+			OUT_CMD(o, "*4\r\n$6\r\nEXPIRE\r\n");
+		else	OUT_CMD(o, "*3\r\n$6\r\nEXPIRE\r\n");
+		out_arg(o, A + e->key, e->keylen);
+		out_num(o, e->n);
+		if(e->op == AG_EXPIRE_NX && r->expire_nx)
+			out_raw(o, "$2\r\nNX\r\n", 8);
+		break;
+	default:
+		break;
+	}
+}
+
+/** Append consecutive HSETs of one key as one HSET with several fields
+ * (at most 16). @return entries used (>= 1). */
+static size_t
+out_hset(struct mxg_redis* r, size_t first)
+{
+	const struct agg_ent* e0 = &r->agg.ent[first];
+	const char* A = r->agg.arena;
+	size_t i = first + 1, k;
+	while(i < r->agg.n && i - first < 16) {
+		const struct agg_ent* e = &r->agg.ent[i];
+		if(e->op != AG_HSET || e->keylen != e0->keylen ||
+			memcmp(A + e->key, A + e0->key, e0->keylen) != 0)
+			break;
+		i++;
+	}
+	out_head(&r->out, (unsigned)(2 + 2 * (i - first)));
+	out_raw(&r->out, "$4\r\nHSET\r\n", 10);
+	out_arg(&r->out, A + e0->key, e0->keylen);
+	for(k = first; k < i; k++) {
+		const struct agg_ent* e = &r->agg.ent[k];
+		out_arg(&r->out, A + e->mem, e->memlen);
+		out_arg(&r->out, A + e->val, e->vallen);
+	}
+	return i - first;
+}
+
+/**
+ * The next reply of a pipeline; a missing one (I/O error, timeout) fails the
+ * connection. @param what: names the commands in the log line.
+ * @return the reply (free it with freeReplyObject()), or NULL.
+ */
+redisReply*
+redis_next_reply(struct mxg_redis* r, const char* what, uint64_t now_ms)
+{
+	void* v = NULL;
+	if(!redis_get_reply(r, &v)) {
+		char why[300];
+		if(v)
+			freeReplyObject(v);
+		redis_describe(why, sizeof(why), what, r, NULL);
+		redis_conn_failed(r, now_ms, why);
+		return NULL;
+	}
+	return (redisReply*)v;
+}
+
+/**
+ * Read n replies of a pipeline. Error replies and unexpected types are
+ * counted (and logged, rate-limited); a missing reply fails the connection.
+ * @return 1 if all arrived, 0 if the connection failed.
+ */
+int
+redis_read_replies(struct mxg_redis* r, size_t n, uint64_t now_ms)
+{
+	size_t i;
+	redis_deadline_start(r);
+	for(i = 0; i < n; i++) {
+		redisReply* rep = redis_next_reply(r, "pipeline", now_ms);
+		if(!rep)
+			return 0;
+		if(rep->type == REDIS_REPLY_ERROR) {
+			char why[300];
+			redis_describe(why, sizeof(why), "command", r, rep);
+			r->errors++;
+			redis_log_failure(r, why);
+			/* an EXPIRE may be among the failed commands */
+			if(r->memo)
+				memset(r->memo, 0, MEMO_SLOTS *
+					sizeof(*r->memo));
+			/* lost authentication, read-only replica, or
+			 * loading: a new connection may help */
+			if(rep->str && (strncmp(rep->str, "NOAUTH", 6) == 0 ||
+				strncmp(rep->str, "READONLY", 8) == 0)) {
+				freeReplyObject(rep);
+				redis_conn_failed(r, now_ms, "server refuses writes on "
+					"this connection, reconnecting");
+				return 0;
+			}
+		}
+		freeReplyObject(rep);
+	}
+	return 1;
+}
+
+/** Append a fully built argv command, counting it. */
+int
+redis_append_argv(struct mxg_redis* r, int argc, const char** argv,
+	const size_t* len, size_t* ncmd)
+{
+	if(redisAppendCommandArgv(r->c, argc, argv, len) != REDIS_OK)
+		return 0;
+	(*ncmd)++;
+	return 1;
+}
+
+/** Key for an entity into buf: prefix{kind:name}suffix. */
+size_t
+redis_ekey(struct mxg_redis* r, char* buf, size_t buflen, const char* kind,
+	const char* name, const char* suffix)
+{
+	char tag[1200];
+	size_t kl = strlen(kind), nl = strlen(name);
+	if(kl + 1 + nl > sizeof(tag))
+		return 0;
+	memcpy(tag, kind, kl);
+	tag[kl] = ':';
+	memcpy(tag + kl + 1, name, nl);
+	return mxg_redis_key(buf, buflen, r->prefix, tag, kl + 1 + nl, suffix,
+		strlen(suffix));
+}
+
+/* ------------------------------------------------------------------ */
+/* The pre-aggregation table.                                          */
+
+/** Empty the table (clearing only the index slots in use). */
+void
+redis_pre_reset(struct pre* p)
+{
+	size_t i;
+	if(p->idx)
+		for(i = 0; i < p->n; i++)
+			p->idx[p->ent[i].slot] = 0;
+	p->n = 0;
+	p->alen = 0;
+}
+
+/** Allocate the table. @return 1, or 0 (then p->off is set). */
+static int
+pre_alloc(struct pre* p)
+{
+	p->ent = malloc(PRE_MAX * sizeof(*p->ent));
+	p->idx = calloc(PRE_SLOTS, sizeof(*p->idx));
+	p->acap = 65536;
+	p->arena = malloc(p->acap);
+	if(!p->ent || !p->idx || !p->arena) {
+		free(p->ent);
+		free(p->idx);
+		free(p->arena);
+		p->ent = NULL;
+		p->idx = NULL;
+		p->arena = NULL;
+		p->acap = 0;
+		p->off = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/** Move the records of the table into the merge table, in the order of
+ * their first lookup, and empty it. */
+static void
+pre_drain(struct mxg_redis* r)
+{
+	size_t i;
+	if(r->pre.n == 0)
+		return;
+	r->batch_s = (uint64_t)time(NULL);
+	for(i = 0; i < r->pre.n; i++)
+		redis_add_group(r, &r->pre.ent[i], r->pre.arena + r->pre.ent[i].off);
+	redis_pre_reset(&r->pre);
+}
+
+/** Copy the strings of a record into blob (PRE_BLOB bytes), each with its
+ * NUL, their lengths into sl. @return the blob length. */
+static size_t
+rec_blob(const struct mxg_redis_rec* x, char* blob, uint16_t* sl)
+{
+	const char* s[5];
+	size_t cap[5], o = 0;
+	int i;
+	s[0] = x->client; cap[0] = sizeof(x->client);
+	s[1] = x->base; cap[1] = sizeof(x->base);
+	s[2] = x->country; cap[2] = sizeof(x->country);
+	s[3] = x->as_org; cap[3] = sizeof(x->as_org);
+	s[4] = x->category; cap[4] = sizeof(x->category);
+	for(i = 0; i < 5; i++) {
+		/* GeoIP and category are mostly empty */
+		size_t l = s[i][0] ? strnlen(s[i], cap[i] - 1) : 0;
+		if(l)
+			memcpy(blob + o, s[i], l);
+		blob[o + l] = 0;
+		sl[i] = (uint16_t)l;
+		o += l + 1;
+	}
+	return o;
+}
+
+/** Merge a record into the pre-aggregation table: a record that writes
+ * the same keys and values as one already there only adds to its count. */
+static void
+pre_add(struct mxg_redis* r, const struct mxg_redis_rec* x)
+{
+	struct pre* p = &r->pre;
+	struct pre_ent k, *e;
+	char blob[PRE_BLOB];
+	uint64_t sec = x->time_ms / 1000;
+	size_t s;
+	k.len = rec_blob(x, blob, k.sl);
+	k.minute = sec / 60;
+	k.asn = x->asn;
+	k.alert = x->action != MXG_ACT_PASS || x->would_refuse;
+	k.rule = k.alert ? x->rule : -1;
+	k.relay = x->relay ? 1 : 0;
+	k.n = 1;
+	k.first_s = k.last_s = sec;
+	k.seq_first = k.seq_last = r->seq++;
+	k.hash = mxg_hash_bytes(k.minute * MXG_HASH_K ^ (uint64_t)k.asn << 32 ^
+		(uint64_t)(uint32_t)(k.rule + 1) << 2 ^ (uint64_t)k.alert << 1 ^
+		k.relay, blob, k.len);
+	if(p->off || (!p->ent && !pre_alloc(p))) {
+		/* no table: the record on its own */
+		r->batch_s = (uint64_t)time(NULL);
+		redis_add_group(r, &k, blob);
+		return;
+	}
+	s = (size_t)k.hash & (PRE_SLOTS - 1);
+	while(p->idx[s]) {
+		e = &p->ent[p->idx[s] - 1];
+		/* the blob splits at its NULs, so equal blobs mean equal
+		 * strings */
+		if(e->hash == k.hash && e->len == k.len &&
+			e->minute == k.minute && e->asn == k.asn &&
+			e->rule == k.rule && e->alert == k.alert &&
+			e->relay == k.relay &&
+			memcmp(p->arena + e->off, blob, k.len) == 0) {
+			e->n++;
+			e->last_s = sec;
+			e->seq_last = k.seq_last;
+			return;
+		}
+		s = (s + 1) & (PRE_SLOTS - 1);
+	}
+	if(p->n == PRE_MAX || p->alen + k.len > PRE_ARENA_MAX) {
+		pre_drain(r);
+		s = (size_t)k.hash & (PRE_SLOTS - 1);
+	}
+	if(p->alen + k.len > p->acap) {
+		size_t nc = p->acap * 2;
+		char* na;
+		while(nc < p->alen + k.len)
+			nc *= 2;
+		if(nc > PRE_ARENA_MAX)
+			nc = PRE_ARENA_MAX;
+		if(!(na = realloc(p->arena, nc))) {
+			/* keep the table as it is, this record on its own */
+			r->batch_s = (uint64_t)time(NULL);
+			redis_add_group(r, &k, blob);
+			return;
+		}
+		p->arena = na;
+		p->acap = nc;
+	}
+	memcpy(p->arena + p->alen, blob, k.len);
+	k.off = p->alen;
+	p->alen += k.len;
+	k.slot = (uint32_t)s;
+	p->ent[p->n] = k;
+	p->idx[s] = (uint32_t)(p->n + 1);
+	p->n++;
+}
+
+/** Append the XADD of one alert to the output. */
+static void
+append_alert(struct mxg_redis* r, const struct mxg_redis_rec* x)
+{
+	char key[256], ml[24];
+	size_t kl = mxg_redis_key(key, sizeof(key), r->prefix, "alerts", 6,
+		"", 0);
+	int i, n = x->alert_n > 64 ? 64 : x->alert_n;
+	if(!kl || n <= 0)
+		return;
+	out_head(&r->out, (unsigned)(6 + 2 * n));
+	out_raw(&r->out, "$4\r\nXADD\r\n", 10);
+	out_arg(&r->out, key, kl);
+	out_raw(&r->out, "$6\r\nMAXLEN\r\n$1\r\n~\r\n", 19);
+	out_arg(&r->out, ml, redis_u64_text(ml, r->stream_maxlen));
+	out_raw(&r->out, "$1\r\n*\r\n", 7);
+	for(i = 0; i < 2 * n; i++)
+		out_arg(&r->out, x->alert_argv[i], x->alert_len[i]);
+}
+
+int
+mxg_redis_add(struct mxg_redis* r, const struct mxg_redis_rec* recs,
+	size_t n, uint64_t now_ms)
+{
+	size_t i;
+	if(!r->c)
+		return 0;
+	for(i = 0; i < n; i++)
+		pre_add(r, &recs[i]);
+	/* alerts are not merged: each XADD goes to the output now (copied)
+	 * and is sent with the next mxg_redis_send */
+	for(i = 0; i < n; i++) {
+		if(recs[i].alert_n <= 0)
+			continue;
+		append_alert(r, &recs[i]);
+		if(r->out.oom) {
+			redis_conn_failed(r, now_ms, "cannot queue commands (out of "
+				"memory)");
+			return 0;
+		}
+		r->acc_alerts = 1;
+	}
+	return 1;
+}
+
+size_t
+mxg_redis_pending(const struct mxg_redis* r)
+{
+	/* a record not merged yet becomes up to PRE_REC_CMDS commands; the
+	 * alerts already written weigh by their bytes too, so that the
+	 * caller's limit bounds the memory of the next send */
+	return r->c ? r->agg.n + r->out.cmds + r->pre.n * PRE_REC_CMDS +
+		r->out.len / PENDING_BYTES_PER_CMD : 0;
+}
+
+int
+mxg_redis_send(struct mxg_redis* r, uint64_t now_ms, size_t* ncmd_out)
+{
+	size_t i, ncmd;
+	*ncmd_out = 0;
+	if(!r->c)
+		return 0;
+	pre_drain(r);
+	if(r->agg.oom) {
+		r->errors++;
+		redis_log_failure(r, "out of memory building a batch, counters lost");
+		redis_agg_reset(&r->agg);
+	}
+	for(i = 0; i < r->agg.n; ) {
+		if(r->agg.ent[i].op == AG_HSET)
+			i += out_hset(r, i);
+		else	out_ent(r, &r->agg.ent[i++]);
+	}
+	if(r->acc_alerts) {
+		char key[256], ttl[24];
+		size_t kl = mxg_redis_key(key, sizeof(key), r->prefix,
+			"alerts", 6, "", 0);
+		OUT_CMD(&r->out, "*3\r\n$6\r\nEXPIRE\r\n");
+		out_arg(&r->out, key, kl);
+		out_arg(&r->out, ttl, redis_u64_text(ttl, r->ttl));
+	}
+	redis_agg_reset(&r->agg);
+	r->acc_alerts = 0;
+	if(r->out.oom)
+		goto append_fail;
+	ncmd = r->out.cmds;
+	if(r->out.len && redisAppendFormattedCommand(r->c, r->out.b,
+		r->out.len) != REDIS_OK)
+		goto append_fail;
+	r->out.len = 0;
+	r->out.cmds = 0;
+	if(r->out.cap > OUT_KEEP) {
+		free(r->out.b);
+		r->out.b = NULL;
+		r->out.cap = 0;
+	}
+	/* hand the pipeline to the kernel now, so that Redis works on it
+	 * while the caller prepares the next one */
+	redis_deadline_start(r);
+	if(!redis_flush_out(r)) {
+		char why[300];
+		redis_describe(why, sizeof(why), "pipeline", r, NULL);
+		redis_conn_failed(r, now_ms, why);
+		return 0;
+	}
+	*ncmd_out = ncmd;
+	return 1;
+append_fail:
+	/* out of memory in our buffer or hiredis': the batch is lost */
+	redis_conn_failed(r, now_ms, "cannot queue commands (out of memory)");
+	return 0;
+}
+
+int
+mxg_redis_read(struct mxg_redis* r, size_t ncmd, uint64_t now_ms)
+{
+	if(!r->c)
+		return 0;
+	return redis_read_replies(r, ncmd, now_ms);
+}
+
+int
+mxg_redis_write(struct mxg_redis* r, const struct mxg_redis_rec* recs,
+	size_t n, uint64_t now_ms)
+{
+	size_t ncmd;
+	if(!mxg_redis_add(r, recs, n, now_ms) ||
+		!mxg_redis_send(r, now_ms, &ncmd))
+		return 0;
+	return redis_read_replies(r, ncmd, now_ms);
+}
+
