@@ -7,9 +7,9 @@
  * The one place that talks to Redis (module/redis.c, redis_batch.c and
  * redis_keys.c; blocks.c uses the context it hands out). It connects over
  * TCP ("host:port", "[v6addr]:port") or a Unix socket ("unix:/path") with a
- * connect timeout and
- * a command timeout, authenticates (password, or ACL user and password),
- * selects the database, and reconnects with exponential backoff and jitter.
+ * connect timeout and a command timeout, authenticates (password, or ACL
+ * user and password), selects the database, and reconnects with exponential
+ * backoff and jitter.
  *
  * It also owns the key schema of docs/redis-schema.md: the sink thread hands
  * it a batch of records, it merges equal records and then the counters of
