@@ -419,6 +419,18 @@ redis_next_reply(struct mxg_redis* r, const char* what, uint64_t now_ms)
 	return (redisReply*)v;
 }
 
+int
+redis_reply_error(struct mxg_redis* r, const char* cmd, const redisReply* rep)
+{
+	char why[300];
+	if(rep->type != REDIS_REPLY_ERROR)
+		return 0;
+	redis_describe(why, sizeof(why), cmd, r, rep);
+	r->errors++;
+	redis_log_failure(r, why);
+	return 1;
+}
+
 /**
  * Read n replies of a pipeline. Error replies and unexpected types are
  * counted (and logged, rate-limited); a missing reply fails the connection.
@@ -433,11 +445,7 @@ redis_read_replies(struct mxg_redis* r, size_t n, uint64_t now_ms)
 		redisReply* rep = redis_next_reply(r, "pipeline", now_ms);
 		if(!rep)
 			return 0;
-		if(rep->type == REDIS_REPLY_ERROR) {
-			char why[300];
-			redis_describe(why, sizeof(why), "command", r, rep);
-			r->errors++;
-			redis_log_failure(r, why);
+		if(redis_reply_error(r, "command", rep)) {
 			/* an EXPIRE may be among the failed commands */
 			if(r->memo)
 				memset(r->memo, 0, MEMO_SLOTS *

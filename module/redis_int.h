@@ -320,6 +320,10 @@ int redis_agg_count(struct mxg_redis* r, int op, const char* key, size_t keylen,
  * @return the reply (free it with freeReplyObject()), or NULL.
  */
 redisReply* redis_next_reply(struct mxg_redis* r, const char* what, uint64_t now_ms);
+/** An error reply to cmd is counted and logged (rate-limited).
+ * @return 1 if rep is an error reply. */
+int redis_reply_error(struct mxg_redis* r, const char* cmd,
+	const redisReply* rep);
 /**
  * Read n replies of a pipeline. Error replies and unexpected types are
  * counted (and logged, rate-limited); a missing reply fails the connection.

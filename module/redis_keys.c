@@ -366,12 +366,7 @@ mxg_redis_read_minutes(struct mxg_redis* r, const char* const* clients,
 		redisReply* rep = redis_next_reply(r, "GETRANGE", now_ms);
 		if(!rep)
 			return 0;
-		if(rep->type == REDIS_REPLY_ERROR) {
-			char why[300];
-			redis_describe(why, sizeof(why), "GETRANGE", r, rep);
-			r->errors++;
-			redis_log_failure(r, why);
-		} else
+		if(!redis_reply_error(r, "GETRANGE", rep))
 			out[i] = fleet_value(rep);
 		freeReplyObject(rep);
 	}
