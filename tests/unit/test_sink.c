@@ -910,7 +910,11 @@ test_full(pid_t pid)
 		"the blocked consumer (slowest %llu us, the consumer is blocked "
 		"for 10 s)", (unsigned long long)(worst / 1000));
 	mxg_sink_get_stats(s, &st);
-	ok(okc <= 64, "at most the queue size was accepted (%d)", okc);
+	/* the thread may take a batch or two before its pipeline to the
+	 * frozen Redis stalls (more under load: the socket buffer takes
+	 * some), so the bound is loose; an unbounded queue takes all */
+	ok(okc >= 64 && okc < n / 2, "the full queue dropped most pushes "
+		"(%d of %d accepted, queue 64)", okc, n);
 	is_int(st.dropped, n - okc, "every refused push counted as dropped");
 	is_int(st.queued, okc + 1, "queued counts the accepted ones");
 	kill(pid, SIGCONT);
