@@ -40,6 +40,10 @@ ok $? "after the reload 127.0.0.7 is still refused (its counters restarted), 127
 stop_pid "$UB"
 start_unbound "$D"
 ok $? "restart"
+# the thread reads the blocks back after start: wait for its second line
+# (the first was the reload's; unbound.log is appended to)
+readback() { [ "$(grep -c "blocks read back from $D/state/blocks" "$D/unbound.log")" -ge 2 ]; }
+wait_until 5 readback
 [ "$(status 127.0.0.7 company10.test)" = REFUSED ]
 ok $? "after a restart 127.0.0.7 is still refused"
 done_testing
