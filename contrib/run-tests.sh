@@ -16,7 +16,8 @@
 # Environment: MXGUARD_CACHE (Unbound build cache), MXG_JOBS (make -j),
 # MXG_MATRIX (upstream versions, default "1.19.2 1.22.0 1.26.0"; "" for
 # none), MXG_SUITE (trees for the Unbound suite, default "debian 1.26.0"),
-# MXG_SKIP_SANITIZERS=yes, MXG_SKIP_DEBS=yes (no package build and install).
+# MXG_SKIP_SANITIZERS=yes, MXG_SKIP_DEBS=yes (no package build and install),
+# MXG_KEEP_BUILDS=yes (keep the /tmp build copies after a run that passed).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -145,6 +146,10 @@ done
 [ $rc -ne 0 ] && [ $fail -eq 0 ] && fail=1
 line="$pass passed, $fail failed"
 [ $skip -gt 0 ] && line="$line, $skip skipped"
+# the build copies in /tmp are kept only when something failed (their logs)
+if [ $fail -eq 0 ] && [ "${MXG_KEEP_BUILDS:-}" != yes ]; then
+	rm -rf "$san" /tmp/mxguard-"$tag"-unbound-*
+fi
 step "done"
 echo "$line"
 [ $fail -eq 0 ]
