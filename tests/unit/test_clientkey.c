@@ -47,21 +47,53 @@ parse_text(const char* a, int p4, int p6)
 	return out;
 }
 
+/** One case: an address from a resolver (mxg_client_key) or what a person
+ * types (mxg_client_parse, PARSE), with the prefix lengths of the config,
+ * and the text of the client it gives ("(error)": refused). */
+struct key_case {
+	enum { KEY, PARSE } how;
+	const char* addr;
+	int p4, p6;
+	const char* want;
+};
+
+static const struct key_case cases[] = {
+	{ KEY, "10.1.2.3", 32, 64, "10.1.2.3" },
+	{ KEY, "10.1.2.3", 24, 64, "10.1.2.0/24" },
+	/* IPv4 /0: one client */
+	{ KEY, "10.1.2.3", 0, 64, "0.0.0.0/0" },
+	/* IPv4-mapped is IPv4 (not ::/64) and takes client-prefix-v4 */
+	{ KEY, "::ffff:10.1.2.3", 32, 64, "10.1.2.3" },
+	{ KEY, "::ffff:10.1.2.3", 24, 128, "10.1.2.0/24" },
+	{ KEY, "2001:db8:1:2:3:4:5:6", 32, 64, "2001:db8:1:2::/64" },
+	{ KEY, "2001:db8:1:2:3:4:5:6", 32, 128, "2001:db8:1:2:3:4:5:6" },
+	{ KEY, "2001:db8:1:2:3:4:5:6", 32, 0, "::/0" },
+	/* masked with the config, unless a length is given */
+	{ PARSE, "10.1.2.3", 24, 64, "10.1.2.0/24" },
+	{ PARSE, "10.1.2.3/32", 24, 64, "10.1.2.3" },
+	/* mapped is IPv4, /120 is IPv4 /24, a length under 96 refused */
+	{ PARSE, "::ffff:10.1.2.3", 32, 64, "10.1.2.3" },
+	{ PARSE, "::ffff:10.1.2.0/120", 32, 64, "10.1.2.0/24" },
+	{ PARSE, "::ffff:10.1.2.0/64", 32, 64, "(error)" },
+	/* /33, an empty length and a name refused */
+	{ PARSE, "10.1.2.3/33", 32, 64, "(error)" },
+	{ PARSE, "10.1.2.3/", 32, 64, "(error)" },
+	{ PARSE, "example.com", 32, 64, "(error)" },
+	/* IPv6 masked with the config */
+	{ PARSE, "2001:db8::1", 32, 56, "2001:db8::/56" },
+};
+
 int
 main(void)
 {
-	is_str(key_text("10.1.2.3", 32, 64), "10.1.2.3", "IPv4 /32");
-	is_str(key_text("10.1.2.3", 24, 64), "10.1.2.0/24", "IPv4 /24");
-	is_str(key_text("10.1.2.3", 0, 64), "0.0.0.0/0", "IPv4 /0: one client");
-	is_str(key_text("::ffff:10.1.2.3", 32, 64), "10.1.2.3",
-		"IPv4-mapped is IPv4 (not ::/64)");
-	is_str(key_text("::ffff:10.1.2.3", 24, 128), "10.1.2.0/24",
-		"IPv4-mapped takes client-prefix-v4");
-	is_str(key_text("2001:db8:1:2:3:4:5:6", 32, 64), "2001:db8:1:2::/64",
-		"IPv6 /64");
-	is_str(key_text("2001:db8:1:2:3:4:5:6", 32, 128),
-		"2001:db8:1:2:3:4:5:6", "IPv6 /128");
-	is_str(key_text("2001:db8:1:2:3:4:5:6", 32, 0), "::/0", "IPv6 /0");
+	size_t i;
+	for(i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct key_case* c = &cases[i];
+		is_str(c->how == PARSE ? parse_text(c->addr, c->p4, c->p6) :
+			key_text(c->addr, c->p4, c->p6), c->want,
+			"%s %s with /%d and /%d", c->how == PARSE ? "parse" :
+			"key", c->addr, c->p4, c->p6);
+	}
 	{
 		/* the key is the same for the mapped and the plain address */
 		struct mxg_client_mask m;
@@ -75,23 +107,5 @@ main(void)
 		ok(memcmp(&a, &b, sizeof(a)) == 0, "mapped and plain IPv4 "
 			"give the same key");
 	}
-	is_str(parse_text("10.1.2.3", 24, 64), "10.1.2.0/24",
-		"parse: masked with the config");
-	is_str(parse_text("10.1.2.3/32", 24, 64), "10.1.2.3",
-		"parse: a length given is kept");
-	is_str(parse_text("::ffff:10.1.2.3", 32, 64), "10.1.2.3",
-		"parse: mapped is IPv4");
-	is_str(parse_text("::ffff:10.1.2.0/120", 32, 64), "10.1.2.0/24",
-		"parse: mapped /120 is IPv4 /24");
-	is_str(parse_text("::ffff:10.1.2.0/64", 32, 64), "(error)",
-		"parse: mapped with a length under 96 refused");
-	is_str(parse_text("10.1.2.3/33", 32, 64), "(error)",
-		"parse: /33 refused");
-	is_str(parse_text("10.1.2.3/", 32, 64), "(error)",
-		"parse: empty length refused");
-	is_str(parse_text("example.com", 32, 64), "(error)",
-		"parse: a name refused");
-	is_str(parse_text("2001:db8::1", 32, 56), "2001:db8::/56",
-		"parse: IPv6 masked with the config");
 	return done_testing();
 }
