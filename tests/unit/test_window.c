@@ -30,23 +30,20 @@ key_of(uint64_t i)
 static void
 kinds_default(struct mxg_window_kind_conf k[MXG_WK_COUNT])
 {
-	memset(k, 0, sizeof(struct mxg_window_kind_conf) * MXG_WK_COUNT);
-	/* client: volume over 60 s, fanout set of 21 over 10 min */
-	k[MXG_WK_CLIENT].period = 60;
-	k[MXG_WK_CLIENT].counters = 1;
-	k[MXG_WK_CLIENT].distinct = 21;
-	k[MXG_WK_CLIENT].distinct_period = 600;
-	/* pair: lookups over 1 h; extension numeric and encoded-byte
-	 * counters, prefixes, samples, staging-drip's two words */
-	k[MXG_WK_PAIR].period = 3600;
-	k[MXG_WK_PAIR].counters = 1;
-	k[MXG_WK_PAIR].ext_counters = 2;
-	k[MXG_WK_PAIR].ext_distinct = 16;
-	k[MXG_WK_PAIR].ext_samples = 1;
-	k[MXG_WK_PAIR].ext_user = 2;
-	/* domain: lookups over a day */
-	k[MXG_WK_DOMAIN].period = 86400;
-	k[MXG_WK_DOMAIN].counters = 1;
+	static const struct mxg_window_kind_conf def[MXG_WK_COUNT] = {
+		/* client: volume over 60 s, fanout set of 21 over 10 min */
+		[MXG_WK_CLIENT] = { .period = 60, .counters = 1,
+			.distinct = 21, .distinct_period = 600 },
+		/* pair: lookups over 1 h; extension numeric and
+		 * encoded-byte counters, prefixes, samples, staging-drip's
+		 * two words */
+		[MXG_WK_PAIR] = { .period = 3600, .counters = 1,
+			.ext_counters = 2, .ext_distinct = 16,
+			.ext_samples = 1, .ext_user = 2 },
+		/* domain: lookups over a day */
+		[MXG_WK_DOMAIN] = { .period = 86400, .counters = 1 },
+	};
+	memcpy(k, def, sizeof(def));
 }
 
 /** Count n events for a key at time now; return the total. */
@@ -96,6 +93,67 @@ test_create(void)
 	ok(1, "freeing NULL is fine");
 }
 
+/** One step on a counter: add n at t0 + dt, the total is want. */
+struct step {
+	enum mxg_window_kind kind;
+	uint64_t key;
+	time_t dt;
+	uint32_t n, want;
+	const char* what;
+};
+
+/** Counter edges at t0 (a multiple of 60), after 30 lookups of client 1
+ * in the 30 s from t0. Domains have a period of 10 s here (one bucket per
+ * second), the other kinds their defaults. */
+static const struct step edges[] = {
+	/* 60 s window, 1 s buckets: exact */
+	{ MXG_WK_CLIENT, 1, 30, 1, 31, "the 31st lookup counts 31" },
+	{ MXG_WK_CLIENT, 1, 59, 0, 31, "at t0+59 the lookup of t0 counts" },
+	{ MXG_WK_CLIENT, 1, 60, 0, 30, "at t0+60 it has slid out" },
+	{ MXG_WK_CLIENT, 1, 75, 0, 15, "at t0+75 those of t0..t0+15 too" },
+	{ MXG_WK_CLIENT, 1, 90, 0, 0, "at t0+90 every lookup has" },
+	{ MXG_WK_CLIENT, 1, 5000, 2, 2, "after a pause it starts again" },
+	/* a time before the newest bucket (the clock stepped back) is
+	 * counted in the newest bucket */
+	{ MXG_WK_CLIENT, 1, 4990, 1, 3, "clock back: the newest bucket" },
+	/* 1 h window, 60 s buckets: slides by at most 1/60 */
+	{ MXG_WK_PAIR, 2, 0, 1, 1, "1 h: the first lookup counts" },
+	{ MXG_WK_PAIR, 2, 59, 1, 2, "1 h: the second, same bucket" },
+	{ MXG_WK_PAIR, 2, 60, 1, 3, "1 h: the third, next bucket" },
+	{ MXG_WK_PAIR, 2, 3599, 0, 3, "1 h: all three count at t0+3599" },
+	{ MXG_WK_PAIR, 2, 3600, 0, 1, "1 h: at t0+3600 t0..t0+59 are gone" },
+	{ MXG_WK_PAIR, 2, 3660, 0, 0, "1 h: at t0+3660 t0+60 is gone" },
+	/* the period below 60 s: one bucket per second */
+	{ MXG_WK_DOMAIN, 4, 0, 1, 1, "10 s: a lookup at t0" },
+	{ MXG_WK_DOMAIN, 4, 9, 1, 2, "10 s: it counts at t0+9" },
+	{ MXG_WK_DOMAIN, 4, 10, 0, 1, "10 s: and is gone at t0+10" },
+};
+
+/** One step on a distinct set: hash (0 only reads) seen at t0 + dt, the
+ * count is want. */
+struct seen {
+	uint32_t hash;
+	time_t dt;
+	uint32_t want;
+	const char* what;
+};
+
+/** The distinct set (capacity 21, 10 min) of a client after the values
+ * 101..120 at t0+1..t0+20: hash (0 only reads) at t0 + dt counts want. */
+static const struct seen distinct_steps[] = {
+	{ 105, 21, 20, "a value seen does not count again" },
+	{ 200, 22, 21, "the 21st counts 21 (exact)" },
+	{ 201, 23, 21, "beyond the capacity: stays 21" },
+	{ 0, 23, 21, "hash 0 only reads" },
+	/* member 101 was seen at t0+1, and replaced by 201 (least
+	 * recent); 102 at t0+2 expires at t0+602 */
+	{ 0, 601, 21, "at t0+601 t0+2.. are still live" },
+	{ 0, 602, 20, "at t0+602 t0+2 has expired" },
+	{ 0, 620, 3, "at t0+620 only t0+21.. are live" },
+	{ 300, 620, 4, "a new value takes an expired slot" },
+	{ 0, 5000, 0, "much later nothing is live" },
+};
+
 static void
 test_counter_edges(void)
 {
@@ -104,43 +162,12 @@ test_counter_edges(void)
 	struct mxg_window_entry* e;
 	char err[256];
 	time_t t0 = 1699999980; /* a multiple of 60 */
-	int i;
+	size_t i;
 	uint32_t tot = 0;
+
+	/* saturation of a bucket (of the day-long domain window) */
 	kinds_default(k);
 	w = mxg_window_new(1 << 20, k, err, sizeof(err));
-
-	/* 60 s window, 1 s buckets: exact */
-	for(i = 0; i < 30; i++)
-		tot = add(w, MXG_WK_CLIENT, key_of(1), t0 + i, 1);
-	is_int(tot, 30, "30 lookups in 30 s count 30");
-	is_int(add(w, MXG_WK_CLIENT, key_of(1), t0 + 30, 1), 31,
-		"the 31st lookup counts 31");
-	is_int(add(w, MXG_WK_CLIENT, key_of(1), t0 + 59, 0), 31,
-		"at t0+59 the lookup of t0 is still in the 60 s window");
-	is_int(add(w, MXG_WK_CLIENT, key_of(1), t0 + 60, 0), 30,
-		"at t0+60 the lookup of t0 has slid out");
-	is_int(add(w, MXG_WK_CLIENT, key_of(1), t0 + 75, 0), 15,
-		"at t0+75 the lookups of t0..t0+15 have slid out");
-	is_int(add(w, MXG_WK_CLIENT, key_of(1), t0 + 90, 0), 0,
-		"at t0+90 every lookup has slid out");
-	is_int(add(w, MXG_WK_CLIENT, key_of(1), t0 + 5000, 2), 2,
-		"after a long pause the window starts again");
-	is_int(add(w, MXG_WK_CLIENT, key_of(1), t0 + 4990, 1), 3,
-		"a time before the newest bucket (clock stepped back) is "
-		"counted in the newest bucket");
-
-	/* 1 h window, 60 s buckets: slides by at most 1/60 */
-	add(w, MXG_WK_PAIR, key_of(2), t0, 1);
-	add(w, MXG_WK_PAIR, key_of(2), t0 + 59, 1);
-	add(w, MXG_WK_PAIR, key_of(2), t0 + 60, 1);
-	is_int(add(w, MXG_WK_PAIR, key_of(2), t0 + 3599, 0), 3,
-		"1 h window: all three lookups count at t0+3599");
-	is_int(add(w, MXG_WK_PAIR, key_of(2), t0 + 3600, 0), 1,
-		"1 h window: at t0+3600 the 60 s bucket of t0 and t0+59 is gone");
-	is_int(add(w, MXG_WK_PAIR, key_of(2), t0 + 3660, 0), 0,
-		"1 h window: at t0+3660 the lookup of t0+60 is gone");
-
-	/* saturation of a bucket */
 	e = mxg_window_lock(w, MXG_WK_DOMAIN, key_of(3), t0, 1);
 	is_int(mxg_window_count(w, e, 0, t0, 70000), 65535,
 		"a sub-bucket saturates at 65535");
@@ -152,17 +179,17 @@ test_counter_edges(void)
 		"a distinct set that does not exist reads 0");
 	ok(!mxg_window_extend(w, e), "a kind without extension is not extended");
 	mxg_window_unlock(w, e);
-
-	/* the period below 60 s: one bucket per second */
-	kinds_default(k);
 	mxg_window_free(w);
+
 	k[MXG_WK_DOMAIN].period = 10;
 	w = mxg_window_new(1 << 20, k, err, sizeof(err));
-	add(w, MXG_WK_DOMAIN, key_of(4), t0, 1);
-	is_int(add(w, MXG_WK_DOMAIN, key_of(4), t0 + 9, 1), 2,
-		"10 s window: the lookup of t0 counts at t0+9");
-	is_int(add(w, MXG_WK_DOMAIN, key_of(4), t0 + 10, 0), 1,
-		"10 s window: and is gone at t0+10");
+	for(i = 0; i < 30; i++)
+		tot = add(w, MXG_WK_CLIENT, key_of(1), t0 + (time_t)i, 1);
+	is_int(tot, 30, "30 lookups in 30 s count 30");
+	for(i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		is_int(add(w, edges[i].kind, key_of(edges[i].key),
+			t0 + edges[i].dt, edges[i].n), edges[i].want, "%s",
+			edges[i].what);
 	mxg_window_free(w);
 }
 
@@ -181,26 +208,12 @@ test_distinct(void)
 	for(i = 1; i <= 20; i++)
 		n = mxg_window_distinct(w, e, 0, 100 + i, t0 + i);
 	is_int(n, 20, "20 distinct values count 20");
-	is_int(mxg_window_distinct(w, e, 0, 105, t0 + 21), 20,
-		"a value seen before does not count again");
-	is_int(mxg_window_distinct(w, e, 0, 200, t0 + 22), 21,
-		"the 21st distinct value counts 21 (exact up to capacity)");
-	is_int(mxg_window_distinct(w, e, 0, 201, t0 + 23), 21,
-		"beyond the capacity the count stays at 21");
-	is_int(mxg_window_distinct(w, e, 0, 0, t0 + 23), 21,
-		"hash 0 only reads");
-	/* member 101 was seen at t0+1, and replaced by 201 (least recent);
-	 * 102 at t0+2 expires at t0+602 */
-	is_int(mxg_window_distinct(w, e, 0, 0, t0 + 601), 21,
-		"at t0+601 every value of t0+2.. is still live");
-	is_int(mxg_window_distinct(w, e, 0, 0, t0 + 602), 20,
-		"at t0+602 the value of t0+2 has expired");
-	is_int(mxg_window_distinct(w, e, 0, 0, t0 + 620), 3,
-		"at t0+620 only the values seen at t0+21.. are live");
-	is_int(mxg_window_distinct(w, e, 0, 300, t0 + 620), 4,
-		"a new value takes an expired slot and counts");
-	is_int(mxg_window_distinct(w, e, 0, 0, t0 + 5000), 0,
-		"much later nothing is live");
+	for(i = 0; i < sizeof(distinct_steps) / sizeof(distinct_steps[0]);
+		i++) {
+		const struct seen* s = &distinct_steps[i];
+		is_int(mxg_window_distinct(w, e, 0, s->hash,
+			t0 + s->dt), s->want, "%s", s->what);
+	}
 	is_int(mxg_window_distinct(w, e, 1, 5, t0), 0,
 		"the extension set of a client does not exist");
 	mxg_window_unlock(w, e);
