@@ -32,37 +32,6 @@
 #include <unistd.h>
 #include "inflight.h"
 
-/* Build the query for index i; return its length. */
-static size_t
-build(uint8_t* p, uint32_t i, const char* prefix, const char* suffix)
-{
-	char label[64];
-	size_t n = 12, l;
-	const char* s;
-	uint16_t id = (uint16_t)(i & 0xffff);
-	memset(p, 0, 12);
-	p[0] = id >> 8; p[1] = id & 0xff;
-	p[2] = 0x01;		/* RD */
-	p[5] = 1;		/* QDCOUNT */
-	l = (size_t)snprintf(label, sizeof(label), "%s%u", prefix, i);
-	p[n++] = (uint8_t)l;
-	memcpy(p + n, label, l);
-	n += l;
-	s = suffix;
-	while(*s) {
-		const char* dot = strchr(s, '.');
-		l = dot ? (size_t)(dot - s) : strlen(s);
-		p[n++] = (uint8_t)l;
-		memcpy(p + n, s, l);
-		n += l;
-		s += l + (dot ? 1 : 0);
-	}
-	p[n++] = 0;
-	p[n++] = 0; p[n++] = 15;	/* MX */
-	p[n++] = 0; p[n++] = 1;		/* IN */
-	return n;
-}
-
 int
 main(int argc, char** argv)
 {
@@ -74,19 +43,9 @@ main(int argc, char** argv)
 	uint64_t sent = 0, t0;
 	uint32_t next = 0;
 	int fd, one = 1;
-	if(argc < 4) {
-		fprintf(stderr, "usage: flood SERVER PORT N [WINDOW [TIMEOUT_MS "
-			"[PREFIX [SUFFIX [FIRST]]]]]\n");
+	if(!server_args(argc, argv, 3, "flood SERVER PORT N [WINDOW [TIMEOUT_MS "
+		"[PREFIX [SUFFIX [FIRST]]]]]", &srv))
 		return 2;
-	}
-	memset(&srv, 0, sizeof(srv));
-	srv.sin_family = AF_INET;
-	srv.sin_port = htons((uint16_t)atoi(argv[2]));
-	if(inet_pton(AF_INET, argv[1], &srv.sin_addr) != 1 ||
-		(ntohl(srv.sin_addr.s_addr) >> 24) != 127) {
-		fprintf(stderr, "flood: SERVER must be an IPv4 loopback address\n");
-		return 2;
-	}
 	n = (uint32_t)strtoul(argv[3], NULL, 10);
 	if(argc > 4) window = (uint32_t)strtoul(argv[4], NULL, 10);
 	if(argc > 5) timeout = (uint32_t)strtoul(argv[5], NULL, 10);
@@ -114,32 +73,22 @@ main(int argc, char** argv)
 	while(next < n || fl.outstanding > 0) {
 		while(next < n && fl.outstanding < window) {
 			uint8_t pkt[300];
+			char name[300];
+			size_t len;
 			uint32_t c = first + next, id = next & 0xffff;
-			char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-			struct iovec iov;
-			struct msghdr mh;
-			struct cmsghdr* cm;
-			struct in_pktinfo* pi;
+			struct in_addr from;
 			if(inflight_busy(&fl, (uint16_t)id))	/* wait */
 				break;
-			iov.iov_base = pkt;
-			iov.iov_len = build(pkt, next, prefix, suffix);
-			memset(&mh, 0, sizeof(mh));
-			memset(cbuf, 0, sizeof(cbuf));
-			mh.msg_name = &srv;
-			mh.msg_namelen = sizeof(srv);
-			mh.msg_iov = &iov;
-			mh.msg_iovlen = 1;
-			mh.msg_control = cbuf;
-			mh.msg_controllen = sizeof(cbuf);
-			cm = CMSG_FIRSTHDR(&mh);
-			cm->cmsg_level = IPPROTO_IP;
-			cm->cmsg_type = IP_PKTINFO;
-			cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
-			pi = (struct in_pktinfo*)CMSG_DATA(cm);
-			pi->ipi_spec_dst.s_addr = htonl((127u << 24) |
+			snprintf(name, sizeof(name), "%s%u.%s", prefix, next,
+				suffix);
+			if(!(len = build_query(pkt, name, 15))) {
+				fprintf(stderr, "flood: bad name %s\n", name);
+				return 2;
+			}
+			pkt[0] = (uint8_t)(id >> 8); pkt[1] = id & 0xff;
+			from.s_addr = htonl((127u << 24) |
 				((16u << 16) + (c & 0xffffff)));
-			if(sendmsg(fd, &mh, 0) < 0) {
+			if(send_from(fd, pkt, len, &srv, &from) < 0) {
 				if(errno == EAGAIN || errno == ENOBUFS)
 					break;
 				perror("sendmsg");

@@ -74,38 +74,6 @@ wait_idle(const char* wchan_files)
 	}
 }
 
-/* Send query q to srv; with persrc from q->src (IP_PKTINFO). */
-static ssize_t
-send_from(int fd, const struct q* q, const struct sockaddr_in* srv,
-	int persrc)
-{
-	char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	struct iovec iov;
-	struct msghdr mh;
-	struct cmsghdr* cm;
-	struct in_pktinfo* pi;
-	if(!persrc)
-		return sendto(fd, q->pkt, q->len, 0,
-			(const struct sockaddr*)srv, sizeof(*srv));
-	iov.iov_base = (void*)q->pkt;
-	iov.iov_len = q->len;
-	memset(&mh, 0, sizeof(mh));
-	memset(cbuf, 0, sizeof(cbuf));
-	mh.msg_name = (void*)srv;
-	mh.msg_namelen = sizeof(*srv);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf;
-	mh.msg_controllen = sizeof(cbuf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = IPPROTO_IP;
-	cm->cmsg_type = IP_PKTINFO;
-	cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
-	pi = (struct in_pktinfo*)CMSG_DATA(cm);
-	pi->ipi_spec_dst = q->src;
-	return sendmsg(fd, &mh, 0);
-}
-
 static int
 qtype(const char* t)
 {
@@ -115,31 +83,6 @@ qtype(const char* t)
 	if(!strcasecmp(t, "TXT")) return 16;
 	if(!strcasecmp(t, "AAAA")) return 28;
 	return atoi(t);
-}
-
-/* Wire query for "name type" (id filled in at send). 0 if malformed. */
-static size_t
-build(uint8_t* p, const char* name, int type)
-{
-	size_t n = 12;
-	const char* s = name;
-	memset(p, 0, 12);
-	p[2] = 0x01;	/* RD */
-	p[5] = 1;
-	while(*s) {
-		const char* dot = strchr(s, '.');
-		size_t l = dot ? (size_t)(dot - s) : strlen(s);
-		if(l == 0 || l > 63 || n + l + 6 > 300)
-			return 0;
-		p[n++] = (uint8_t)l;
-		memcpy(p + n, s, l);
-		n += l;
-		s += l + (dot ? 1 : 0);
-	}
-	p[n++] = 0;
-	p[n++] = (uint8_t)(type >> 8); p[n++] = (uint8_t)type;
-	p[n++] = 0; p[n++] = 1;
-	return n;
 }
 
 int
@@ -156,19 +99,9 @@ main(int argc, char** argv)
 	uint64_t t0;
 	int fd, persrc = 0;
 	const char* idle;
-	if(argc < 5) {
-		fprintf(stderr, "usage: qsend SERVER PORT FILE PASSES [SRC [WINDOW "
-			"[TIMEOUT_MS]]]\n");
+	if(!server_args(argc, argv, 4, "qsend SERVER PORT FILE PASSES "
+		"[SRC [WINDOW [TIMEOUT_MS]]]", &srv))
 		return 2;
-	}
-	memset(&srv, 0, sizeof(srv));
-	srv.sin_family = AF_INET;
-	srv.sin_port = htons((uint16_t)atoi(argv[2]));
-	if(inet_pton(AF_INET, argv[1], &srv.sin_addr) != 1 ||
-		(ntohl(srv.sin_addr.s_addr) >> 24) != 127) {
-		fprintf(stderr, "qsend: SERVER must be an IPv4 loopback address\n");
-		return 2;
-	}
 	passes = strtoul(argv[4], NULL, 10);
 	memset(&src, 0, sizeof(src));
 	src.sin_family = AF_INET;
@@ -193,7 +126,7 @@ main(int argc, char** argv)
 			qs = realloc(qs, cap * sizeof(*qs));
 			if(!qs) { perror("realloc"); return 1; }
 		}
-		qs[nq].len = build(qs[nq].pkt, name, qtype(type));
+		qs[nq].len = build_query(qs[nq].pkt, name, qtype(type));
 		qs[nq].src = src.sin_addr;
 		if(nf == 3) {
 			if(inet_pton(AF_INET, qsrc, &qs[nq].src) != 1) {
@@ -230,7 +163,8 @@ main(int argc, char** argv)
 			if(idle)
 				wait_idle(idle);
 			q->pkt[0] = id >> 8; q->pkt[1] = id & 0xff;
-			if(send_from(fd, q, &srv, persrc) < 0) {
+			if(send_from(fd, q->pkt, q->len, &srv,
+				persrc ? &q->src : NULL) < 0) {
 				if(errno == EAGAIN || errno == ENOBUFS)
 					break;
 				perror("sendto");
