@@ -207,13 +207,16 @@ rstr(char* buf, size_t len, redisContext* c, const char* fmt, ...)
 	return buf;
 }
 
-/** A config for the test Redis. */
+/** A config for the tests, writing to the Redis on the Unix socket path
+ * (NULL: no Redis). */
 static struct mxg_conf*
-test_conf(const char* server)
+test_conf(const char* socket)
 {
 	struct mxg_conf* cfg = mxg_conf_new();
+	char server[400];
+	snprintf(server, sizeof(server), "unix:%s", socket ? socket : "");
 	free(cfg->redis_server);
-	cfg->redis_server = server ? strdup(server) : NULL;
+	cfg->redis_server = socket ? strdup(server) : NULL;
 	free(cfg->redis_prefix);
 	cfg->redis_prefix = strdup("t:");
 	free(cfg->instance);
@@ -289,6 +292,35 @@ wait_connected(struct mxg_sink* s, unsigned timeout)
 	return 0;
 }
 
+/** Start a sink for cfg (with geo and cat, may be NULL) and check, as
+ * what, that it starts and connects to Redis. @return the sink or NULL. */
+static struct mxg_sink*
+sink_up(struct mxg_conf* cfg, struct mxg_geo* geo, struct mxg_category* cat,
+	const char* what)
+{
+	char err[256];
+	struct mxg_sink* s = mxg_sink_start(cfg, geo, cat, err, sizeof(err));
+	ok(s && wait_connected(s, 3000), "%s%s%s", what, s ? "" : ": ",
+		s ? "" : err);
+	return s;
+}
+
+/** Wait up to 4 s until the fleet count of the IPv4 client addr over
+ * window_s at now_s is want. @return 1 if it is; *cnt the last count. */
+static int
+wait_fleet(struct mxg_sink* s, const uint8_t* addr, uint32_t window_s,
+	uint64_t now_s, uint64_t want, uint64_t* cnt)
+{
+	int i;
+	for(i = 0; i < 40; i++) {
+		msleep(100);
+		if(mxg_sink_fleet_count(s, AF_INET, addr, window_s, now_s, cnt)
+			&& *cnt == want)
+			return 1;
+	}
+	return 0;
+}
+
 /** Count entries of a /proc/self directory. */
 static int
 count_dir(const char* path)
@@ -350,7 +382,7 @@ keys_without_ttl(redisContext* c, int* total)
 static void
 test_counters(void)
 {
-	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_conf* cfg = test_conf(sockpath);
 	struct mxg_sink* s;
 	struct mxg_sink_stats st;
 	struct mxg_event ev;
@@ -359,8 +391,6 @@ test_counters(void)
 	uint64_t t = (uint64_t)time(NULL) * 1000;
 	uint64_t minute = t / 60000, suppressed = 0;
 	int i, N = 1000, pushed = 0, total = 0;
-	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
-	cfg->redis_server = strdup(buf);
 	snprintf(logf, sizeof(logf), "%s/mxguard.log", tmpdir);
 	cfg->log_file = strdup(logf);
 	mxg_redis_day(day, t / 1000);
@@ -753,19 +783,17 @@ test_merge(void)
 static void
 test_binary(void)
 {
-	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_conf* cfg = test_conf(sockpath);
 	struct mxg_sink* s;
 	struct mxg_event ev;
 	redisContext* c;
-	char err[256], buf[512], text[MXG_NAME_TEXT_MAX], qtext[MXG_NAME_TEXT_MAX];
+	char text[MXG_NAME_TEXT_MAX], qtext[MXG_NAME_TEXT_MAX];
 	char key[1400], day[9];
 	/* one label with NUL, 0xff, quote, %s, braces, a dot, a space */
 	static const uint8_t label[] = { 'A', 0, 0xff, '"', '%', 's', '{', '}',
 		'.', ' ', '\\', 'Z' };
 	uint64_t t = (uint64_t)time(NULL) * 1000;
 	size_t o = 0;
-	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
-	cfg->redis_server = strdup(buf);
 	make_event(&ev, t, 9, NULL, "x", MXG_ACT_REFUSE, MXG_RULE_COUNTRY,
 		MXG_EV_LOG);
 	ev.qname[o++] = sizeof(label);
@@ -778,8 +806,7 @@ test_binary(void)
 	mxg_jsonlog_name_text(text, sizeof(text), ev.qname, ev.qname_len, 1);
 	mxg_jsonlog_name_text(qtext, sizeof(qtext), ev.qname, ev.qname_len, 0);
 	mxg_redis_day(day, t / 1000);
-	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
-	ok(s && wait_connected(s, 3000), "sink up for binary names");
+	s = sink_up(cfg, NULL, NULL, "sink up for binary names");
 	ok(mxg_sink_push(s, &ev), "binary name queued");
 	wait_done(s, 1, 3000);
 	mxg_sink_stop(s);
@@ -816,7 +843,7 @@ test_binary(void)
 static void
 test_geo(void)
 {
-	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_conf* cfg = test_conf(sockpath);
 	struct mxg_geo* geo;
 	struct mxg_category* cat;
 	struct mxg_sink* s;
@@ -839,10 +866,7 @@ test_geo(void)
 		mxg_conf_free(cfg);
 		return;
 	}
-	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
-	cfg->redis_server = strdup(buf);
-	s = mxg_sink_start(cfg, geo, cat, err, sizeof(err));
-	ok(s && wait_connected(s, 3000), "sink up with GeoIP and categories");
+	s = sink_up(cfg, geo, cat, "sink up with GeoIP and categories");
 	make_event(&ev, t, 70, "mx", "gmail.com", MXG_ACT_PASS,
 		MXG_RULE_COUNT, 0);
 	ev.n_addr = 2;
@@ -870,22 +894,18 @@ test_geo(void)
 static void
 test_full(pid_t pid)
 {
-	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_conf* cfg = test_conf(sockpath);
 	struct mxg_sink* s;
 	struct mxg_sink_stats st;
 	struct mxg_event ev;
-	char err[256], buf[512];
 	uint64_t t = (uint64_t)time(NULL) * 1000, worst = 0, start;
 	int i, n = 20000, okc = 0;
 	struct timespec a, b;
-	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
-	cfg->redis_server = strdup(buf);
 	cfg->redis_queue = 64;
 	/* long enough that the thread stays blocked while the pushes run,
 	 * however loaded the machine (it would drain the queue on timeout) */
 	cfg->redis_timeout_ms = 10000;
-	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
-	ok(s && wait_connected(s, 3000), "sink up for the full queue test");
+	s = sink_up(cfg, NULL, NULL, "sink up for the full queue test");
 	/* freeze Redis: the thread blocks in its pipeline until the timeout */
 	kill(pid, SIGSTOP);
 	make_event(&ev, t, 7, "mx", "full.example", MXG_ACT_PASS,
@@ -932,17 +952,15 @@ test_full(pid_t pid)
 static pid_t
 test_absent(void)
 {
-	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_conf* cfg = test_conf(sockpath);
 	struct mxg_sink* s;
 	struct mxg_sink_stats st;
 	struct mxg_event ev;
 	redisContext* c;
-	char err[256], buf[512], key[256];
+	char err[256], key[256];
 	uint64_t t = (uint64_t)time(NULL) * 1000;
 	pid_t pid;
 	int i;
-	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
-	cfg->redis_server = strdup(buf);
 	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
 	ok(s != NULL, "sink starts while Redis is absent");
 	make_event(&ev, t, 20, "mx", "absent.example", MXG_ACT_PASS,
@@ -983,17 +1001,15 @@ test_absent(void)
 static void
 test_auth(void)
 {
-	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_conf* cfg = test_conf(sockpath);
 	struct mxg_sink* s;
 	struct mxg_sink_stats st;
 	struct mxg_event ev;
 	redisContext* c;
-	char err[256], buf[512], key[256];
+	char err[256], key[256];
 	uint64_t t = (uint64_t)time(NULL) * 1000;
 	pid_t pid = start_redis("--requirepass", "rightpw");
 	ok(pid > 0, "Redis with a password");
-	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
-	cfg->redis_server = strdup(buf);
 	cfg->redis_password = strdup("S3cr3tWr0ng");
 	mxg_log_last[0] = 0;
 	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
@@ -1016,8 +1032,7 @@ test_auth(void)
 	cfg->redis_password = strdup("alicepw");
 	cfg->redis_user = strdup("alice");
 	cfg->redis_db = 3;
-	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
-	ok(s && wait_connected(s, 3000), "ACL user and password connect");
+	s = sink_up(cfg, NULL, NULL, "ACL user and password connect");
 	make_event(&ev, t, 30, "mx", "acl.example", MXG_ACT_PASS,
 		MXG_RULE_COUNT, 0);
 	mxg_sink_push(s, &ev);
@@ -1041,32 +1056,25 @@ test_auth(void)
 static void
 test_fleet(void)
 {
-	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_conf* cfg = test_conf(sockpath);
 	struct mxg_sink* s;
 	struct mxg_event ev;
 	redisContext* c = rconnect(NULL);
-	char err[256], buf[512], key[256];
+	char key[256];
 	uint64_t t = (uint64_t)time(NULL) * 1000, cnt = 0;
 	uint8_t addr[4] = { 10, 0, 0, 40 }, other[4] = { 10, 0, 0, 41 };
 	int i, found = 0;
-	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
-	cfg->redis_server = strdup(buf);
 	cfg->fleet = 1;
 	/* another resolver counted 100 lookups of this client this minute */
 	snprintf(key, sizeof(key), "t:{c:10.0.0.40}:m:%llu",
 		(unsigned long long)(t / 60000));
 	rint_(c, "INCRBY %s 100", key);
-	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
-	ok(s && wait_connected(s, 3000), "sink up in fleet mode");
+	s = sink_up(cfg, NULL, NULL, "sink up in fleet mode");
 	make_event(&ev, t, 40, "mx", "fleet.example", MXG_ACT_PASS,
 		MXG_RULE_COUNT, 0);
 	for(i = 0; i < 5; i++)
 		mxg_sink_push(s, &ev);
-	for(i = 0; i < 40 && !found; i++) {
-		msleep(100);
-		found = mxg_sink_fleet_count(s, AF_INET, addr, 60, t / 1000,
-			&cnt) && cnt == 105;
-	}
+	found = wait_fleet(s, addr, 60, t / 1000, 105, &cnt);
 	ok(found, "fleet count = other resolvers + ours (%llu)",
 		(unsigned long long)cnt);
 	ok(!mxg_sink_fleet_count(s, AF_INET, other, 60, t / 1000, &cnt),
@@ -1077,12 +1085,7 @@ test_fleet(void)
 	snprintf(key, sizeof(key), "t:{c:10.0.0.40}:m:%llu",
 		(unsigned long long)(t / 60000 - 1));
 	rint_(c, "INCRBY %s 60", key);
-	found = 0;
-	for(i = 0; i < 40 && !found; i++) {
-		msleep(100);
-		found = mxg_sink_fleet_count(s, AF_INET, addr, 60,
-			t / 60000 * 60 + 15, &cnt) && cnt == 105 + 44;
-	}
+	found = wait_fleet(s, addr, 60, t / 60000 * 60 + 15, 105 + 44, &cnt);
 	ok(found, "the minute sliding out counts for its part in the window "
 		"(%llu = 105 + 44)", (unsigned long long)cnt);
 	/* a 30 s window at 15 s into the minute takes 14 s of the one
@@ -1135,18 +1138,16 @@ peak_reset(void)
 static void
 test_fleet_bounds(void)
 {
-	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_conf* cfg = test_conf(sockpath);
 	struct mxg_sink* s;
 	struct mxg_event ev;
 	redisContext* c = rconnect(NULL);
-	char err[256], buf[512], key[256];
+	char key[256];
 	uint64_t t = (uint64_t)time(NULL) * 1000, cnt = 0, min = t / 60000;
 	uint8_t big[4] = { 10, 0, 0, 60 }, capped[4] = { 10, 0, 0, 61 };
 	uint8_t junk[4] = { 10, 0, 0, 62 }, busy[4] = { 10, 0, 0, 63 };
 	long p0, p1;
 	int i, found = 0;
-	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
-	cfg->redis_server = strdup(buf);
 	cfg->fleet = 1;
 	cfg->rules[MXG_RULE_VOLUME].limit = 100;
 	cfg->fleet_instances = 4;
@@ -1168,8 +1169,7 @@ test_fleet_bounds(void)
 	rint_(c, "SET %s 100", key);
 	peak_reset();
 	p0 = peak_kib();
-	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
-	ok(s && wait_connected(s, 3000), "sink up (fleet bounds)");
+	s = sink_up(cfg, NULL, NULL, "sink up (fleet bounds)");
 	for(i = 0; i < 4; i++) {
 		make_event(&ev, t, 60 + i, "mx", "fb.example", MXG_ACT_PASS,
 			MXG_RULE_COUNT, 0);
@@ -1180,11 +1180,7 @@ test_fleet_bounds(void)
 				mxg_sink_push(s, &ev);
 		}
 	}
-	for(i = 0; i < 40 && !found; i++) {
-		msleep(100);
-		found = mxg_sink_fleet_count(s, AF_INET, busy, 60, t / 1000,
-			&cnt) && cnt == 150;
-	}
+	found = wait_fleet(s, busy, 60, t / 1000, 150, &cnt);
 	ok(found, "busy client: fleet count 150 (%llu)",
 		(unsigned long long)cnt);
 	p1 = peak_kib();
@@ -1233,37 +1229,30 @@ test_fleet_bounds(void)
 static void
 test_mapped(void)
 {
-	struct mxg_conf* cfg = test_conf(NULL);
+	struct mxg_conf* cfg = test_conf(sockpath);
 	struct mxg_sink* s;
 	struct mxg_event ev;
 	redisContext* c = rconnect(NULL);
-	char err[256], buf[512], key[256], day[9];
+	char key[256], day[9];
 	uint64_t t = (uint64_t)time(NULL) * 1000, cnt = 0;
 	uint8_t addr[4] = { 10, 0, 0, 42 };
 	static const uint8_t mapped[16] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff,
 		10, 0, 0, 42 };
 	int i, found = 0;
-	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
-	cfg->redis_server = strdup(buf);
 	cfg->client_prefix_v6 = 64;
 	cfg->fleet = 1;
 	mxg_redis_day(day, t / 1000);
 	snprintf(key, sizeof(key), "t:{c:10.0.0.42}:m:%llu",
 		(unsigned long long)(t / 60000));
 	rint_(c, "INCRBY %s 100", key);
-	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
-	ok(s && wait_connected(s, 3000), "sink up (mapped client)");
+	s = sink_up(cfg, NULL, NULL, "sink up (mapped client)");
 	make_event(&ev, t, 42, "mx", "mapped.example", MXG_ACT_PASS,
 		MXG_RULE_COUNT, 0);
 	ev.client_family = AF_INET6;
 	memcpy(ev.client_addr, mapped, 16);
 	for(i = 0; i < 5; i++)
 		mxg_sink_push(s, &ev);
-	for(i = 0; i < 40 && !found; i++) {
-		msleep(100);
-		found = mxg_sink_fleet_count(s, AF_INET, addr, 60, t / 1000,
-			&cnt) && cnt == 105;
-	}
+	found = wait_fleet(s, addr, 60, t / 1000, 105, &cnt);
 	ok(found, "mapped client: fleet count under its IPv4 key (%llu)",
 		(unsigned long long)cnt);
 	mxg_sink_stop(s);
@@ -1352,12 +1341,10 @@ test_log_nofollow(void)
 static void
 test_cycles(void)
 {
-	struct mxg_conf* cfg = test_conf(NULL);
-	char err[256], buf[512];
+	struct mxg_conf* cfg = test_conf(sockpath);
+	char err[256];
 	int tasks0, fds0, i, fails = 0;
 	struct mxg_event ev;
-	snprintf(buf, sizeof(buf), "unix:%s", sockpath);
-	cfg->redis_server = strdup(buf);
 	make_event(&ev, (uint64_t)time(NULL) * 1000, 60, "mx", "cyc.example",
 		MXG_ACT_LOG, MXG_RULE_VOLUME, 0);
 	tasks0 = count_dir("/proc/self/task");
@@ -1498,11 +1485,11 @@ test_slow_redis(void)
 	snprintf(slow_path, sizeof(slow_path), "%s/slow.sock", tmpdir);
 	if((pid = fork()) == 0) {
 		struct sockaddr_un sa;
-		struct mxg_conf* cfg = test_conf(NULL);
+		struct mxg_conf* cfg = test_conf(slow_path);
 		struct mxg_sink* s;
 		struct mxg_event ev;
 		pthread_t th;
-		char err[256], buf[400];
+		char err[256];
 		uint64_t t0, t1;
 		int ls = socket(AF_UNIX, SOCK_STREAM, 0), i;
 		alarm(20);
@@ -1513,8 +1500,6 @@ test_slow_redis(void)
 			listen(ls, 16) != 0)
 			_exit(3);
 		pthread_create(&th, NULL, slow_server, &ls);
-		snprintf(buf, sizeof(buf), "unix:%s", slow_path);
-		cfg->redis_server = strdup(buf);
 		cfg->redis_timeout_ms = 1000;
 		s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
 		if(!s)
