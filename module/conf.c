@@ -89,89 +89,9 @@ add_err(struct pctx* p, const char* fmt, ...)
 	p->err[p->errpos] = 0;
 }
 
-/** A unit suffix and its factor. */
-struct unit {
-	/** suffix, lowercase */
-	const char* name;
-	/** multiplier */
-	uint64_t mult;
-};
-
-/** Units of T_DUR. */
-static const struct unit dur_units[] = {
-	{ "", 1 }, { "s", 1 }, { "m", 60 }, { "h", 3600 }, { "d", DAY },
-	{ NULL, 0 } };
-/** Units of T_MS. */
-static const struct unit ms_units[] = {
-	{ "", 1 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { NULL, 0 } };
-/** Units of T_SIZE. */
-static const struct unit size_units[] = {
-	{ "", 1 }, { "b", 1 }, { "k", 1024 }, { "kb", 1024 }, { "m", MB },
-	{ "mb", MB }, { "g", 1024 * MB }, { "gb", 1024 * MB }, { NULL, 0 } };
-
-/**
- * Parse a number with an optional unit suffix.
- * @param units: table of suffixes, or NULL for a plain number.
- * @return NULL and the value in out, or the reason it is not valid.
- */
+/** Replace a string field (value NULL or "" clears it).
+ * @return NULL, or "out of memory" as the reason of a setter. */
 static const char*
-parse_number(const char* s, const struct unit* units, const char* unames,
-	uint64_t* out, char* rbuf, size_t rlen)
-{
-	uint64_t v = 0;
-	const char* p = s;
-	int i;
-	if(*p == '-' && isdigit((unsigned char)p[1]))
-		return "must not be negative";
-	if(!isdigit((unsigned char)*p))
-		return "not a number";
-	while(isdigit((unsigned char)*p)) {
-		unsigned d = (unsigned)(*p - '0');
-		if(v > (UINT64_MAX - d) / 10)
-			return "number too large";
-		v = v * 10 + d;
-		p++;
-	}
-	if(!units) {
-		if(*p)
-			return "not a number";
-		*out = v;
-		return NULL;
-	}
-	for(i = 0; units[i].name; i++) {
-		if(strcasecmp(p, units[i].name) == 0) {
-			if(v != 0 && units[i].mult > UINT64_MAX / v)
-				return "number too large";
-			*out = v * units[i].mult;
-			return NULL;
-		}
-	}
-	snprintf(rbuf, rlen, "bad unit '%s' (use %s)", p, unames);
-	return rbuf;
-}
-
-/** Store a number of a numeric type in its field. */
-static void
-store_num(struct mxg_conf* cfg, const struct opt* o, uint64_t v)
-{
-	char* f = (char*)cfg + o->off;
-	switch(o->type) {
-	case T_BOOL:
-	case T_EDETEXT:
-	case T_INT:
-		*(int*)f = (int)v;
-		break;
-	case T_SIZE:
-		*(size_t*)f = (size_t)v;
-		break;
-	default:
-		*(uint32_t*)f = (uint32_t)v;
-		break;
-	}
-}
-
-/** Replace a string field (value NULL or "" clears it). @return 0 nomem */
-static int
 store_str(struct mxg_conf* cfg, const struct opt* o, const char* v)
 {
 	char** f = (char**)((char*)cfg + o->off);
@@ -179,11 +99,11 @@ store_str(struct mxg_conf* cfg, const struct opt* o, const char* v)
 	if(v && *v) {
 		n = strdup(v);
 		if(!n)
-			return 0;
+			return "out of memory";
 	}
 	free(*f);
 	*f = n;
-	return 1;
+	return NULL;
 }
 
 /** Append a copy of s to a string list. @return 0 nomem */
@@ -333,15 +253,262 @@ do_include(struct pctx* p, const char* file, int line, const char* path,
 	globfree(&g);
 }
 
+/**
+ * A setter: parse the value of an option of one type and store it.
+ * Errors of a value (several in one line for deny-country) may be added
+ * with add_err; the one reason of a bad value is returned, in rbuf when it
+ * is formatted. @return NULL when set, else the reason.
+ */
+typedef const char* (*setter_fn)(struct pctx* p, const char* file, int line,
+	const struct opt* o, const char* v, char* rbuf, size_t rlen);
+
+/** Store 0 for the word w0, 1 for w1 (either case). @return 0 neither. */
+static int
+set_word(struct pctx* p, const struct opt* o, const char* v, const char* w0,
+	const char* w1)
+{
+	if(strcasecmp(v, w0) == 0)
+		conf_store_num(p->cfg, o, 0);
+	else if(strcasecmp(v, w1) == 0)
+		conf_store_num(p->cfg, o, 1);
+	else
+		return 0;
+	return 1;
+}
+
+/** T_BOOL: yes or no. */
+static const char*
+set_bool(struct pctx* p, const char* file, int line, const struct opt* o,
+	const char* v, char* rbuf, size_t rlen)
+{
+	return set_word(p, o, v, "no", "yes") ? NULL : "expected yes or no";
+}
+
+/** T_EDETEXT: rule or full. */
+static const char*
+set_edetext(struct pctx* p, const char* file, int line, const struct opt* o,
+	const char* v, char* rbuf, size_t rlen)
+{
+	return set_word(p, o, v, "rule", "full") ? NULL :
+		"expected rule or full";
+}
+
+/** T_INT, T_U32, T_SIZE, T_DUR, T_MS: a number in its unit and range. */
+static const char*
+set_num(struct pctx* p, const char* file, int line, const struct opt* o,
+	const char* v, char* rbuf, size_t rlen)
+{
+	uint64_t x = 0;
+	const char* reason = conf_parse_num(o, v, &x, rbuf, rlen);
+	if(!reason)
+		conf_store_num(p->cfg, o, x);
+	return reason;
+}
+
+/** T_MODE, T_ACTION: log, tag, refuse (and mode for a rule's action). */
+static const char*
+set_action(struct pctx* p, const char* file, int line, const struct opt* o,
+	const char* v, char* rbuf, size_t rlen)
+{
+	enum mxg_action a;
+	if(!conf_parse_action(v, o->type == T_ACTION, &a))
+		return o->type == T_ACTION ?
+			"expected log, tag, refuse or mode" :
+			"expected log, tag or refuse";
+	*(enum mxg_action*)((char*)p->cfg + o->off) = a;
+	return NULL;
+}
+
+/** The reason a string is longer than the option's max, or NULL. */
+static const char*
+too_long(const struct opt* o, const char* v, char* rbuf, size_t rlen)
+{
+	if(strlen(v) <= o->max)
+		return NULL;
+	snprintf(rbuf, rlen, "too long (max %llu)", (unsigned long long)o->max);
+	return rbuf;
+}
+
+/** T_STR: any text up to max characters. */
+static const char*
+set_str(struct pctx* p, const char* file, int line, const struct opt* o,
+	const char* v, char* rbuf, size_t rlen)
+{
+	const char* reason = too_long(o, v, rbuf, rlen);
+	return reason ? reason : store_str(p->cfg, o, v);
+}
+
+/** T_NAME: text without blanks; an empty instance is the host name. */
+static const char*
+set_name(struct pctx* p, const char* file, int line, const struct opt* o,
+	const char* v, char* rbuf, size_t rlen)
+{
+	char h[256];
+	const char* c;
+	const char* reason = too_long(o, v, rbuf, rlen);
+	if(reason)
+		return reason;
+	for(c = v; *c; c++)
+		if(isspace((unsigned char)*c) || iscntrl((unsigned char)*c))
+			return "blanks or control characters not allowed";
+	if(!*v && o->off == OFF(instance)) {
+		/* back to the default: the host name */
+		if(gethostname(h, sizeof(h)) != 0 || !h[0])
+			snprintf(h, sizeof(h), "unbound");
+		h[sizeof(h) - 1] = 0;
+		if(strlen(h) > o->max)
+			h[o->max] = 0;
+		v = h;
+	}
+	return store_str(p->cfg, o, v);
+}
+
+/** T_PATH: a path, relative ones from the directory of the file; ""
+ * clears it. */
+static const char*
+set_path(struct pctx* p, const char* file, int line, const struct opt* o,
+	const char* v, char* rbuf, size_t rlen)
+{
+	char* r;
+	const char* reason;
+	if(!*v)
+		return store_str(p->cfg, o, NULL);
+	r = rel_path(file, v);
+	reason = r ? store_str(p->cfg, o, r) : "out of memory";
+	free(r);
+	return reason;
+}
+
+/** T_REDIS: host:port, [v6]:port or unix:/path, stored normalised; ""
+ * clears it. */
+static const char*
+set_redis(struct pctx* p, const char* file, int line, const struct opt* o,
+	const char* v, char* rbuf, size_t rlen)
+{
+	char norm[512];
+	const char* reason;
+	if(!*v)
+		return store_str(p->cfg, o, NULL);
+	reason = conf_check_redis(v, norm, sizeof(norm));
+	return reason ? reason : store_str(p->cfg, o, norm);
+}
+
+/** T_RELAY: a relay netblock, added to the allowlist. */
+static const char*
+set_relay(struct pctx* p, const char* file, int line, const struct opt* o,
+	const char* v, char* rbuf, size_t rlen)
+{
+	if(!mxg_allowlist_add(p->cfg->relays, v, rbuf, rlen))
+		return rbuf;
+	if(!list_add(&p->cfg->relay_text, &p->cfg->relay_text_count, v))
+		return "out of memory";
+	return NULL;
+}
+
+/** T_RELAYFILE: a file of relay netblocks, read now. */
+static const char*
+set_relayfile(struct pctx* p, const char* file, int line,
+	const struct opt* o, const char* v, char* rbuf, size_t rlen)
+{
+	char* r = rel_path(file, v);
+	int ok;
+	if(!r)
+		return "out of memory";
+	read_relay_file(p, file, line, r, v);
+	ok = list_add(&p->cfg->relay_files, &p->cfg->relay_files_count, r);
+	free(r);
+	return ok ? NULL : "out of memory";
+}
+
+/** T_INCLUDE: another file (or glob pattern), read here. */
+static const char*
+set_include(struct pctx* p, const char* file, int line, const struct opt* o,
+	const char* v, char* rbuf, size_t rlen)
+{
+	char* r = rel_path(file, v);
+	if(!r)
+		return "out of memory";
+	do_include(p, file, line, r, v);
+	free(r);
+	return NULL;
+}
+
+/** T_COUNTRY: two-letter codes added to deny-country; "" clears it. Each
+ * bad code is an error of its own, the good ones on the line are kept. */
+static const char*
+set_country(struct pctx* p, const char* file, int line, const struct opt* o,
+	const char* v, char* rbuf, size_t rlen)
+{
+	struct mxg_conf* cfg = p->cfg;
+	char buf[1024];
+	char* tok;
+	char* save = NULL;
+	if(!*v) {
+		cfg->deny_country_count = 0;
+		return NULL;
+	}
+	snprintf(buf, sizeof(buf), "%s", v);
+	for(tok = strtok_r(buf, " \t,", &save); tok;
+		tok = strtok_r(NULL, " \t,", &save)) {
+		int i, dup = 0;
+		if(strlen(tok) != 2 || !isalpha((unsigned char)tok[0]) ||
+			!isalpha((unsigned char)tok[1])) {
+			add_err(p, "%s:%d: %s: %s: not a two-letter country "
+				"code", file, line, o->name, tok);
+			continue;
+		}
+		tok[0] = (char)toupper((unsigned char)tok[0]);
+		tok[1] = (char)toupper((unsigned char)tok[1]);
+		for(i = 0; i < cfg->deny_country_count; i++)
+			if(strcmp(cfg->deny_country[i], tok) == 0)
+				dup = 1;
+		if(dup)
+			continue;
+		if(cfg->deny_country_count >= MXG_MAX_DENY_COUNTRY) {
+			add_err(p, "%s:%d: %s: %s: too many countries (max %d)",
+				file, line, o->name, tok, MXG_MAX_DENY_COUNTRY);
+			break;
+		}
+		memcpy(cfg->deny_country[cfg->deny_country_count++], tok, 3);
+	}
+	return NULL;
+}
+
+/** The setter of each option type, and whether an unquoted empty value
+ * is allowed (it clears the option or sets its default). */
+static const struct {
+	/** parses and stores a value */
+	setter_fn set;
+	/** an empty value is a value, not a missing one */
+	int empty_ok;
+} setters[] = {
+	[T_BOOL] = { set_bool, 0 },
+	[T_EDETEXT] = { set_edetext, 0 },
+	[T_INT] = { set_num, 0 },
+	[T_U32] = { set_num, 0 },
+	[T_SIZE] = { set_num, 0 },
+	[T_DUR] = { set_num, 0 },
+	[T_MS] = { set_num, 0 },
+	[T_MODE] = { set_action, 0 },
+	[T_ACTION] = { set_action, 0 },
+	[T_STR] = { set_str, 1 },
+	[T_NAME] = { set_name, 1 },
+	[T_PATH] = { set_path, 1 },
+	[T_REDIS] = { set_redis, 1 },
+	[T_RELAY] = { set_relay, 0 },
+	[T_RELAYFILE] = { set_relayfile, 0 },
+	[T_INCLUDE] = { set_include, 0 },
+	[T_COUNTRY] = { set_country, 1 },
+};
+
 /** Apply one `name: value` to the config. quoted: value was in quotes. */
 static void
 set_option(struct pctx* p, const char* file, int line, const char* name,
 	const char* v, int quoted)
 {
 	const struct opt* o = conf_find_opt(name);
-	char rbuf[160], range[80], norm[512], h[256];
-	const char* reason = NULL;
-	uint64_t x;
+	char rbuf[160];
+	const char* reason;
 
 	if(!o) {
 		const char* s = conf_suggest(name);
@@ -353,192 +520,12 @@ set_option(struct pctx* p, const char* file, int line, const char* name,
 				name, shown(name, v));
 		return;
 	}
-	if(!*v && !quoted && o->type != T_STR && o->type != T_PATH &&
-		o->type != T_NAME && o->type != T_REDIS &&
-		o->type != T_COUNTRY) {
+	if(!*v && !quoted && !setters[o->type].empty_ok) {
 		add_err(p, "%s:%d: %s: missing value", file, line, o->name);
 		return;
 	}
-	switch(o->type) {
-	case T_BOOL:
-		if(strcasecmp(v, "yes") == 0)
-			store_num(p->cfg, o, 1);
-		else if(strcasecmp(v, "no") == 0)
-			store_num(p->cfg, o, 0);
-		else
-			reason = "expected yes or no";
-		break;
-	case T_EDETEXT:
-		if(strcasecmp(v, "rule") == 0)
-			store_num(p->cfg, o, 0);
-		else if(strcasecmp(v, "full") == 0)
-			store_num(p->cfg, o, 1);
-		else
-			reason = "expected rule or full";
-		break;
-	case T_INT:
-	case T_U32:
-	case T_SIZE:
-	case T_DUR:
-	case T_MS:
-		if(o->type == T_DUR)
-			reason = parse_number(v, dur_units, "s, m, h or d", &x,
-				rbuf, sizeof(rbuf));
-		else if(o->type == T_MS)
-			reason = parse_number(v, ms_units, "ms, s or m", &x,
-				rbuf, sizeof(rbuf));
-		else if(o->type == T_SIZE)
-			reason = parse_number(v, size_units, "k, m or g", &x,
-				rbuf, sizeof(rbuf));
-		else
-			reason = parse_number(v, NULL, NULL, &x, rbuf,
-				sizeof(rbuf));
-		if(!reason && (x < o->min || x > o->max)) {
-			conf_fmt_range(range, sizeof(range), o);
-			snprintf(rbuf, sizeof(rbuf), "out of range (%s)", range);
-			reason = rbuf;
-		}
-		if(!reason)
-			store_num(p->cfg, o, x);
-		break;
-	case T_MODE:
-	case T_ACTION: {
-		enum mxg_action a;
-		if(conf_parse_action(v, o->type == T_ACTION, &a))
-			*(enum mxg_action*)((char*)p->cfg + o->off) = a;
-		else
-			reason = o->type == T_ACTION ?
-				"expected log, tag, refuse or mode" :
-				"expected log, tag or refuse";
-		break;
-	}
-	case T_STR:
-		if(strlen(v) > o->max) {
-			snprintf(rbuf, sizeof(rbuf), "too long (max %llu)",
-				(unsigned long long)o->max);
-			reason = rbuf;
-		} else if(!store_str(p->cfg, o, v))
-			reason = "out of memory";
-		break;
-	case T_NAME: {
-		const char* c;
-		if(strlen(v) > o->max) {
-			snprintf(rbuf, sizeof(rbuf), "too long (max %llu)",
-				(unsigned long long)o->max);
-			reason = rbuf;
-			break;
-		}
-		for(c = v; *c; c++)
-			if(isspace((unsigned char)*c) || iscntrl((unsigned char)*c))
-				break;
-		if(*c) {
-			reason = "blanks or control characters not allowed";
-			break;
-		}
-		if(!*v && o->off == OFF(instance)) {
-			/* back to the default: the host name */
-			if(gethostname(h, sizeof(h)) != 0 || !h[0])
-				snprintf(h, sizeof(h), "unbound");
-			h[sizeof(h) - 1] = 0;
-			if(strlen(h) > o->max)
-				h[o->max] = 0;
-			v = h;
-			if(!store_str(p->cfg, o, v))
-				reason = "out of memory";
-			break;
-		}
-		if(!store_str(p->cfg, o, v))
-			reason = "out of memory";
-		break;
-	}
-	case T_PATH:
-		if(!*v) {
-			store_str(p->cfg, o, NULL);
-		} else {
-			char* r = rel_path(file, v);
-			if(!r || !store_str(p->cfg, o, r))
-				reason = "out of memory";
-			free(r);
-		}
-		break;
-	case T_REDIS:
-		if(!*v) {
-			store_str(p->cfg, o, NULL);
-			break;
-		}
-		reason = conf_check_redis(v, norm, sizeof(norm));
-		if(!reason && !store_str(p->cfg, o, norm))
-			reason = "out of memory";
-		break;
-	case T_RELAY:
-		if(!mxg_allowlist_add(p->cfg->relays, v, rbuf, sizeof(rbuf)))
-			reason = rbuf;
-		else if(!list_add(&p->cfg->relay_text,
-			&p->cfg->relay_text_count, v))
-			reason = "out of memory";
-		break;
-	case T_RELAYFILE: {
-		char* r = rel_path(file, v);
-		if(!r) {
-			reason = "out of memory";
-			break;
-		}
-		read_relay_file(p, file, line, r, v);
-		if(!list_add(&p->cfg->relay_files,
-			&p->cfg->relay_files_count, r))
-			reason = "out of memory";
-		free(r);
-		break;
-	}
-	case T_INCLUDE: {
-		char* r = rel_path(file, v);
-		if(!r) {
-			reason = "out of memory";
-			break;
-		}
-		do_include(p, file, line, r, v);
-		free(r);
-		break;
-	}
-	case T_COUNTRY: {
-		char buf[1024];
-		char* tok;
-		char* save = NULL;
-		if(!*v) {
-			/* deny-country: "" clears the list */
-			p->cfg->deny_country_count = 0;
-			break;
-		}
-		snprintf(buf, sizeof(buf), "%s", v);
-		for(tok = strtok_r(buf, " \t,", &save); tok;
-			tok = strtok_r(NULL, " \t,", &save)) {
-			int i, dup = 0;
-			if(strlen(tok) != 2 || !isalpha((unsigned char)tok[0])
-				|| !isalpha((unsigned char)tok[1])) {
-				add_err(p, "%s:%d: %s: %s: not a two-letter "
-					"country code", file, line, o->name,
-					tok);
-				continue;
-			}
-			tok[0] = (char)toupper((unsigned char)tok[0]);
-			tok[1] = (char)toupper((unsigned char)tok[1]);
-			for(i = 0; i < p->cfg->deny_country_count; i++)
-				if(strcmp(p->cfg->deny_country[i], tok) == 0)
-					dup = 1;
-			if(dup)
-				continue;
-			if(p->cfg->deny_country_count >= MXG_MAX_DENY_COUNTRY) {
-				add_err(p, "%s:%d: %s: %s: too many countries "
-					"(max %d)", file, line, o->name, tok,
-					MXG_MAX_DENY_COUNTRY);
-				break;
-			}
-			memcpy(p->cfg->deny_country[
-				p->cfg->deny_country_count++], tok, 3);
-		}
-		break;
-	}
-	}
+	reason = setters[o->type].set(p, file, line, o, v, rbuf,
+		sizeof(rbuf));
 	if(reason)
 		add_err(p, "%s:%d: %s: %s: %s", file, line, o->name,
 			shown(o->name, v), reason);

@@ -100,6 +100,15 @@ int conf_parse_action(const char* v, int allow_mode, enum mxg_action* a);
  * goes to norm. @return NULL or the reason it is not valid.
  */
 const char* conf_check_redis(const char* v, char* norm, size_t nlen);
+/**
+ * The value of a numeric option (T_INT, T_U32, T_SIZE, T_DUR, T_MS) in its
+ * unit and range. @return NULL and the value in out, or the reason (in
+ * rbuf when formatted).
+ */
+const char* conf_parse_num(const struct opt* o, const char* s, uint64_t* out,
+	char* rbuf, size_t rlen);
+/** Store a number in the field of a numeric, yes|no or rule|full option. */
+void conf_store_num(struct mxg_conf* cfg, const struct opt* o, uint64_t v);
 /** Range of an option as text, e.g. "0..32" or "1m..256g". */
 void conf_fmt_range(char* buf, size_t len, const struct opt* o);
 

@@ -30,6 +30,22 @@
 #include "mxguard/mxguard.h"
 #include "conf_int.h"
 
+/* The options of a rule are named after it (rule-enable, rule-action,
+ * rule-limit, rule-period) and set the fields of its struct mxg_rule_conf;
+ * a rule is on by default and its action help names it. */
+/** Row of rule-enable; sec: the section banner or NULL. */
+#define RULE_ENABLE(n, r, help, sec) { n "-enable", T_BOOL, \
+	ROFF(r, enabled), 0, 1, "yes", help, sec }
+/** Row of rule-action. */
+#define RULE_ACTION(n, r, def) { n "-action", T_ACTION, ROFF(r, action), \
+	0, 0, def, "action of the " n " rule", NULL }
+/** Row of rule-limit (0..max). */
+#define RULE_LIMIT(n, r, max, def, help) { n "-limit", T_U32, \
+	ROFF(r, limit), 0, max, def, help, NULL }
+/** Row of rule-period (1s..max). */
+#define RULE_PERIOD(n, r, max, def, help) { n "-period", T_DUR, \
+	ROFF(r, period), 1, max, def, help, NULL }
+
 /** The schema: every option, in the order printed and documented. */
 const struct opt mxg_conf_opts[] = {
 	{ "mode", T_MODE, OFF(mode), 0, 0, "log",
@@ -56,75 +72,53 @@ const struct opt mxg_conf_opts[] = {
 	{ "client-prefix-v6", T_INT, OFF(client_prefix_v6), 0, 128, "64",
 	  "bits of an IPv6 client address counted as one client", NULL },
 
-	{ "non-relay-enable", T_BOOL, ROFF(MXG_RULE_NON_RELAY, enabled),
-	  0, 1, "yes", "report MX lookups by clients that are not relays",
-	  "RULES" },
-	{ "non-relay-action", T_ACTION, ROFF(MXG_RULE_NON_RELAY, action),
-	  0, 0, "log", "action of the non-relay rule", NULL },
-	{ "non-relay-limit", T_U32, ROFF(MXG_RULE_NON_RELAY, limit),
-	  0, 1000000, "0",
+	RULE_ENABLE("non-relay", MXG_RULE_NON_RELAY,
+	  "report MX lookups by clients that are not relays", "RULES"),
+	RULE_ACTION("non-relay", MXG_RULE_NON_RELAY, "log"),
+	RULE_LIMIT("non-relay", MXG_RULE_NON_RELAY, 1000000, "0",
 	  "fires when a non-relay made more than this many lookups of a base "
-	  "domain in the period", NULL },
-	{ "non-relay-period", T_DUR, ROFF(MXG_RULE_NON_RELAY, period),
-	  1, 30 * DAY, "1h",
-	  "reported once per client and base domain per period", NULL },
-	{ "volume-enable", T_BOOL, ROFF(MXG_RULE_VOLUME, enabled), 0, 1,
-	  "yes", "count MX lookups per client", NULL },
-	{ "volume-action", T_ACTION, ROFF(MXG_RULE_VOLUME, action), 0, 0,
-	  "mode", "action of the volume rule", NULL },
-	{ "volume-limit", T_U32, ROFF(MXG_RULE_VOLUME, limit), 0, 1000000,
-	  "30", "fires above this many MX lookups per client in the period",
-	  NULL },
-	{ "volume-period", T_DUR, ROFF(MXG_RULE_VOLUME, period), 1, 7 * DAY,
-	  "1m", "window of the volume rule", NULL },
-	{ "fanout-enable", T_BOOL, ROFF(MXG_RULE_FANOUT, enabled), 0, 1,
-	  "yes", "count distinct base domains per client (spam bots)", NULL },
-	{ "fanout-action", T_ACTION, ROFF(MXG_RULE_FANOUT, action), 0, 0,
-	  "mode", "action of the fanout rule", NULL },
-	{ "fanout-limit", T_U32, ROFF(MXG_RULE_FANOUT, limit), 0, 1000000,
-	  "20", "fires above this many distinct base domains in the period",
-	  NULL },
-	{ "fanout-period", T_DUR, ROFF(MXG_RULE_FANOUT, period), 1, 7 * DAY,
-	  "10m", "window of the fanout rule", NULL },
-	{ "staging-window-enable", T_BOOL,
-	  ROFF(MXG_RULE_STAGING_WINDOW, enabled), 0, 1, "yes",
-	  "count numeric-prefixed lookups per client and base domain", NULL },
-	{ "staging-window-action", T_ACTION,
-	  ROFF(MXG_RULE_STAGING_WINDOW, action), 0, 0, "mode",
-	  "action of the staging-window rule", NULL },
-	{ "staging-window-limit", T_U32,
-	  ROFF(MXG_RULE_STAGING_WINDOW, limit), 0, 1000000, "10",
-	  "fires above this many MX lookups of one base domain ...", NULL },
+	  "domain in the period"),
+	RULE_PERIOD("non-relay", MXG_RULE_NON_RELAY, 30 * DAY, "1h",
+	  "reported once per client and base domain per period"),
+	RULE_ENABLE("volume", MXG_RULE_VOLUME,
+	  "count MX lookups per client", NULL),
+	RULE_ACTION("volume", MXG_RULE_VOLUME, "mode"),
+	RULE_LIMIT("volume", MXG_RULE_VOLUME, 1000000, "30",
+	  "fires above this many MX lookups per client in the period"),
+	RULE_PERIOD("volume", MXG_RULE_VOLUME, 7 * DAY, "1m",
+	  "window of the volume rule"),
+	RULE_ENABLE("fanout", MXG_RULE_FANOUT,
+	  "count distinct base domains per client (spam bots)", NULL),
+	RULE_ACTION("fanout", MXG_RULE_FANOUT, "mode"),
+	RULE_LIMIT("fanout", MXG_RULE_FANOUT, 1000000, "20",
+	  "fires above this many distinct base domains in the period"),
+	RULE_PERIOD("fanout", MXG_RULE_FANOUT, 7 * DAY, "10m",
+	  "window of the fanout rule"),
+	RULE_ENABLE("staging-window", MXG_RULE_STAGING_WINDOW,
+	  "count numeric-prefixed lookups per client and base domain", NULL),
+	RULE_ACTION("staging-window", MXG_RULE_STAGING_WINDOW, "mode"),
+	RULE_LIMIT("staging-window", MXG_RULE_STAGING_WINDOW, 1000000, "10",
+	  "fires above this many MX lookups of one base domain ..."),
 	{ "staging-window-prefixes", T_U32,
 	  ROFF(MXG_RULE_STAGING_WINDOW, limit2), 0, 1000000, "3",
 	  "... and above this many distinct numeric prefixes", NULL },
-	{ "staging-window-period", T_DUR,
-	  ROFF(MXG_RULE_STAGING_WINDOW, period), 1, 7 * DAY, "1h",
-	  "window of the staging-window rule", NULL },
-	{ "staging-shape-enable", T_BOOL,
-	  ROFF(MXG_RULE_STAGING_SHAPE, enabled), 0, 1, "yes",
-	  "score each MX answer for the shape of staged data", NULL },
-	{ "staging-shape-action", T_ACTION,
-	  ROFF(MXG_RULE_STAGING_SHAPE, action), 0, 0, "mode",
-	  "action of the staging-shape rule", NULL },
-	{ "staging-shape-limit", T_U32,
-	  ROFF(MXG_RULE_STAGING_SHAPE, limit), 0, 100, "60",
-	  "fires when the shape score (0..100) is at least this", NULL },
-	{ "staging-drip-enable", T_BOOL,
-	  ROFF(MXG_RULE_STAGING_DRIP, enabled), 0, 1, "yes",
+	RULE_PERIOD("staging-window", MXG_RULE_STAGING_WINDOW, 7 * DAY, "1h",
+	  "window of the staging-window rule"),
+	RULE_ENABLE("staging-shape", MXG_RULE_STAGING_SHAPE,
+	  "score each MX answer for the shape of staged data", NULL),
+	RULE_ACTION("staging-shape", MXG_RULE_STAGING_SHAPE, "mode"),
+	RULE_LIMIT("staging-shape", MXG_RULE_STAGING_SHAPE, 100, "60",
+	  "fires when the shape score (0..100) is at least this"),
+	RULE_ENABLE("staging-drip", MXG_RULE_STAGING_DRIP,
 	  "count encoded bytes in MX exchanges per client and base domain",
-	  NULL },
-	{ "staging-drip-action", T_ACTION,
-	  ROFF(MXG_RULE_STAGING_DRIP, action), 0, 0, "mode",
-	  "action of the staging-drip rule", NULL },
-	{ "staging-drip-limit", T_U32,
-	  ROFF(MXG_RULE_STAGING_DRIP, limit), 0, 65535, "64",
+	  NULL),
+	RULE_ACTION("staging-drip", MXG_RULE_STAGING_DRIP, "mode"),
+	RULE_LIMIT("staging-drip", MXG_RULE_STAGING_DRIP, 65535, "64",
 	  "fires above this many encoded bytes of one base domain in "
-	  "staging-window-period", NULL },
-	{ "country-enable", T_BOOL, ROFF(MXG_RULE_COUNTRY, enabled), 0, 1,
-	  "yes", "check MX hosts against deny-country", NULL },
-	{ "country-action", T_ACTION, ROFF(MXG_RULE_COUNTRY, action), 0, 0,
-	  "mode", "action of the country rule", NULL },
+	  "staging-window-period"),
+	RULE_ENABLE("country", MXG_RULE_COUNTRY,
+	  "check MX hosts against deny-country", NULL),
+	RULE_ACTION("country", MXG_RULE_COUNTRY, "mode"),
 	{ "deny-country", T_COUNTRY, 0, 0, 0, NULL,
 	  "ISO 3166 codes whose MX hosts the country rule reports "
 	  "(repeatable, several a line)", NULL },
@@ -242,6 +236,119 @@ load_num(const struct mxg_conf* cfg, const struct opt* o)
 		return (uint64_t)*(const size_t*)f;
 	default:
 		return (uint64_t)*(const uint32_t*)f;
+	}
+}
+
+/** A unit suffix and its factor. */
+struct unit {
+	/** suffix, lowercase */
+	const char* name;
+	/** multiplier */
+	uint64_t mult;
+};
+
+/** Units of T_DUR. */
+static const struct unit dur_units[] = {
+	{ "", 1 }, { "s", 1 }, { "m", 60 }, { "h", 3600 }, { "d", DAY },
+	{ NULL, 0 } };
+/** Units of T_MS. */
+static const struct unit ms_units[] = {
+	{ "", 1 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { NULL, 0 } };
+/** Units of T_SIZE. */
+static const struct unit size_units[] = {
+	{ "", 1 }, { "b", 1 }, { "k", 1024 }, { "kb", 1024 }, { "m", MB },
+	{ "mb", MB }, { "g", 1024 * MB }, { "gb", 1024 * MB }, { NULL, 0 } };
+
+/** The units of each numeric type (none: a plain number) and their names
+ * in an error. */
+static const struct {
+	/** suffixes, NULL for a plain number */
+	const struct unit* units;
+	/** the suffixes as an error names them */
+	const char* names;
+} num_units[] = {
+	[T_INT] = { NULL, NULL },
+	[T_U32] = { NULL, NULL },
+	[T_SIZE] = { size_units, "k, m or g" },
+	[T_DUR] = { dur_units, "s, m, h or d" },
+	[T_MS] = { ms_units, "ms, s or m" },
+};
+
+/**
+ * Parse a number with an optional unit suffix.
+ * @param units: table of suffixes, or NULL for a plain number.
+ * @return NULL and the value in out, or the reason it is not valid.
+ */
+static const char*
+parse_number(const char* s, const struct unit* units, const char* unames,
+	uint64_t* out, char* rbuf, size_t rlen)
+{
+	uint64_t v = 0;
+	const char* p = s;
+	int i;
+	if(*p == '-' && isdigit((unsigned char)p[1]))
+		return "must not be negative";
+	if(!isdigit((unsigned char)*p))
+		return "not a number";
+	while(isdigit((unsigned char)*p)) {
+		unsigned d = (unsigned)(*p - '0');
+		if(v > (UINT64_MAX - d) / 10)
+			return "number too large";
+		v = v * 10 + d;
+		p++;
+	}
+	if(!units) {
+		if(*p)
+			return "not a number";
+		*out = v;
+		return NULL;
+	}
+	for(i = 0; units[i].name; i++) {
+		if(strcasecmp(p, units[i].name) == 0) {
+			if(v != 0 && units[i].mult > UINT64_MAX / v)
+				return "number too large";
+			*out = v * units[i].mult;
+			return NULL;
+		}
+	}
+	snprintf(rbuf, rlen, "bad unit '%s' (use %s)", p, unames);
+	return rbuf;
+}
+
+/** The value of a numeric option (T_INT, T_U32, T_SIZE, T_DUR, T_MS) in its
+ * unit and range. @return NULL and the value in out, or the reason. */
+const char*
+conf_parse_num(const struct opt* o, const char* s, uint64_t* out,
+	char* rbuf, size_t rlen)
+{
+	char range[80];
+	const char* reason = parse_number(s, num_units[o->type].units,
+		num_units[o->type].names, out, rbuf, rlen);
+	if(!reason && (*out < o->min || *out > o->max)) {
+		conf_fmt_range(range, sizeof(range), o);
+		snprintf(rbuf, rlen, "out of range (%s)", range);
+		reason = rbuf;
+	}
+	return reason;
+}
+
+/** Store a number of a numeric type in its field. */
+void
+conf_store_num(struct mxg_conf* cfg, const struct opt* o, uint64_t v)
+{
+	char* f = (char*)cfg + o->off;
+	switch(o->type) {
+	case T_BOOL:
+	case T_EDETEXT:
+	case T_INT:
+		*(int*)f = (int)v;
+		break;
+	case T_SIZE:
+		*(size_t*)f = (size_t)v;
+		break;
+	default:
+		*(uint32_t*)f = (uint32_t)v;
+		break;
 	}
 }
 
