@@ -616,6 +616,7 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 	v->is_relay = 0;
 	v->base_off = 0;
 	v->shape_score = 0;
+	v->retry = 0;
 	if(!e || !obs || !obs->qname)
 		return;
 	counting = obs->stage != MXG_OBS_ANSWER;
@@ -635,11 +636,14 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 		return;
 	}
 	v->base_off = f.base_off;
-	if(counting && obs->stage == MXG_OBS_QUERY && e->udp_recent &&
-		tc_retry(e, &f, qh, obs->tcp, obs->now))
-		/* the TCP retry of a truncated UDP answer: judged, not
-		 * counted again */
+	if(counting && e->udp_recent &&
+		tc_retry(e, &f, qh, obs->tcp, obs->now)) {
+		/* the TCP retry of a truncated UDP answer (mostly a cache
+		 * hit, as is the UDP lookup when the answer was cached):
+		 * judged, not counted again */
 		counting = 0;
+		v->retry = 1;
+	}
 	bh = base_hash(obs->qname + f.base_off, obs->qname_len - f.base_off,
 		e->seed[1]);
 	/* the pair shares its client's shard (top 6 bits): one lock */

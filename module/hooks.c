@@ -325,6 +325,8 @@ emit(struct mxg_env* env, struct mxg_obs* obs,
 		flags |= MXG_EV_TCP;
 	if(v->would_refuse)
 		flags |= MXG_EV_WOULD_REFUSE;
+	if(v->retry)
+		flags |= MXG_EV_RETRY;
 	if(logit)
 		flags |= MXG_EV_LOG;
 	ev.flags = (uint8_t)flags;
@@ -361,9 +363,12 @@ merge(struct mxg_verdict* into, const struct mxg_verdict* av)
 		av->rule != MXG_RULE_COUNT && (into->rule == MXG_RULE_COUNT ||
 		into->rule == MXG_RULE_NON_RELAY))) {
 		size_t base = into->base_off;
+		int retry = into->retry;
 		*into = *av;
 		if(!into->base_off)
 			into->base_off = base;
+		/* only the query's observation counts, so only it knows */
+		into->retry = retry;
 	}
 	into->shape_score = score;
 }

@@ -529,6 +529,8 @@ mxg_jsonlog_fields(const struct mxg_event* ev,
 		field_cstr(o, "DomainCategory", ctx->category);
 	field_bool(o, "IsRelay", (ev->flags & MXG_EV_RELAY) != 0);
 	field_bool(o, "IsCached", (ev->flags & MXG_EV_CACHED) != 0);
+	if(ev->flags & MXG_EV_RETRY)
+		field_bool(o, "IsTcpRetry", 1);
 	field_cstr(o, "Dvc",
 		ctx && ctx->instance ? ctx->instance : "");
 	return e.ok;

@@ -670,7 +670,8 @@ mxg_redis_add(struct mxg_redis* r, const struct mxg_redis_rec* recs,
 	if(!r->c)
 		return 0;
 	for(i = 0; i < n; i++)
-		pre_add(r, &recs[i]);
+		if(!recs[i].retry)	/* its UDP lookup counted it */
+			pre_add(r, &recs[i]);
 	/* alerts are not merged: each XADD goes to the output now (copied)
 	 * and is sent with the next mxg_redis_send */
 	for(i = 0; i < n; i++) {

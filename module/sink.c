@@ -307,12 +307,14 @@ wants_log(const struct mxg_conf* cfg, const struct mxg_event* ev)
 		|| cfg->log_lookups;
 }
 
-/** Is this event an alert? */
+/** Is this event an alert (in the Redis stream)? The TCP retry of a
+ * truncated UDP answer is not: its UDP lookup had the same verdict. */
 static int
 is_alert(const struct mxg_event* ev)
 {
-	return ev->action != MXG_ACT_PASS ||
-		(ev->flags & MXG_EV_WOULD_REFUSE);
+	return (ev->action != MXG_ACT_PASS ||
+		(ev->flags & MXG_EV_WOULD_REFUSE)) &&
+		!(ev->flags & MXG_EV_RETRY);
 }
 
 /** The client of an event as written in keys, into text (56 bytes),
@@ -378,6 +380,7 @@ fill_rec(struct mxg_sink* s, struct work* w, const struct mxg_event* ev,
 	r->action = ev->action;
 	r->would_refuse = (ev->flags & MXG_EV_WOULD_REFUSE) != 0;
 	r->rule = ev->rule;
+	r->retry = (ev->flags & MXG_EV_RETRY) != 0;
 	r->country[0] = 0;
 	r->asn = 0;
 	r->as_org[0] = 0;

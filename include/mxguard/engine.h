@@ -42,6 +42,10 @@ struct mxg_verdict {
 	size_t base_off;
 	/** staging-shape score of the answer (0..100), 0 when no answer */
 	unsigned shape_score;
+	/** the lookup is the TCP retry of a truncated UDP answer (same
+	 * client and name, within seconds): judged, but not counted again,
+	 * here or in Redis */
+	int retry;
 };
 
 /**

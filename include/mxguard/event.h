@@ -33,7 +33,11 @@ enum mxg_event_flag {
 	/** refuse verdict suppressed by dry-run */
 	MXG_EV_WOULD_REFUSE = 8,
 	/** the JSON log line for this event passed the log-rate limit */
-	MXG_EV_LOG = 16
+	MXG_EV_LOG = 16,
+	/** the TCP retry of a truncated UDP answer (struct mxg_verdict
+	 * retry): the UDP lookup already counted it, so it adds to no
+	 * counter in Redis */
+	MXG_EV_RETRY = 32
 };
 
 /** One MX lookup (about 600 bytes). */

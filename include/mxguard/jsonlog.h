@@ -51,6 +51,8 @@
  * - BaseDomain: the registrable domain (lowercase); DomainCategory: its
  *   category (freemail, disposable, ...).
  * - IsRelay, IsCached (always, true/false).
+ * - IsTcpRetry: true, only on the TCP retry of a truncated UDP answer (the
+ *   UDP lookup has a line of its own; Redis counts the pair once).
  * - Dvc (always): the instance name.
  */
 #ifndef MXGUARD_JSONLOG_H

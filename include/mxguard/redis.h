@@ -173,6 +173,9 @@ struct mxg_redis_rec {
 	int would_refuse;
 	/** enum mxg_rule_id (MXG_RULE_COUNT: none) */
 	int rule;
+	/** the TCP retry of a truncated UDP answer (MXG_EV_RETRY): the UDP
+	 * lookup's record counted it, this one adds to no key */
+	int retry;
 	/** country of the MX hosts, "" unknown */
 	char country[3];
 	/** ASN of the MX hosts, 0 unknown */

@@ -3,7 +3,7 @@
 # or another client can do, and the bounds that hold (docs/security.md):
 # the Redis password is not in mxguard-report's argument list, terminal
 # control bytes stored in Redis are shown as \xHH, instances reads are
-# bounded.
+# bounded; a truncated UDP answer and its TCP retry count once in Redis.
 . "$(dirname "$0")/lib.sh"
 mxg_setup
 command -v redis-server >/dev/null || skip_all "redis-server is not installed"
@@ -161,5 +161,47 @@ wait_for "$GD/mx.json" '"SrcIpAddr":"127.0.0.9".*"DnsResponseIpCountry":"GB' 5
 ok $? "and used for the next lookups"
 kill -0 "$UB_PID"
 ok $? "unbound still runs"
+
+# ---- a truncated UDP answer and its TCP retry count once ----
+# N.evil.test has 100 MX of 200+ bytes: over UDP the client gets TC, dig
+# asks again over TCP; both are answered from Unbound's cache
+TD=$MXG_T/tc
+write_unbound_conf "$TD"
+cat >"$TD/mxguard.conf" <<CONF
+mode: log
+redis-server: 127.0.0.1:$REDIS_PORT
+redis-prefix: tc:
+log-file: $TD/mx.json
+log-lookups: yes
+CONF
+start_unbound "$TD"
+ok $? "unbound starts with mxguard writing to Redis"
+q -b 127.0.0.30 1.evil.test MX +tcp >/dev/null	# fills the cache
+q -b 127.0.0.33 1.evil.test MX +ignore >"$MXG_T/tc.out"
+grep -q "flags: qr tc" "$MXG_T/tc.out"
+ok $? "the answer to 1.evil.test MX is truncated over UDP (TC)"
+q -b 127.0.0.31 1.evil.test MX >"$MXG_T/tc.out"
+grep -q "ANSWER: 100" "$MXG_T/tc.out" && grep -q "(TCP)" "$MXG_T/tc.out"
+ok $? "dig retries it over TCP and gets the 100 MX"
+# events are written in order: once this later one is in Redis, those of
+# the pair are too
+q -b 127.0.0.32 mx.test MX >/dev/null
+day=$(date -u +%Y%m%d)
+zscore_is() { [ "$(rcli ZSCORE "$1" "$2")" = "$3" ]; }
+wait_until 10 zscore_is "tc:{day:$day}:clients" 127.0.0.32 1
+ok $? "the lookup after the pair is in Redis"
+min=$(( $(date +%s) / 60 ))
+cm=0; for m in $min $((min - 1)); do v=$(rcli GET "tc:{c:127.0.0.31}:m:$m"); cm=$((cm + ${v:-0})); done
+dm=0; for m in $min $((min - 1)); do v=$(rcli GET "tc:{d:evil.test}:m:$m"); dm=$((dm + ${v:-0})); done
+[ "$cm" = 1 ]
+ok $? "the UDP lookup and its TCP retry: client minute counter 1 (got $cm)"
+pc=$(rcli ZSCORE "tc:{c:127.0.0.31}:d:$day" evil.test)
+[ "$pc" = 1 ] && [ "$(rcli HGET 'tc:{c:127.0.0.31}:h' count)" = 1 ] &&
+	[ "$(rcli ZSCORE "tc:{day:$day}:clients" 127.0.0.31)" = 1 ]
+ok $? "client + domain pair 1 (got ${pc:-none}), client hash and top clients 1"
+[ "$dm" = 3 ]
+ok $? "domain minute counter 3 for the three clients (got $dm)"
+grep '"SrcIpAddr":"127.0.0.31"' "$TD/mx.json" | grep -q '"NetworkProtocol":"TCP".*"IsTcpRetry":true'
+ok $? "the retry's JSON line says IsTcpRetry"
 
 done_testing

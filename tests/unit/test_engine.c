@@ -202,6 +202,36 @@ test_tc_retry(void)
 	mxg_engine_observe(e, &l.obs, &v);
 	is_int(v.rule, MXG_RULE_VOLUME, "the next TCP lookup is the 31st: a "
 		"UDP lookup excuses one retry, not more");
+	/* in Unbound the retry is a cache hit (the UDP lookup cached the
+	 * answer), and so is the UDP lookup when the answer was cached
+	 * before: 10 UDP misses and 10 UDP hits, each with its TCP retry
+	 * from the cache, count 20 */
+	fired = 0;
+	for(i = 0; i < 20; i++) {
+		int retries = 0;
+		snprintf(name, sizeof(name), "hit%d.example", i);
+		mk(&l, i < 10 ? MXG_OBS_QUERY : MXG_OBS_CACHED, "10.9.0.3",
+			name, T0 + 40 + i / 2);
+		mxg_engine_observe(e, &l.obs, &v);
+		fired += v.rule != MXG_RULE_COUNT;
+		retries += v.retry;
+		mk(&l, MXG_OBS_CACHED, "10.9.0.3", name, T0 + 41 + i / 2);
+		l.obs.tcp = 1;
+		mxg_engine_observe(e, &l.obs, &v);
+		fired += v.rule != MXG_RULE_COUNT;
+		if(!v.retry || retries)
+			fired += 100;
+	}
+	is_int(fired, 0, "20 UDP lookups (10 cache misses, 10 hits) and their "
+		"20 TCP retries from the cache count 20, each retry marked "
+		"retry in the verdict, no UDP lookup");
+	for(i = 0; i < 11; i++) {
+		snprintf(name, sizeof(name), "hit%d.example", i);
+		mk(&l, MXG_OBS_CACHED, "10.9.0.3", name, T0 + 52);
+		mxg_engine_observe(e, &l.obs, &v);
+	}
+	is_int(v.rule, MXG_RULE_VOLUME, "11 more cache hits count: the 31st "
+		"in 60 s fires volume");
 	mxg_engine_free(e);
 	mxg_conf_free(c);
 }

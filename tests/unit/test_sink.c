@@ -529,6 +529,95 @@ test_counters(void)
 }
 
 /** Alert fields of the records of test_merge. */
+/** The TCP retry of a truncated UDP answer (MXG_EV_RETRY) adds to no
+ * Redis counter and writes no alert: client 10.0.0.71 looks up
+ * big.example over UDP, the answer is truncated and it asks again over
+ * TCP; every counter of the pair is 1, one alert. Client 10.0.0.72 asks
+ * over UDP and over TCP without the retry mark: 2. Both log lines of the
+ * retried pair are written, the retry's with "IsTcpRetry":true. */
+static void
+test_tc_retry(void)
+{
+	struct mxg_conf* cfg = test_conf(sockpath);
+	struct mxg_sink* s;
+	struct mxg_event ev;
+	redisContext* c;
+	char key[256], day[9], logf[400];
+	uint64_t t = (uint64_t)time(NULL) * 1000;
+	uint64_t minute = t / 60000;
+	int pushed = 0;
+	FILE* f;
+	snprintf(logf, sizeof(logf), "%s/retry.log", tmpdir);
+	cfg->log_file = strdup(logf);
+	mxg_redis_day(day, t / 1000);
+	c = rconnect(NULL);
+	if(c) {
+		rint_(c, "FLUSHALL");
+		redisFree(c);
+	}
+	s = sink_up(cfg, NULL, NULL, "sink starts and connects");
+	make_event(&ev, t, 71, NULL, "big.example", MXG_ACT_LOG,
+		MXG_RULE_STAGING_SHAPE, MXG_EV_LOG);
+	pushed += mxg_sink_push(s, &ev);
+	make_event(&ev, t + 20, 71, NULL, "big.example", MXG_ACT_LOG,
+		MXG_RULE_STAGING_SHAPE, MXG_EV_LOG | MXG_EV_CACHED |
+		MXG_EV_TCP | MXG_EV_RETRY);
+	pushed += mxg_sink_push(s, &ev);
+	make_event(&ev, t, 72, NULL, "twice.example", MXG_ACT_PASS,
+		MXG_RULE_COUNT, 0);
+	pushed += mxg_sink_push(s, &ev);
+	make_event(&ev, t + 20, 72, NULL, "twice.example", MXG_ACT_PASS,
+		MXG_RULE_COUNT, MXG_EV_TCP);
+	pushed += mxg_sink_push(s, &ev);
+	is_int(pushed, 4, "4 events queued");
+	wait_done(s, 4, 5000);
+	mxg_sink_stop(s);
+	c = rconnect(NULL);
+	ok(c != NULL, "test client connects");
+	snprintf(key, sizeof(key), "t:{c:10.0.0.71}:m:%llu",
+		(unsigned long long)minute);
+	is_int(rint_(c, "GET %s", key), 1, "retry: client minute bucket 1");
+	snprintf(key, sizeof(key), "t:{d:big.example}:m:%llu",
+		(unsigned long long)minute);
+	is_int(rint_(c, "GET %s", key), 1, "retry: domain minute bucket 1");
+	snprintf(key, sizeof(key), "t:{c:10.0.0.71}:d:%s", day);
+	is_int(rint_(c, "ZSCORE %s big.example", key), 1,
+		"retry: the pair (client's domains of the day) 1");
+	is_int(rint_(c, "HGET t:{c:10.0.0.71}:h count"), 1,
+		"retry: client hash count 1");
+	is_int(rint_(c, "HGET t:{d:big.example}:h count"), 1,
+		"retry: domain hash count 1");
+	is_int(rint_(c, "HGET t:{d:big.example}:h alerts"), 1,
+		"retry: domain hash alerts 1");
+	snprintf(key, sizeof(key), "t:{day:%s}:clients", day);
+	is_int(rint_(c, "ZSCORE %s 10.0.0.71", key), 1,
+		"retry: top clients of the day 1");
+	snprintf(key, sizeof(key), "t:{day:%s}:rules", day);
+	is_int(rint_(c, "HGET %s staging-shape", key), 1,
+		"retry: alerts per rule of the day 1");
+	is_int(rint_(c, "XLEN t:{alerts}"), 1, "retry: one alert in the "
+		"stream");
+	snprintf(key, sizeof(key), "t:{c:10.0.0.72}:m:%llu",
+		(unsigned long long)minute);
+	is_int(rint_(c, "GET %s", key), 2, "UDP then TCP without the retry "
+		"mark: 2");
+	redisFree(c);
+	{
+		static char line[MXG_JSONLOG_MAX];
+		int retry_lines = 0;
+		if((f = fopen(logf, "r")) != NULL) {
+			while(fgets(line, sizeof(line), f))
+				retry_lines += strstr(line,
+					"\"IsTcpRetry\":true") != NULL;
+			fclose(f);
+		}
+		is_int(count_lines(logf), 2, "retry: both lookups have a log "
+			"line");
+		is_int(retry_lines, 1, "retry: one of them says IsTcpRetry");
+	}
+	mxg_conf_free(cfg);
+}
+
 static const char* const merge_av[] = { "RuleName", "volume", "SrcIpAddr",
 	"10.9.0.1" };
 /** Their lengths. */
@@ -1570,6 +1659,7 @@ main(void)
 	pid = test_absent();
 	if(pid > 0) {
 		test_counters();
+		test_tc_retry();
 		test_merge();
 		test_binary();
 		test_geo();
