@@ -66,34 +66,14 @@ set_client(struct mxg_obs* o, uint32_t c)
 	o->client_addr[3] = (uint8_t)c;
 }
 
-/** Run n observations of the known case from offset start. */
-static uint64_t
-run_known(struct mxg_engine* e, struct mxg_obs* o, uint64_t start,
-	uint64_t n)
-{
-	struct mxg_verdict v;
-	uint64_t i, acts = 0;
-	for(i = start; i < start + n; i++) {
-		uint32_t c = (uint32_t)(i % NCLIENTS);
-		const struct wname* nm = &known[(c + (i / NCLIENTS) % 4) %
-			NNAMES];
-		set_client(o, c);
-		o->qname = nm->w;
-		o->qname_len = nm->len;
-		o->now = T0 + (time_t)(i / 1000);
-		mxg_engine_observe(e, o, &v);
-		acts += v.action;
-	}
-	return acts;
-}
-
 /** Exchanges with a 32-hex label, rotated by the encoded case. */
 #define NENC 64
 
-/** Run n observations of the encoded case: the known case's names with a
- * one-record answer whose exchange changes with each round of clients. */
+/** Run n observations of the known case from offset start; with enc, the
+ * encoded case: the known case's names with a one-record answer whose
+ * exchange (of the NENC in enc) changes with each round of clients. */
 static uint64_t
-run_encoded(struct mxg_engine* e, struct mxg_obs* o, uint64_t start,
+run_known(struct mxg_engine* e, struct mxg_obs* o, uint64_t start,
 	uint64_t n, struct mxg_mx_rr* enc)
 {
 	struct mxg_verdict v;
@@ -105,8 +85,10 @@ run_encoded(struct mxg_engine* e, struct mxg_obs* o, uint64_t start,
 		set_client(o, c);
 		o->qname = nm->w;
 		o->qname_len = nm->len;
-		o->mx = &enc[(i / NCLIENTS) % NENC];
-		o->n_mx = 1;
+		if(enc) {
+			o->mx = &enc[(i / NCLIENTS) % NENC];
+			o->n_mx = 1;
+		}
 		o->now = T0 + (time_t)(i / 1000);
 		mxg_engine_observe(e, o, &v);
 		acts += v.action;
@@ -199,22 +181,22 @@ main(int argc, char** argv)
 	o.qclass = 1;
 	o.rcode = -1;
 	/* warm-up: every client has seen its names (memo, table, verdicts) */
-	sink += run_known(e, &o, 0, NCLIENTS * 8);
+	sink += run_known(e, &o, 0, NCLIENTS * 8, NULL);
 
 	if(argc > 1) {
 		n = strtoull(argv[1], NULL, 10);
 		if(strcmp(mode, "known") == 0) {
-			sink += run_known(e, &o, NCLIENTS * 8, n);
+			sink += run_known(e, &o, NCLIENTS * 8, n, NULL);
 		} else if(strcmp(mode, "cached") == 0) {
 			o.stage = MXG_OBS_CACHED;
 			o.rcode = 0;
 			o.mx = rr;
 			o.n_mx = 2;
-			sink += run_known(e, &o, NCLIENTS * 8, n);
+			sink += run_known(e, &o, NCLIENTS * 8, n, NULL);
 		} else if(strncmp(mode, "encoded", 7) == 0) {
 			o.stage = MXG_OBS_CACHED;
 			o.rcode = 0;
-			sink += run_encoded(e, &o, NCLIENTS * 8, n, enc);
+			sink += run_known(e, &o, NCLIENTS * 8, n, enc);
 		} else if(strcmp(mode, "distinct") == 0) {
 			sink += run_distinct(e, &o, 0, n);
 		} else if(strcmp(mode, "build") == 0) {
@@ -232,7 +214,7 @@ main(int argc, char** argv)
 
 	n = 1000000;
 	t = t_now_ns();
-	sink += run_known(e, &o, NCLIENTS * 8, n);
+	sink += run_known(e, &o, NCLIENTS * 8, n, NULL);
 	printf("known name, known client (query):   %6.1f ns/observation\n",
 		(t_now_ns() - t) / (double)n);
 	o.stage = MXG_OBS_CACHED;
@@ -240,11 +222,11 @@ main(int argc, char** argv)
 	o.mx = rr;
 	o.n_mx = 2;
 	t = t_now_ns();
-	sink += run_known(e, &o, NCLIENTS * 8 + n, n);
+	sink += run_known(e, &o, NCLIENTS * 8 + n, n, NULL);
 	printf("known name, cache hit, 2 MX answer: %6.1f ns/observation\n",
 		(t_now_ns() - t) / (double)n);
 	t = t_now_ns();
-	sink += run_encoded(e, &o, NCLIENTS * 8 + 2 * n, n, enc);
+	sink += run_known(e, &o, NCLIENTS * 8 + 2 * n, n, enc);
 	printf("cache hit, 1 MX, new 32-hex label:  %6.1f ns/observation\n",
 		(t_now_ns() - t) / (double)n);
 	o.stage = MXG_OBS_QUERY;

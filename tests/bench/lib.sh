@@ -10,6 +10,24 @@
 
 say() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
+# rl_stream N TYPE [MAXMX]: the resolver-like query stream ("name type
+# source" lines for qsend.c) of the names rl1..rlN.test in a scattered
+# order, each query from one of 10 clients: 6 relays (127.0.0.1,
+# 127.0.2.1-5) and 4 other clients (127.0.3.1-4); with MAXMX only the names
+# of at most that many MX (the narrow answers: rlN.test has 1 + (N-1) % 10)
+rl_stream() {
+	awk -v n="$1" -v t="$2" -v w="${3:-10}" 'BEGIN {
+		j = 0
+		for (i = 0; i < n; i++) {
+			name = i * 7919 % n + 1
+			if ((name - 1) % 10 + 1 > w)
+				continue
+			c = j++ % 10
+			src = c == 0 ? "127.0.0.1" : (c < 6 ? "127.0.2." c : "127.0.3." (c - 5))
+			print "rl" name ".test " t " " src
+		}}'
+}
+
 # bench_zone OUT COMPANIES [RL_NAMES]: the test zone plus a wildcard MX for
 # the flood (every fN.test that is not in the zone gets "MX 10
 # mx.flood.test.") and RL_NAMES resolver-like names rlN.test: 1 + (N-1) % 10
@@ -115,23 +133,9 @@ bench_start() {
 	return 1
 }
 
-# bench_stop PID: SIGTERM and wait up to 120 s (valgrind writes its totals
-# at exit), then SIGKILL. Removes PID from MXG_PIDS.
-bench_stop() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < 1200; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	for i in "${!MXG_PIDS[@]}"; do
-		[ "${MXG_PIDS[$i]}" = "$pid" ] && unset 'MXG_PIDS[i]'
-	done
-	MXG_PIDS=("${MXG_PIDS[@]}")
-	return 0
-}
+# bench_stop PID: stop_pid with up to 120 s (valgrind writes its totals at
+# exit)
+bench_stop() { stop_pid "$1" 120; }
 
 # perf PORT DATAFILE [dnsperf args...]: run dnsperf against 127.0.0.1:PORT;
 # prints "completed lost noerror servfail refused qps avg_ms sd_ms" and keeps

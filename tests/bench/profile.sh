@@ -49,20 +49,8 @@ seq 1 50 | sed 's/.*/company&.test A/' >"$MXG_T/a"
 cat "$MXG_T/a" "$MXG_T/mx" >"$MXG_T/warm"
 if [ -n "$RL" ]; then
 	# the streams of run.sh's rl_ scenarios (1000 names)
-	rl() {
-		awk -v n=1000 -v t="$1" -v w="$2" 'BEGIN {
-			j = 0
-			for (i = 0; i < n; i++) {
-				name = i * 7919 % n + 1
-				if ((name - 1) % 10 + 1 > w)
-					continue
-				c = j++ % 10
-				src = c == 0 ? "127.0.0.1" : (c < 6 ? "127.0.2." c : "127.0.3." (c - 5))
-				print "rl" name ".test " t " " src
-			}}'
-	}
-	rl MX "$RL" >"$MXG_T/mx"
-	rl A "$RL" >"$MXG_T/a"
+	rl_stream 1000 MX "$RL" >"$MXG_T/mx"
+	rl_stream 1000 A "$RL" >"$MXG_T/a"
 	cat "$MXG_T/a" "$MXG_T/mx" >"$MXG_T/warm"
 fi
 nmx=$(wc -l <"$MXG_T/mx")

@@ -127,23 +127,9 @@ cat "$DATA/a_hit" "$DATA/mx_hit" >"$DATA/warm"
 # other clients (127.0.3.1-4, below the raised volume and fanout limits; the
 # non-relay rule logs each of their domains once a period, in the warm-up,
 # which sends every stream once, so the measured part is the steady state)
-# rl_stream TYPE [MAXMX]: with MAXMX only the names of at most that many MX
-# (the narrow answers: rlN.test has 1 + (N-1) % 10)
-rl_stream() {
-	awk -v n="$RLN" -v t="$1" -v w="${2:-10}" 'BEGIN {
-		j = 0
-		for (i = 0; i < n; i++) {
-			name = i * 7919 % n + 1
-			if ((name - 1) % 10 + 1 > w)
-				continue
-			c = j++ % 10
-			src = c == 0 ? "127.0.0.1" : (c < 6 ? "127.0.2." c : "127.0.3." (c - 5))
-			print "rl" name ".test " t " " src
-		}}'
-}
-rl_stream MX >"$DATA/rl_mx"
-rl_stream MX 3 >"$DATA/rl_mx3"
-rl_stream A >"$DATA/rl_a"
+rl_stream "$RLN" MX >"$DATA/rl_mx"
+rl_stream "$RLN" MX 3 >"$DATA/rl_mx3"
+rl_stream "$RLN" A >"$DATA/rl_a"
 cat "$DATA/rl_a" "$DATA/rl_mx" "$DATA/rl_mx3" >"$DATA/rl_warm"
 NONRELAY=127.0.0.77
 

@@ -83,12 +83,14 @@ gone() { ! kill -0 "$1" 2>/dev/null; }
 # wait_gone PID SECONDS: wait until the process has exited
 wait_gone() { wait_until "$2" gone "$1"; }
 
-# stop_pid PID: stop one server we started, by its PID
+# stop_pid PID [SECONDS]: stop one server we started, by its PID: SIGTERM,
+# and SIGKILL if it has not exited after SECONDS (default 10). Removes PID
+# from MXG_PIDS.
 stop_pid() {
 	local pid=$1 i
 	kill -CONT "$pid" 2>/dev/null || true
 	kill -TERM "$pid" 2>/dev/null || true
-	wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
+	wait_gone "$pid" "${2:-10}" || kill -KILL "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	for i in "${!MXG_PIDS[@]}"; do
 		[ "${MXG_PIDS[$i]}" = "$pid" ] && unset 'MXG_PIDS[i]'
