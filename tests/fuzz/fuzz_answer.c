@@ -54,14 +54,15 @@ dup_exact(const uint8_t* p, size_t n)
 }
 
 /**
- * Read a possibly compressed name from a message into out.
+ * Read a possibly compressed name from a message into out, or skip it.
  * @param msg: the message.
  * @param len: its length.
  * @param pos: where the name starts; set to the byte after it (after the
  *	first pointer when compressed).
- * @param out: output, MXG_NAME_WIRE_MAX bytes.
- * @param outlen: set to the length of the uncompressed name.
- * @return 1 if the name was read, 0 if malformed.
+ * @param out: output, MXG_NAME_WIRE_MAX bytes; NULL skips the name (a
+ *	pointer ends it, not followed).
+ * @param outlen: set to the length of the uncompressed name (with out).
+ * @return 1 if the name was read, 0 if malformed or it runs out.
  */
 static int
 read_name(const uint8_t* msg, size_t len, size_t* pos, uint8_t* out,
@@ -75,51 +76,34 @@ read_name(const uint8_t* msg, size_t len, size_t* pos, uint8_t* out,
 			return 0;
 		l = msg[p];
 		if((l & 0xc0) == 0xc0) {
-			if(p + 1 >= len || ++jumps > MAX_JUMPS)
+			if(p + 1 >= len)
+				return 0;
+			if(!out) {
+				*pos = p + 2;
+				return 1;
+			}
+			if(++jumps > MAX_JUMPS)
 				return 0;
 			if(!after)
 				after = p + 2;
 			p = ((size_t)(l & 0x3f) << 8) | msg[p + 1];
 			continue;
 		}
-		if(l > MXG_NAME_LABEL_MAX)
+		if(l > MXG_NAME_LABEL_MAX || p + 1 + l > len)
 			return 0;
-		if(p + 1 + l > len || o + 1 + l > MXG_NAME_WIRE_MAX)
-			return 0;
-		memcpy(out + o, msg + p, 1 + (size_t)l);
+		if(out) {
+			if(o + 1 + l > MXG_NAME_WIRE_MAX)
+				return 0;
+			memcpy(out + o, msg + p, 1 + (size_t)l);
+		}
 		o += 1 + (size_t)l;
 		p += 1 + (size_t)l;
 		if(l == 0)
 			break;
 	}
 	*pos = after ? after : p;
-	*outlen = o;
-	return 1;
-}
-
-/** Skip a possibly compressed name. @return 1, or 0 if it runs out. */
-static int
-skip_name(const uint8_t* msg, size_t len, size_t* pos)
-{
-	size_t p = *pos;
-	for(;;) {
-		uint8_t l;
-		if(p >= len)
-			return 0;
-		l = msg[p];
-		if((l & 0xc0) == 0xc0) {
-			if(p + 1 >= len)
-				return 0;
-			*pos = p + 2;
-			return 1;
-		}
-		if(l > MXG_NAME_LABEL_MAX)
-			return 0;
-		p += 1 + (size_t)l;
-		if(l == 0)
-			break;
-	}
-	*pos = p;
+	if(outlen)
+		*outlen = o;
 	return 1;
 }
 
@@ -185,7 +169,7 @@ parse_message(const uint8_t* msg, size_t len, struct answer* a)
 	for(i = 0; i < an; i++) {
 		unsigned type, rdlen;
 		size_t rd;
-		if(!skip_name(msg, len, &pos) || pos + 10 > len)
+		if(!read_name(msg, len, &pos, NULL, NULL) || pos + 10 > len)
 			break;
 		type = ((unsigned)msg[pos] << 8) | msg[pos + 1];
 		rdlen = ((unsigned)msg[pos + 8] << 8) | msg[pos + 9];

@@ -24,6 +24,7 @@
 #include "mxguard/event.h"
 #include "mxguard/jsonlog.h"
 #include "mxguard/names.h"
+#include "input.h"
 
 /** Abort with a reason when an output is not what the header promises. */
 #define CHECK(x) do { if(!(x)) { \
@@ -374,33 +375,6 @@ check_name_text(const uint8_t* data, size_t size)
 	else if(valid)
 		CHECK(strncmp(small, txt, strlen(small)) == 0);
 	CHECK(mxg_jsonlog_name_text(txt, 0, data, size, lower) == 0);
-}
-
-/** Consumes the input from the front; zeros once it runs out. */
-struct src {
-	/** the bytes */
-	const uint8_t* p;
-	/** bytes left */
-	size_t n;
-};
-
-/** Next byte, 0 when the input is used up. */
-static uint8_t
-byte(struct src* s)
-{
-	if(!s->n)
-		return 0;
-	s->n--;
-	return *s->p++;
-}
-
-/** Fill n bytes. */
-static void
-bytes(struct src* s, void* dst, size_t n)
-{
-	size_t i;
-	for(i = 0; i < n; i++)
-		((uint8_t*)dst)[i] = byte(s);
 }
 
 /** A NUL-terminated string of at most max-1 bytes, no NUL inside. */

@@ -49,6 +49,7 @@
 #include <hiredis/read.h>
 #include "mxguard/mxguard.h"
 #include "mxguard/redis.h"
+#include "input.h"
 
 /** Abort with a reason when a promise is broken. */
 #define CHECK(x) do { if(!(x)) { \
@@ -236,24 +237,6 @@ reader(const uint8_t* d, size_t n, size_t piece)
 		}
 	}
 	redisReaderFree(rd);
-}
-
-/** Consumes the input from the front. */
-struct src {
-	/** the bytes */
-	const uint8_t* p;
-	/** bytes left */
-	size_t n;
-};
-
-/** Next byte, 0 when the input is used up. */
-static uint8_t
-byte(struct src* s)
-{
-	if(!s->n)
-		return 0;
-	s->n--;
-	return *s->p++;
 }
 
 /** A NUL-terminated string of at most max-1 bytes (length byte * scale). */

@@ -50,7 +50,8 @@ export ASAN_OPTIONS UBSAN_OPTIONS
 obj() {
 	o=$1; s=$2; shift 2
 	if [ ! -f "$o" ] || [ "$SRC/$s" -nt "$o" ] ||
-		[ -n "$(find "$SRC/include" -newer "$o" -name '*.h' 2>/dev/null |
+		[ -n "$(find "$SRC/include" "$SRC/tests/fuzz" -newer "$o" \
+		-name '*.h' 2>/dev/null |
 		head -1)" ]; then
 		# shellcheck disable=SC2086
 		$CC $CFLAGS "$@" -c -o "$o" "$SRC/$s"
