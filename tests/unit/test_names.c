@@ -11,6 +11,7 @@
  * they say.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,13 +340,50 @@ test_memo(void)
 	ok(1, "freeing NULL is fine");
 }
 
+/** 63 distinct bytes. */
+#define LABEL63 \
+	"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-"
+
+/** A field of the statistics of a label (len bytes of label). */
+#define F(x) offsetof(struct mxg_label_stats, x)
+static const struct stat_case {
+	const char* label;
+	size_t len;
+	size_t field;
+	unsigned want;
+	const char* what;
+} stat_cases[] = {
+	{ "aaaa", 4, F(entropy_mbits), 0, "entropy of aaaa" },
+	{ "abcd", 4, F(entropy_mbits), 2000, "entropy of abcd is 2 bits" },
+	{ "aabb", 4, F(entropy_mbits), 1000, "entropy of aabb is 1 bit" },
+	{ "0123456789abcdef", 16, F(entropy_mbits), 4000,
+		"16 distinct hex: 4 bits" },
+	{ "0123456789abcdef", 16, F(hex), 16, "all hex" },
+	{ "0123456789abcdef", 16, F(digits), 10, "10 digits" },
+	{ "0123456789abcdef", 16, F(b32), 12, "b32 alphabet: 2-7 and a-f" },
+	{ "0123456789abcdef", 16, F(b32hex), 16, "b32hex alphabet" },
+	{ "0123456789abcdef", 16, F(b64), 16, "b64 alphabet" },
+	{ "Ab-_+/=xyZ", 10, F(upper), 2, "2 upper" },
+	{ "Ab-_+/=xyZ", 10, F(lower), 3, "3 lower" },
+	{ "Ab-_+/=xyZ", 10, F(hex), 2, "hex: A b" },
+	{ "Ab-_+/=xyZ", 10, F(b64), 10, "base64url and base64 alphabet" },
+	{ "Ab-_+/=xyZ", 10, F(b32), 5, "b32: letters" },
+	{ "Ab-_+/=xyZ", 10, F(b32hex), 2, "b32hex: a b" },
+	{ "a\000\377 ", 4, F(binary), 3, "binary bytes counted" },
+	{ "a\000\377 ", 4, F(entropy_mbits), 2000, "entropy over bytes" },
+	{ "x", 1, F(entropy_mbits), 0, "one byte: 0" },
+	{ LABEL63, 63, F(entropy_mbits), 5977, "63 distinct bytes: log2(63)" },
+	{ LABEL63, 63, F(len), 63, "length 63" },
+};
+#undef F
+
 static void
 test_labels(void)
 {
 	uint8_t b[MXG_NAME_WIRE_MAX];
 	struct mxg_label_stats st;
 	const uint8_t* p;
-	size_t l;
+	size_t l, i;
 
 	l = w("1.evil.example", b);
 	is_int(mxg_names_numeric_prefix(b, l), 1, "1.evil.example numeric");
@@ -365,36 +403,12 @@ test_labels(void)
 	is_int(mxg_names_first_label(b, l, &p), 4, "first label length");
 	ok(p == b + 1 && memcmp(p, "mail", 4) == 0, "first label bytes");
 
-	mxg_names_label_stats((const uint8_t*)"aaaa", 4, &st);
-	is_int(st.entropy_mbits, 0, "entropy of aaaa");
-	mxg_names_label_stats((const uint8_t*)"abcd", 4, &st);
-	is_int(st.entropy_mbits, 2000, "entropy of abcd is 2 bits");
-	mxg_names_label_stats((const uint8_t*)"aabb", 4, &st);
-	is_int(st.entropy_mbits, 1000, "entropy of aabb is 1 bit");
-	mxg_names_label_stats((const uint8_t*)"0123456789abcdef", 16, &st);
-	is_int(st.entropy_mbits, 4000, "16 distinct hex: 4 bits");
-	is_int(st.hex, 16, "all hex");
-	is_int(st.digits, 10, "10 digits");
-	is_int(st.b32, 12, "b32 alphabet: 2-7 and a-f");
-	is_int(st.b32hex, 16, "b32hex alphabet");
-	is_int(st.b64, 16, "b64 alphabet");
-	mxg_names_label_stats((const uint8_t*)"Ab-_+/=xyZ", 10, &st);
-	is_int(st.upper, 2, "2 upper");
-	is_int(st.lower, 3, "3 lower");
-	is_int(st.hex, 2, "hex: A b");
-	is_int(st.b64, 10, "base64url and base64 alphabet");
-	is_int(st.b32, 5, "b32: letters");
-	is_int(st.b32hex, 2, "b32hex: a b");
-	mxg_names_label_stats((const uint8_t*)"a\000\377 ", 4, &st);
-	is_int(st.binary, 3, "binary bytes counted");
-	is_int(st.entropy_mbits, 2000, "entropy over bytes");
-	mxg_names_label_stats((const uint8_t*)"x", 1, &st);
-	is_int(st.entropy_mbits, 0, "one byte: 0");
-	mxg_names_label_stats((const uint8_t*)
-		"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-",
-		63, &st);
-	is_int(st.entropy_mbits, 5977, "63 distinct bytes: log2(63)");
-	is_int(st.len, 63, "length 63");
+	for(i = 0; i < sizeof(stat_cases) / sizeof(stat_cases[0]); i++) {
+		const struct stat_case* c = &stat_cases[i];
+		mxg_names_label_stats((const uint8_t*)c->label, c->len, &st);
+		is_int(*(const unsigned*)((const char*)&st + c->field), c->want,
+			"%s", c->what);
+	}
 }
 
 /** Names chosen to collide: with an unkeyed memo hash, a client can find
