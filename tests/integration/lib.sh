@@ -34,11 +34,19 @@ bail() { echo "Bail out! $*"; exit 1; }
 done_testing() { echo "1..$TAP_N"; [ "$TAP_FAIL" -eq 0 ]; }
 
 # ---- setup and teardown ----
+# mxg_setup [COMMAND...]: the private directory $MXG_T and the paths of the
+# build (UNBOUND, MXG_MODULE, REPORT for mxguard-report); the whole test is
+# skipped when one of the COMMANDs is not installed
 mxg_setup() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || skip_all "$c is not installed"
+	done
 	: "${UNBOUND_DIR:?UNBOUND_DIR is not set (run through make check)}"
 	: "${MXG_BUILDDIR:?MXG_BUILDDIR is not set (run through make check)}"
 	MXG_SRCDIR=${MXG_SRCDIR:-$MXG_BUILDDIR}
 	MXG_MODULE=$MXG_BUILDDIR/module/.libs/mxguard.so
+	REPORT=$MXG_BUILDDIR/tools/mxguard-report
 	UNBOUND=$UNBOUND_DIR/unbound
 	UNBOUND_CONTROL=$UNBOUND_DIR/unbound-control
 	[ -x "$UNBOUND" ] || bail "no unbound binary at $UNBOUND"
@@ -116,6 +124,13 @@ free_port() {
 # have_ipv6: ::1 is configured on loopback
 have_ipv6() {
 	grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null
+}
+
+# start_zone COMPANIES: the test zone of contrib/make-zone.sh with that many
+# companyN.test domains, in $MXG_T/root.zone, served by NSD (start_nsd)
+start_zone() {
+	bash "$MXG_SRCDIR/contrib/make-zone.sh" "$MXG_T/root.zone" "$1"
+	start_nsd "$MXG_T/root.zone"
 }
 
 # ---- the authoritative server: NSD serving one root zone ----
@@ -281,6 +296,29 @@ remote-control:
 	control-use-cert: no
 UBCONF
 	} >"$dir/unbound.conf"
+}
+
+# resolver_dir NAME [THREADS]: the directory of a test resolver, D=$MXG_T/NAME,
+# with its unbound.conf (write_unbound_conf: sets UB_PORT, UB_CPORT), and
+# J=$D/mxguard.json, where mxguard_conf puts the JSON log
+resolver_dir() {
+	D=$MXG_T/$1
+	J=$D/mxguard.json
+	write_unbound_conf "$D" "${2:-1}"
+}
+
+# mxguard_conf DIR MODE [INSTANCE]: DIR/mxguard.conf of a test resolver:
+# MODE, the relay 127.0.0.2, the JSON log in DIR/mxguard.json, with INSTANCE
+# the Redis of start_redis (prefix t:) as that instance, then the lines on
+# stdin
+mxguard_conf() {
+	{
+		printf 'mode: %s\nrelay: 127.0.0.2\nlog-file: %s/mxguard.json\n' \
+			"$2" "$1"
+		[ -z "${3:-}" ] || printf 'redis-server: 127.0.0.1:%s\nredis-prefix: t:\ninstance: %s\n' \
+			"$REDIS_PORT" "$3"
+		cat
+	} >"$1/mxguard.conf"
 }
 
 # start_unbound DIR: run unbound -d with $dir/unbound.conf and

@@ -9,11 +9,8 @@
 # shown as mode pass-through in mxguard-report instances, and the blocks come
 # back with the fixed config.
 . "$(dirname "$0")/lib.sh"
-mxg_setup
-command -v redis-server >/dev/null || skip_all "redis-server is not installed"
-REPORT=$MXG_BUILDDIR/tools/mxguard-report
-bash "$MXG_SRCDIR/contrib/make-zone.sh" "$MXG_T/root.zone" 10
-start_nsd "$MXG_T/root.zone"
+mxg_setup redis-server
+start_zone 10
 start_redis
 
 # resolver DIR INSTANCE: start one Unbound; the volume rule refuses (so MX
@@ -21,16 +18,10 @@ start_redis
 resolver() {
 	local dir=$1 inst=$2
 	write_unbound_conf "$dir" 2
-	cat >"$dir/mxguard.conf" <<EOF
-mode: log
-relay: 127.0.0.2
-redis-server: 127.0.0.1:$REDIS_PORT
-redis-prefix: t:
-instance: $inst
+	mxguard_conf "$dir" log "$inst" <<EOF
 volume-limit: 100
 volume-action: refuse
 block-duration: 10m
-log-file: $dir/mxguard.json
 EOF
 	start_unbound "$dir"
 }
@@ -60,6 +51,17 @@ within() {
 	return 1
 }
 
+# both_within FROM NAME RCODE WHAT: within 2 s both resolvers answer RCODE to
+# FROM's MX query for NAME (ok WHAT), each poll timed from its start
+both_within() {
+	local ta tb ra rb
+	ta=$(within 2 "$PA" "$1" "$2" "$3"); ra=$?
+	tb=$(within 2 "$PB" "$1" "$2" "$3"); rb=$?
+	diag "$3 after ${ta} ms on a, ${tb} ms later on b"
+	[ $ra -eq 0 ] && [ $rb -eq 0 ]
+	ok $? "$4"
+}
+
 "$REPORT" --help | grep -q -- "-h, --host HOST" && "$REPORT" --version | grep -q "^mxguard-report "
 ok $? "mxguard-report --help (redis-cli's -h HOST) and --version"
 
@@ -77,11 +79,7 @@ ok $? "127.0.0.5 is answered by both before the block (and cached)"
 
 rep block 127.0.0.5 --for 10m --reason "ticket 42" >"$MXG_T/block.out" 2>&1
 ok $? "mxguard-report block 127.0.0.5 --for 10m"
-ta=$(within 2 "$PA" 127.0.0.5 company1.test REFUSED); ra=$?
-tb=$(within 2 "$PB" 127.0.0.5 company1.test REFUSED); rb=$?
-diag "refused after ${ta} ms on a, ${tb} ms later on b"
-[ $ra -eq 0 ] && [ $rb -eq 0 ]
-ok $? "the block refuses 127.0.0.5 on both resolvers within 2 s"
+both_within 127.0.0.5 company1.test REFUSED "the block refuses 127.0.0.5 on both resolvers within 2 s"
 [ "$(status "$PA" 127.0.0.5 company2.test)" = REFUSED ]
 ok $? "the block covers every domain of the client (not cached: company2)"
 [ "$(status "$PA" 127.0.0.6 company1.test)" = NOERROR ] &&
@@ -113,11 +111,7 @@ ok $? "the block survives a restart (refused ${r} ms after it)"
 
 rep unblock 127.0.0.5 --reason "false alarm" >"$MXG_T/unblock.out" 2>&1
 ok $? "mxguard-report unblock 127.0.0.5"
-ta=$(within 2 "$PA" 127.0.0.5 company1.test NOERROR); ra=$?
-tb=$(within 2 "$PB" 127.0.0.5 company1.test NOERROR); rb=$?
-diag "answered again after ${ta} ms on a, ${tb} ms later on b"
-[ $ra -eq 0 ] && [ $rb -eq 0 ]
-ok $? "unblock lifts the block on both within 2 s"
+both_within 127.0.0.5 company1.test NOERROR "unblock lifts the block on both within 2 s"
 [ -z "$(rep blocks | grep '^127\.0\.0\.5 ')" ]
 ok $? "blocks no longer lists 127.0.0.5"
 rep alerts | grep -Eq '127\.0\.0\.5 +unblock +Unblock'

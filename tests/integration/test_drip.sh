@@ -71,13 +71,8 @@ seq 1 5 | sed 's/.*/&.evil.test MX/' >"$MXG_T/tool"
 # fresh counters) with mxguard in MODE
 start_phase() {
 	[ -n "${UB_PID:-}" ] && stop_pid "$UB_PID"
-	D=$MXG_T/$1
-	J=$D/mxguard.json
-	write_unbound_conf "$D" 2
-	cat >"$D/mxguard.conf" <<CONF
-mode: $2
-relay: 127.0.0.2
-log-file: $J
+	resolver_dir "$1" 2
+	mxguard_conf "$D" "$2" <<CONF
 log-rate: 0
 log-lookups: yes
 volume-limit: 100000

@@ -8,20 +8,9 @@
 # and odd queries (CHAOS, ANY, 255-byte names, RD=0) that change nothing.
 . "$(dirname "$0")/lib.sh"
 mxg_setup
-bash "$MXG_SRCDIR/contrib/make-zone.sh" "$MXG_T/root.zone" 60
-start_nsd "$MXG_T/root.zone"
-D=$MXG_T/ub
-write_unbound_conf "$D" 2
-J=$D/mxguard.json
-conf() {
-	cat >"$D/mxguard.conf" <<CONF
-mode: $1
-relay: 127.0.0.2
-log-file: $J
-log-rate: 0
-${2:-}
-CONF
-}
+start_zone 60
+resolver_dir ub 2
+conf() { printf 'log-rate: 0\n%s\n' "${2:-}" | mxguard_conf "$D" "$1"; }
 conf refuse
 start_unbound "$D"
 ok $? "unbound starts with mxguard in refuse mode"

@@ -8,12 +8,10 @@
 mxg_setup
 CHECKCONF=$MXG_BUILDDIR/tools/mxguard-checkconf
 G=$MXG_SRCDIR/tests/data/geoip
-bash "$MXG_SRCDIR/contrib/make-zone.sh" "$MXG_T/root.zone" 20
-start_nsd "$MXG_T/root.zone"
+start_zone 20
 
 # --- GeoIP missing, corrupt, replaced while running ---
-D=$MXG_T/geo
-write_unbound_conf "$D" 1
+resolver_dir geo
 cp "$G/GeoIP2-Country-Test.mmdb" "$D/country.mmdb"
 cat >"$D/mxguard.conf" <<CONF
 geoip-country: $D/missing.mmdb

@@ -5,12 +5,9 @@
 # control bytes stored in Redis are shown as \xHH, instances reads are
 # bounded; a truncated UDP answer and its TCP retry count once in Redis.
 . "$(dirname "$0")/lib.sh"
-mxg_setup
-command -v redis-server >/dev/null || skip_all "redis-server is not installed"
-REPORT=$MXG_BUILDDIR/tools/mxguard-report
+mxg_setup redis-server
 start_redis
-bash "$MXG_SRCDIR/contrib/make-zone.sh" "$MXG_T/root.zone" 20
-start_nsd "$MXG_T/root.zone"
+start_zone 20
 # the report tool reads the server and prefix from a config file (its
 # command line flags for them are the operator's, not this test's business)
 RCONF=$MXG_T/report.conf

@@ -6,28 +6,18 @@
 # scrapes it and answers the series back through its HTTP API; a bad reload
 # shows as mxguard_passthrough 1.
 . "$(dirname "$0")/lib.sh"
-mxg_setup
-command -v redis-server >/dev/null || skip_all "redis-server is not installed"
+mxg_setup redis-server
 command -v promtool >/dev/null || skip_all "promtool is not installed (apt-get install prometheus)"
-REPORT=$MXG_BUILDDIR/tools/mxguard-report
 EXPORTER=$MXG_BUILDDIR/tools/mxguard-exporter
 [ -x "$EXPORTER" ] || bail "mxguard-exporter is not built (libmicrohttpd-dev missing?)"
-bash "$MXG_SRCDIR/contrib/make-zone.sh" "$MXG_T/root.zone" 10
-start_nsd "$MXG_T/root.zone"
+start_zone 10
 start_redis
 
-D=$MXG_T/m
-write_unbound_conf "$D" 2
-cat >"$D/mxguard.conf" <<EOF
-mode: log
-relay: 127.0.0.2
-redis-server: 127.0.0.1:$REDIS_PORT
-redis-prefix: t:
-instance: res-m
+resolver_dir m 2
+mxguard_conf "$D" log res-m <<EOF
 volume-limit: 5
 volume-action: refuse
 geoip-country: $MXG_SRCDIR/tests/data/geoip/GeoIP2-Country-Test.mmdb
-log-file: $D/mxguard.json
 EOF
 start_unbound "$D"
 ok $? "unbound with mxguard starts"

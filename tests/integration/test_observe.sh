@@ -6,16 +6,9 @@
 # config at reload leaves Unbound answering in pass-through mode.
 . "$(dirname "$0")/lib.sh"
 mxg_setup
-bash "$MXG_SRCDIR/contrib/make-zone.sh" "$MXG_T/root.zone" 30
-start_nsd "$MXG_T/root.zone"
-D=$MXG_T/ub
-UB_VERBOSITY=3 write_unbound_conf "$D" 1
-cat >"$D/mxguard.conf" <<CONF
-mode: log
-relay: 127.0.0.2
-log-file: $D/mxguard.json
-log-lookups: yes
-CONF
+start_zone 30
+UB_VERBOSITY=3 resolver_dir ub
+echo "log-lookups: yes" | mxguard_conf "$D" log
 start_unbound "$D"
 ok $? "unbound starts with mxguard loaded"
 grep -q "mxguard: started" "$D/unbound.log"

@@ -7,11 +7,8 @@
 # a client that stays under the limit on each resolver, and 100 reloads
 # leaving no connection, thread or descriptor behind.
 . "$(dirname "$0")/lib.sh"
-mxg_setup
-command -v redis-server >/dev/null || skip_all "redis-server is not installed"
-REPORT=$MXG_BUILDDIR/tools/mxguard-report
-bash "$MXG_SRCDIR/contrib/make-zone.sh" "$MXG_T/root.zone" 40
-start_nsd "$MXG_T/root.zone"
+mxg_setup redis-server
+start_zone 40
 start_redis
 day=$(date -u +%Y%m%d)
 
@@ -20,16 +17,10 @@ resolver() {
 	local dir=$1 inst=$2; shift 2
 	write_unbound_conf "$dir" 2
 	{
-		echo "mode: log"
-		echo "relay: 127.0.0.2"
-		echo "redis-server: 127.0.0.1:$REDIS_PORT"
-		echo "redis-prefix: t:"
-		echo "instance: $inst"
 		echo "geoip-country: $MXG_SRCDIR/tests/data/geoip/GeoIP2-Country-Test.mmdb"
 		echo "geoip-asn: $MXG_SRCDIR/tests/data/geoip/GeoLite2-ASN-Test.mmdb"
-		echo "log-file: $dir/mxguard.json"
 		for l in "$@"; do echo "$l"; done
-	} >"$dir/mxguard.conf"
+	} | mxguard_conf "$dir" log "$inst"
 	start_unbound "$dir"
 }
 # zscore KEY MEMBER: the score, 0 when absent
@@ -169,10 +160,28 @@ P1=$UB_PORT; U1=$UB_PID
 resolver "$F2" fleet-2 "fleet: yes" "redis-prefix: f:" "volume-limit: 8"
 P2=$UB_PORT
 for i in 1 2 3 4 5 6; do echo "company1$i.test MX"; done >"$MXG_T/f6"
+# fleet_has N: the lookups of 127.0.0.8 in the fleet's minute keys (this
+# minute and the one before, what the read-back reads) add up to N
+fleet_has() {
+	local m=$(( $(date +%s) / 60 )) a b
+	a=$(rcli GET "f:{c:127.0.0.8}:m:$m"); b=$(rcli GET "f:{c:127.0.0.8}:m:$((m - 1))")
+	[ $(( ${a:-0} + ${b:-0} )) -eq "$1" ]
+}
+# the fleet read-backs (GETRANGE, FLEET_MIN = 10 a client) Redis has served
+getranges() { rcli INFO commandstats | sed -n 's/^cmdstat_getrange:calls=\([0-9]*\).*/\1/p'; }
+read_since() { [ $(( $(getranges) - ${1:-0} )) -ge 20 ]; }
 UB_PORT=$P1 answered 127.0.0.8 6 "$MXG_T/f6" >/dev/null
-sleep 2.5	# the counts reach Redis, and the read-back runs once a second
+wait_until 5 fleet_has 6
+ok $? "fleet: the 6 lookups on the first resolver are in Redis"
+# its part is done: from here on only the second reads the fleet back
+stop_pid "$U1"
 UB_PORT=$P2 answered 127.0.0.8 6 "$MXG_T/f6" >/dev/null
-sleep 2.5
+wait_until 5 fleet_has 12
+g0=$(getranges)
+# two read-backs of 127.0.0.8 by the second resolver after both resolvers'
+# counts are in Redis: the first of them is complete
+wait_until 5 read_since "${g0:-0}"
+ok $? "fleet: 6 + 6 lookups in Redis, and the second resolver read them back ($(getranges) GETRANGE, ${g0:-0} before)"
 UB_PORT=$P2 answered 127.0.0.8 1 "$MXG_T/mx7" >/dev/null
 wait_for "$F2/mxguard.json" '"SrcIpAddr":"127\.0\.0\.8".*"RuleName":"volume"' 5
 grep '"RuleName":"volume"' "$F2/mxguard.json" | grep -q "across the fleet"

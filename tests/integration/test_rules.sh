@@ -8,15 +8,9 @@
 # blocking verdict.
 . "$(dirname "$0")/lib.sh"
 mxg_setup
-bash "$MXG_SRCDIR/contrib/make-zone.sh" "$MXG_T/root.zone" 40
-start_nsd "$MXG_T/root.zone"
-D=$MXG_T/ub
-write_unbound_conf "$D" 2
-J=$D/mxguard.json
-cat >"$D/mxguard.conf" <<CONF
-mode: log
-relay: 127.0.0.2
-log-file: $J
+start_zone 40
+resolver_dir ub 2
+mxguard_conf "$D" log <<CONF
 log-rate: 0
 geoip-country: $MXG_SRCDIR/tests/data/geoip/GeoIP2-Country-Test.mmdb
 geoip-asn: $MXG_SRCDIR/tests/data/geoip/GeoLite2-ASN-Test.mmdb

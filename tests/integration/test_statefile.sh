@@ -4,10 +4,8 @@
 # (counters start again, the block stays until its end).
 . "$(dirname "$0")/lib.sh"
 mxg_setup
-bash "$MXG_SRCDIR/contrib/make-zone.sh" "$MXG_T/root.zone" 10
-start_nsd "$MXG_T/root.zone"
-D=$MXG_T/s
-write_unbound_conf "$D" 1
+start_zone 10
+resolver_dir s
 mkdir -p "$D/state"
 cat >"$D/mxguard.conf" <<EOF
 mode: log

@@ -3,20 +3,13 @@
 # stop cycle of Unbound with mxguard under valgrind memcheck: no invalid
 # access and no leaked block that mxguard.so allocated (deinit frees all).
 . "$(dirname "$0")/lib.sh"
-mxg_setup
-command -v valgrind >/dev/null || skip_all "valgrind is not installed"
+mxg_setup valgrind
 [ -n "${MXG_UNBOUND_PRELOAD:-}" ] && skip_all "sanitizer build (valgrind and ASan do not mix)"
-bash "$MXG_SRCDIR/contrib/make-zone.sh" "$MXG_T/root.zone" 20
-start_nsd "$MXG_T/root.zone"
+start_zone 20
 start_redis
-D=$MXG_T/vg
-write_unbound_conf "$D" 2
-cat >"$D/mxguard.conf" <<CONF
-mode: refuse
-relay: 127.0.0.2
-redis-server: 127.0.0.1:$REDIS_PORT
+resolver_dir vg 2
+mxguard_conf "$D" refuse vg <<CONF
 geoip-country: $MXG_SRCDIR/tests/data/geoip/GeoIP2-Country-Test.mmdb
-log-file: $D/mx.json
 CONF
 MXGUARD_CONF="$D/mxguard.conf" valgrind --leak-check=full --show-leak-kinds=definite --keep-debuginfo=yes \
 	--num-callers=30 --log-file="$D/valgrind.log" \
