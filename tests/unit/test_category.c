@@ -47,59 +47,56 @@ load_text(const char* text, char* err, size_t errlen, char* pathout)
 	return c;
 }
 
+/** Names looked up in the built-in list, the category they have (NULL:
+ * none) and why. */
+static const struct {
+	const char* name, *want, *what;
+} lookups[] = {
+	{ "gmail.com", "freemail", "gmail.com is freemail" },
+	{ "GMail.COM.", "freemail", "case and a trailing dot do not matter" },
+	{ "alt1.gmail-smtp-in.l.google.com", NULL,
+		"Google's MX hosts are not under gmail.com" },
+	{ "mx1.mail.ru", "freemail", "a name under mail.ru" },
+	{ "notgmail.com", NULL, "a match must start on a label boundary" },
+	{ "gmail.com.evil.example", NULL, "a suffix must be at the end" },
+	{ "mailinator.com", "disposable", "mailinator.com is disposable" },
+	{ "x.y.duckdns.org", "dyndns", "names under duckdns.org are dyndns" },
+	{ "foo.freedns.afraid.org", "dyndns", "a three-label suffix" },
+	{ "afraid.org", NULL, "the parent of a suffix does not match" },
+	{ "bounce.sendgrid.net", "bulk-mail", "sendgrid.net is bulk-mail" },
+	{ "ec2-1-2-3-4.compute-1.amazonaws.com", "cloud",
+		"EC2 host names are cloud" },
+	{ "feedback-smtp.us-east-1.amazonses.com", "bulk-mail",
+		"amazonses.com is bulk-mail, not cloud" },
+	{ "app.cloudapp.azure.com", "cloud", "cloudapp.azure.com is cloud" },
+	{ "azure.com", NULL, "azure.com itself has no category" },
+	{ "com", NULL, "a TLD has no category" },
+	{ "", NULL, "empty name" },
+	{ ".", NULL, "the root" },
+	{ "a..gmail.com", "freemail",
+		"an empty label before the suffix still ends in gmail.com" },
+	{ "x\\.gmail.com", NULL,
+		"an escaped dot is not a boundary: x\\.gmail is one label" },
+	{ "a.x\\.y.gmail.com", "freemail",
+		"an escaped dot in a label under the suffix" },
+	{ "gmail\\.com", NULL, "gmail\\.com is one label, not gmail.com" },
+	{ "abc\\", NULL, "a trailing backslash does not overrun" },
+};
+
 /** The built-in list. */
 static void
 test_builtin(void)
 {
 	char err[512];
+	size_t i;
 	struct mxg_category* c = mxg_category_load(NULL, err, sizeof(err));
 	ok(c != NULL, "the built-in list loads: %s", err);
 	if(!c)
 		return;
 	is_int(mxg_category_count(c), 40, "40 built-in suffixes");
-	is_str(mxg_category_lookup(c, "gmail.com"), "freemail",
-		"gmail.com is freemail");
-	is_str(mxg_category_lookup(c, "GMail.COM."), "freemail",
-		"case and a trailing dot do not matter");
-	is_str(mxg_category_lookup(c, "alt1.gmail-smtp-in.l.google.com"),
-		NULL, "Google's MX hosts are not under gmail.com");
-	is_str(mxg_category_lookup(c, "mx1.mail.ru"), "freemail",
-		"a name under mail.ru");
-	is_str(mxg_category_lookup(c, "notgmail.com"), NULL,
-		"a match must start on a label boundary");
-	is_str(mxg_category_lookup(c, "gmail.com.evil.example"), NULL,
-		"a suffix must be at the end");
-	is_str(mxg_category_lookup(c, "mailinator.com"), "disposable",
-		"mailinator.com is disposable");
-	is_str(mxg_category_lookup(c, "x.y.duckdns.org"), "dyndns",
-		"names under duckdns.org are dyndns");
-	is_str(mxg_category_lookup(c, "foo.freedns.afraid.org"), "dyndns",
-		"a three-label suffix");
-	is_str(mxg_category_lookup(c, "afraid.org"), NULL,
-		"the parent of a suffix does not match");
-	is_str(mxg_category_lookup(c, "bounce.sendgrid.net"), "bulk-mail",
-		"sendgrid.net is bulk-mail");
-	is_str(mxg_category_lookup(c, "ec2-1-2-3-4.compute-1.amazonaws.com"),
-		"cloud", "EC2 host names are cloud");
-	is_str(mxg_category_lookup(c, "feedback-smtp.us-east-1.amazonses.com"),
-		"bulk-mail", "amazonses.com is bulk-mail, not cloud");
-	is_str(mxg_category_lookup(c, "app.cloudapp.azure.com"), "cloud",
-		"cloudapp.azure.com is cloud");
-	is_str(mxg_category_lookup(c, "azure.com"), NULL,
-		"azure.com itself has no category");
-	is_str(mxg_category_lookup(c, "com"), NULL, "a TLD has no category");
-	is_str(mxg_category_lookup(c, ""), NULL, "empty name");
-	is_str(mxg_category_lookup(c, "."), NULL, "the root");
-	is_str(mxg_category_lookup(c, "a..gmail.com"), "freemail",
-		"an empty label before the suffix still ends in gmail.com");
-	is_str(mxg_category_lookup(c, "x\\.gmail.com"), NULL,
-		"an escaped dot is not a boundary: x\\.gmail is one label");
-	is_str(mxg_category_lookup(c, "a.x\\.y.gmail.com"), "freemail",
-		"an escaped dot in a label under the suffix");
-	is_str(mxg_category_lookup(c, "gmail\\.com"), NULL,
-		"gmail\\.com is one label, not gmail.com");
-	is_str(mxg_category_lookup(c, "abc\\"), NULL,
-		"a trailing backslash does not overrun");
+	for(i = 0; i < sizeof(lookups) / sizeof(lookups[0]); i++)
+		is_str(mxg_category_lookup(c, lookups[i].name), lookups[i].want,
+			"%s", lookups[i].what);
 	is_str(mxg_category_lookup(NULL, "gmail.com"), NULL, "NULL list");
 	is_str(mxg_category_lookup(c, NULL), NULL, "NULL name");
 	{
@@ -161,12 +158,31 @@ test_contrib_agrees(void)
 	mxg_category_free(b);
 }
 
+/** Files refused, and what the error says after the file name. */
+static const struct {
+	const char* text, *says;
+} bad_files[] = {
+	/* extra text, an upper-case category, an empty label */
+	{ "a.example cat extra\n", ":1: extra: extra text after the category" },
+	{ "a.example Cat\n", ":1: Cat: category must be lowercase" },
+	{ "a..example cat\n", ":1: a..example: empty label" },
+	/* a blank inside a suffix splits it */
+	{ "a b.example cat\n", ":1: cat: extra text" },
+	{ "exa$mple.com cat\n", ":1: exa$mple.com: character not allowed" },
+	/* the root is not a suffix */
+	{ ". cat\n", ":1: .: empty suffix" },
+	/* a conflicting duplicate */
+	{ "x.example one\nX.Example. two\n",
+		":2: x.example: suffix already has category one (line 1)" },
+};
+
 /** The file parser. */
 static void
 test_file(void)
 {
 	char err[1024], path[64];
 	struct mxg_category* c;
+	size_t i;
 	c = load_text("# comment\n\n  Example.COM.  corp  # trailing\n"
 		"mail.example.com\tfreemail\n.lead.example other\n"
 		"example.com corp\n", err, sizeof(err), NULL);
@@ -191,28 +207,11 @@ test_file(void)
 		ok(strncmp(err, want, strlen(want)) == 0,
 			"error is file:line: value: reason: %s", err);
 	}
-	c = load_text("a.example cat extra\n", err, sizeof(err), path);
-	ok(c == NULL && strstr(err, ":1: extra: extra text after the "
-		"category"), "extra text is an error: %s", err);
-	c = load_text("a.example Cat\n", err, sizeof(err), path);
-	ok(c == NULL && strstr(err, ":1: Cat: category must be lowercase"),
-		"an upper-case category is an error: %s", err);
-	c = load_text("a..example cat\n", err, sizeof(err), path);
-	ok(c == NULL && strstr(err, ":1: a..example: empty label"),
-		"an empty label is an error: %s", err);
-	c = load_text("a b.example cat\n", err, sizeof(err), path);
-	ok(c == NULL && strstr(err, ":1: cat: extra text"),
-		"a blank inside a suffix splits it: %s", err);
-	c = load_text("exa$mple.com cat\n", err, sizeof(err), path);
-	ok(c == NULL && strstr(err, ":1: exa$mple.com: character not "
-		"allowed"), "a bad character is an error: %s", err);
-	c = load_text(". cat\n", err, sizeof(err), path);
-	ok(c == NULL && strstr(err, ":1: .: empty suffix"),
-		"the root is not a suffix: %s", err);
-	c = load_text("x.example one\nX.Example. two\n", err, sizeof(err),
-		path);
-	ok(c == NULL && strstr(err, ":2: x.example: suffix already has "
-		"category one (line 1)"), "a conflicting duplicate: %s", err);
+	for(i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++) {
+		c = load_text(bad_files[i].text, err, sizeof(err), path);
+		ok(c == NULL && strstr(err, bad_files[i].says), "refused, "
+			"saying %s: %s", bad_files[i].says, err);
+	}
 	c = load_text("1.example\n2.example cat\n3..example c\n", err,
 		sizeof(err), path);
 	ok(c == NULL && strstr(err, ":1: 1.example: missing") &&
