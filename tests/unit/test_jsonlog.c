@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,6 +290,33 @@ make_event(struct mxg_event* ev)
 /** Does line contain text? A test point. */
 #define has(line, text) ok(strstr(line, text) != NULL, "line has %s", text)
 
+/** has() for each text of the NULL-terminated list after line. */
+static void
+has_all(const char* line, ...)
+{
+	va_list ap;
+	const char* t;
+	va_start(ap, line);
+	while((t = va_arg(ap, const char*)) != NULL)
+		has(line, t);
+	va_end(ap);
+}
+
+/** Actions, flags and rcodes of a verdict, and what its line says. */
+static const struct {
+	uint8_t action, flags, rcode;
+	const char* says[3];
+} verdicts[] = {
+	{ MXG_ACT_LOG, MXG_EV_WOULD_REFUSE, 3, {
+		"\"DvcAction\":\"Would block\"",
+		"\"EventResultDetails\":\"NXDOMAIN\"",
+		"\"EventSeverity\":\"High\"" } },
+	{ MXG_ACT_TAG, 0, 12, {
+		"\"DvcAction\":\"Tag\"",
+		"\"EventSeverity\":\"Medium\"",
+		"\"EventResultDetails\":\"RCODE12\"" } },
+};
+
 /** One log line with every field. */
 static void
 test_format(void)
@@ -298,7 +326,7 @@ test_format(void)
 	struct mxg_jsonlog_ctx ctx;
 	struct mxg_category* cat;
 	char err[256];
-	size_t n, k;
+	size_t n, k, i;
 	int fails;
 
 	make_event(&ev);
@@ -317,37 +345,39 @@ test_format(void)
 	ok(n > 0 && line[n-1] == '\n' && strchr(line, '\n') == line + n - 1,
 		"one newline, at the end");
 	ok(line[0] == '{' && n > 2 && line[n-2] == '}', "one JSON object");
-	has(line, "\"TimeGenerated\":\"2026-11-27T20:23:40.123Z\"");
-	has(line, "\"EventType\":\"Query\"");
-	has(line, "\"EventResult\":\"Success\"");
-	has(line, "\"EventResultDetails\":\"NOERROR\"");
-	has(line, "\"DnsResponseCodeName\":\"NOERROR\"");
-	has(line, "\"EventSeverity\":\"Low\"");
-	has(line, "\"SrcIpAddr\":\"10.1.2.3\"");
-	has(line, "\"NetworkProtocol\":\"UDP\"");
-	has(line, "\"DnsQuery\":\"1.Evil.example\"");
-	has(line, "\"DnsQueryType\":15");
-	has(line, "\"DnsQueryTypeName\":\"MX\"");
-	has(line, "\"DnsResponseName\":\"192.0.2.1,2001:db8::1\"");
-	has(line, "\"MxRecordCount\":100");
-	has(line, "\"MxShapeScore\":87");
-	has(line, "\"DnsResponseIpCountry\":\"RU\"");
-	has(line, "\"DnsResponseIpAsn\":64500");
-	has(line, "\"DnsResponseIpAsOrg\":\"Example \\\"AS\\\"\"");
-	has(line, "\"UpstreamIpAddr\":\"198.51.100.53\"");
-	has(line, "\"UpstreamIpCountry\":\"NL\"");
-	has(line, "\"UpstreamIpAsn\":64501");
-	has(line, "\"DvcAction\":\"Allow\"");
-	has(line, "\"RuleName\":\"staging-window\"");
-	has(line, "\"ThreatCategory\":\"Exfiltration\"");
-	has(line, "\"AttackTechnique\":\"T1071.004\"");
-	has(line, "\"Reason\":\"client 10.1.2.3 made 14 MX lookups (5 numeric "
-		"prefixes) for evil.example in 1h\"");
-	has(line, "\"BaseDomain\":\"evil.example\"");
-	has(line, "\"DomainCategory\":\"dyndns\"");
-	has(line, "\"IsRelay\":false");
-	has(line, "\"IsCached\":true");
-	has(line, "\"Dvc\":\"resolver-1\"");
+	has_all(line,
+		"\"TimeGenerated\":\"2026-11-27T20:23:40.123Z\"",
+		"\"EventType\":\"Query\"",
+		"\"EventResult\":\"Success\"",
+		"\"EventResultDetails\":\"NOERROR\"",
+		"\"DnsResponseCodeName\":\"NOERROR\"",
+		"\"EventSeverity\":\"Low\"",
+		"\"SrcIpAddr\":\"10.1.2.3\"",
+		"\"NetworkProtocol\":\"UDP\"",
+		"\"DnsQuery\":\"1.Evil.example\"",
+		"\"DnsQueryType\":15",
+		"\"DnsQueryTypeName\":\"MX\"",
+		"\"DnsResponseName\":\"192.0.2.1,2001:db8::1\"",
+		"\"MxRecordCount\":100",
+		"\"MxShapeScore\":87",
+		"\"DnsResponseIpCountry\":\"RU\"",
+		"\"DnsResponseIpAsn\":64500",
+		"\"DnsResponseIpAsOrg\":\"Example \\\"AS\\\"\"",
+		"\"UpstreamIpAddr\":\"198.51.100.53\"",
+		"\"UpstreamIpCountry\":\"NL\"",
+		"\"UpstreamIpAsn\":64501",
+		"\"DvcAction\":\"Allow\"",
+		"\"RuleName\":\"staging-window\"",
+		"\"ThreatCategory\":\"Exfiltration\"",
+		"\"AttackTechnique\":\"T1071.004\"",
+		"\"Reason\":\"client 10.1.2.3 made 14 MX lookups (5 numeric "
+		"prefixes) for evil.example in 1h\"",
+		"\"BaseDomain\":\"evil.example\"",
+		"\"DomainCategory\":\"dyndns\"",
+		"\"IsRelay\":false",
+		"\"IsCached\":true",
+		"\"Dvc\":\"resolver-1\"",
+		NULL);
 	if(pyfile) {
 		fprintf(pyfile, "l\t%.*s\t-\n", (int)n - 1, line);
 		pylines++;
@@ -375,33 +405,29 @@ test_format(void)
 	ev.client_family = AF_INET6;
 	inet_pton(AF_INET6, "2001:db8:1::25", ev.client_addr);
 	n = mxg_jsonlog_format(line, sizeof(line), &ev, NULL);
-	has(line, "\"EventResult\":\"Failure\"");
-	has(line, "\"EventResultDetails\":\"REFUSED\"");
-	has(line, "\"DnsResponseCode\":5");
-	has(line, "\"DvcAction\":\"Block\"");
-	has(line, "\"EventSeverity\":\"High\"");
-	has(line, "\"NetworkProtocol\":\"TCP\"");
-	has(line, "\"IsRelay\":true");
-	has(line, "\"SrcIpAddr\":\"2001:db8:1::25\"");
-	has(line, "\"Dvc\":\"\"");
+	has_all(line,
+		"\"EventResult\":\"Failure\"",
+		"\"EventResultDetails\":\"REFUSED\"",
+		"\"DnsResponseCode\":5",
+		"\"DvcAction\":\"Block\"",
+		"\"EventSeverity\":\"High\"",
+		"\"NetworkProtocol\":\"TCP\"",
+		"\"IsRelay\":true",
+		"\"SrcIpAddr\":\"2001:db8:1::25\"",
+		"\"Dvc\":\"\"",
+		NULL);
 	ok(!strstr(line, "DnsResponseIpCountry") &&
 		!strstr(line, "DomainCategory") &&
 		!strstr(line, "UpstreamIpCountry"),
 		"without a context the looked-up fields are left out");
-	ev.action = MXG_ACT_LOG;
-	ev.flags = MXG_EV_WOULD_REFUSE;
-	ev.rcode = 3;
-	n = mxg_jsonlog_format(line, sizeof(line), &ev, NULL);
-	has(line, "\"DvcAction\":\"Would block\"");
-	has(line, "\"EventResultDetails\":\"NXDOMAIN\"");
-	has(line, "\"EventSeverity\":\"High\"");
-	ev.action = MXG_ACT_TAG;
-	ev.flags = 0;
-	ev.rcode = 12;
-	(void)mxg_jsonlog_format(line, sizeof(line), &ev, NULL);
-	has(line, "\"DvcAction\":\"Tag\"");
-	has(line, "\"EventSeverity\":\"Medium\"");
-	has(line, "\"EventResultDetails\":\"RCODE12\"");
+	for(i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++) {
+		ev.action = verdicts[i].action;
+		ev.flags = verdicts[i].flags;
+		ev.rcode = verdicts[i].rcode;
+		(void)mxg_jsonlog_format(line, sizeof(line), &ev, NULL);
+		for(k = 0; k < 3; k++)
+			has(line, verdicts[i].says[k]);
+	}
 	ev.rule = MXG_RULE_COUNT;
 	ev.action = MXG_ACT_PASS;
 	ev.reason[0] = 0;
@@ -410,11 +436,13 @@ test_format(void)
 	ev.n_addr = 0;
 	ev.upstream_family = 0;
 	(void)mxg_jsonlog_format(line, sizeof(line), &ev, NULL);
-	has(line, "\"EventResult\":\"NA\"");
-	has(line, "\"EventSeverity\":\"Informational\"");
-	has(line, "\"DvcAction\":\"Allow\"");
-	has(line, "\"DnsQueryTypeName\":\"TYPE65\"");
-	has(line, "\"DnsResponseName\":\"\"");
+	has_all(line,
+		"\"EventResult\":\"NA\"",
+		"\"EventSeverity\":\"Informational\"",
+		"\"DvcAction\":\"Allow\"",
+		"\"DnsQueryTypeName\":\"TYPE65\"",
+		"\"DnsResponseName\":\"\"",
+		NULL);
 	ok(!strstr(line, "RuleName") && !strstr(line, "Reason") &&
 		!strstr(line, "EventResultDetails") &&
 		!strstr(line, "UpstreamIpAddr"),
@@ -436,9 +464,11 @@ test_format(void)
 	is_str(ctx.instance, "r2", "ctx_fill: instance");
 	is_str(ctx.mx_geo[0].country, "", "ctx_fill without geo: no country");
 	(void)mxg_jsonlog_format(line, sizeof(line), &ev, &ctx);
-	has(line, "\"BaseDomain\":\"gmail.com\"");
-	has(line, "\"DnsQuery\":\"mx1.GMAIL.com\"");
-	has(line, "\"DomainCategory\":\"freemail\"");
+	has_all(line,
+		"\"BaseDomain\":\"gmail.com\"",
+		"\"DnsQuery\":\"mx1.GMAIL.com\"",
+		"\"DomainCategory\":\"freemail\"",
+		NULL);
 	ev.base_off = 200; /* out of range: whole name */
 	mxg_jsonlog_ctx_fill(&ctx, &ev, NULL, cat, "r2");
 	(void)mxg_jsonlog_format(line, sizeof(line), &ev, &ctx);
