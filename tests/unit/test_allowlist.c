@@ -36,6 +36,37 @@ add(struct mxg_allowlist* al, const char* cidr)
 	return r;
 }
 
+/** Match an address given as text through a struct sockaddr_in or
+ * sockaddr_in6. */
+static int
+match_sa(const struct mxg_allowlist* al, const char* a)
+{
+	struct sockaddr_in s4;
+	struct sockaddr_in6 s6;
+	memset(&s4, 0, sizeof(s4));
+	memset(&s6, 0, sizeof(s6));
+	s4.sin_family = AF_INET;
+	s6.sin6_family = AF_INET6;
+	if(inet_pton(AF_INET, a, &s4.sin_addr) == 1)
+		return mxg_allowlist_match_sa(al, (struct sockaddr*)&s4);
+	if(inet_pton(AF_INET6, a, &s6.sin6_addr) == 1)
+		return mxg_allowlist_match_sa(al, (struct sockaddr*)&s6);
+	return -1;
+}
+
+/** Addresses matched as sockaddrs against the list of test_basic. */
+static const struct {
+	const char* addr;
+	int want;
+	const char* what;
+} sa_cases[] = {
+	{ "10.200.1.1", 1, "inside" },
+	{ "172.16.0.1", 0, "outside" },
+	{ "2001:db8:5:1::1", 1, "inside" },
+	{ "::ffff:10.1.1.1", 1, "an IPv4-mapped address" },
+	{ "2a00::1", 0, "outside" },
+};
+
 /** Adding cidr fails with exactly want. */
 static void
 add_fails(const char* cidr, const char* want)
@@ -82,10 +113,8 @@ static void
 test_basic(void)
 {
 	struct mxg_allowlist* al = mxg_allowlist_new();
-	struct sockaddr_in s4;
-	struct sockaddr_in6 s6;
 	struct sockaddr sx;
-	size_t mem0;
+	size_t mem0, i;
 	ok(al != NULL, "a new allowlist");
 	if(!al)
 		return;
@@ -133,25 +162,10 @@ test_basic(void)
 	is_int(mxg_allowlist_match(NULL, AF_INET, (const uint8_t*)"\x0a\0\0\1"),
 		0, "a NULL list matches nothing");
 
-	memset(&s4, 0, sizeof(s4));
-	s4.sin_family = AF_INET;
-	inet_pton(AF_INET, "10.200.1.1", &s4.sin_addr);
-	is_int(mxg_allowlist_match_sa(al, (struct sockaddr*)&s4), 1,
-		"sockaddr_in inside");
-	inet_pton(AF_INET, "172.16.0.1", &s4.sin_addr);
-	is_int(mxg_allowlist_match_sa(al, (struct sockaddr*)&s4), 0,
-		"sockaddr_in outside");
-	memset(&s6, 0, sizeof(s6));
-	s6.sin6_family = AF_INET6;
-	inet_pton(AF_INET6, "2001:db8:5:1::1", &s6.sin6_addr);
-	is_int(mxg_allowlist_match_sa(al, (struct sockaddr*)&s6), 1,
-		"sockaddr_in6 inside");
-	inet_pton(AF_INET6, "::ffff:10.1.1.1", &s6.sin6_addr);
-	is_int(mxg_allowlist_match_sa(al, (struct sockaddr*)&s6), 1,
-		"sockaddr_in6 with an IPv4-mapped address");
-	inet_pton(AF_INET6, "2a00::1", &s6.sin6_addr);
-	is_int(mxg_allowlist_match_sa(al, (struct sockaddr*)&s6), 0,
-		"sockaddr_in6 outside");
+	for(i = 0; i < sizeof(sa_cases) / sizeof(sa_cases[0]); i++)
+		is_int(match_sa(al, sa_cases[i].addr), sa_cases[i].want,
+			"sockaddr_in%s %s: %s", strchr(sa_cases[i].addr, ':') ?
+			"6" : "", sa_cases[i].addr, sa_cases[i].what);
 	memset(&sx, 0, sizeof(sx));
 	sx.sa_family = AF_UNIX;
 	is_int(mxg_allowlist_match_sa(al, &sx), 0, "AF_UNIX never matches");
@@ -163,48 +177,63 @@ test_basic(void)
 	is_int(mxg_allowlist_mem(NULL), 0, "mem of NULL");
 }
 
+/** The steps of test_edges: a netblock added to a new list (NEW) or to
+ * the list (ADD), or an address matched (want 1) or not (want 0). */
+static const struct edge {
+	enum { NEW, ADD, MATCH } op;
+	const char* text;
+	int want;
+	const char* what;
+} edges[] = {
+	{ NEW, "0.0.0.0/0", 1, "the IPv4 /0" },
+	{ MATCH, "0.0.0.0", 1, "/0 matches 0.0.0.0" },
+	{ MATCH, "255.255.255.255", 1, "/0 matches 255.255.255.255" },
+	{ MATCH, "::1", 0, "the IPv4 /0 does not match IPv6" },
+	{ MATCH, "::ffff:1.2.3.4", 1, "but matches IPv4-mapped IPv6" },
+	{ NEW, "::/0", 1, "the IPv6 /0" },
+	{ MATCH, "ffff::1", 1, "::/0 matches any IPv6" },
+	{ MATCH, "::", 1, "::/0 matches ::" },
+	{ MATCH, "1.2.3.4", 0, "::/0 does not match IPv4" },
+	{ ADD, "0.0.0.0/32", 1, "the host 0.0.0.0" },
+	{ MATCH, "0.0.0.0", 1, "0.0.0.0/32 matches 0.0.0.0" },
+	{ MATCH, "0.0.0.1", 0, "0.0.0.0/32 is only that host" },
+	{ NEW, "::ffff:192.0.2.0/120", 1, "an IPv4-mapped IPv6 netblock" },
+	{ MATCH, "192.0.2.99", 1,
+		"a mapped netblock is stored as IPv4 192.0.2.0/24" },
+	{ MATCH, "::ffff:192.0.2.99", 1, "and matches mapped addresses" },
+	{ MATCH, "192.0.3.1", 0, "but only that /24" },
+	{ ADD, "::/96", 1, "::/96 (not mapped)" },
+	{ MATCH, "::1.2.3.4", 1, "::/96 matches ::1.2.3.4" },
+	{ MATCH, "1.2.3.4", 0, "::/96 does not match IPv4" },
+	{ ADD, "128.0.0.0/1", 1, "128.0.0.0/1" },
+	{ MATCH, "200.1.1.1", 1, "upper half matches" },
+	{ MATCH, "127.255.255.255", 0, "lower half does not" },
+	{ ADD, "8000::/1", 1, "8000::/1" },
+	{ MATCH, "ffff::", 1, "upper v6 half matches" },
+	{ MATCH, "7fff::", 0, "lower v6 half does not" },
+	{ ADD, "2001:db8:0:0:8000::/65", 1, "a /65" },
+	{ MATCH, "2001:db8::8000:0:0:1", 1, "inside the /65" },
+	{ MATCH, "2001:db8::7fff:0:0:1", 0, "outside the /65" },
+};
+
 /** /0, /1, /32, /65, /96, /128 and IPv4-mapped netblocks. */
 static void
 test_edges(void)
 {
-	struct mxg_allowlist* al = mxg_allowlist_new();
-	if(!al)
-		return;
-	ok(add(al, "0.0.0.0/0"), "the IPv4 /0");
-	is_int(m(al, "0.0.0.0"), 1, "/0 matches 0.0.0.0");
-	is_int(m(al, "255.255.255.255"), 1, "/0 matches 255.255.255.255");
-	is_int(m(al, "::1"), 0, "the IPv4 /0 does not match IPv6");
-	is_int(m(al, "::ffff:1.2.3.4"), 1, "but matches IPv4-mapped IPv6");
-	mxg_allowlist_free(al);
-
-	al = mxg_allowlist_new();
-	ok(add(al, "::/0"), "the IPv6 /0");
-	is_int(m(al, "ffff::1"), 1, "::/0 matches any IPv6");
-	is_int(m(al, "::"), 1, "::/0 matches ::");
-	is_int(m(al, "1.2.3.4"), 0, "::/0 does not match IPv4");
-	ok(add(al, "0.0.0.0/32"), "the host 0.0.0.0");
-	is_int(m(al, "0.0.0.0"), 1, "0.0.0.0/32 matches 0.0.0.0");
-	is_int(m(al, "0.0.0.1"), 0, "0.0.0.0/32 is only that host");
-	mxg_allowlist_free(al);
-
-	al = mxg_allowlist_new();
-	ok(add(al, "::ffff:192.0.2.0/120"), "an IPv4-mapped IPv6 netblock");
-	is_int(m(al, "192.0.2.99"), 1,
-		"a mapped netblock is stored as IPv4 192.0.2.0/24");
-	is_int(m(al, "::ffff:192.0.2.99"), 1, "and matches mapped addresses");
-	is_int(m(al, "192.0.3.1"), 0, "but only that /24");
-	ok(add(al, "::/96"), "::/96 (not mapped)");
-	is_int(m(al, "::1.2.3.4"), 1, "::/96 matches ::1.2.3.4");
-	is_int(m(al, "1.2.3.4"), 0, "::/96 does not match IPv4");
-	ok(add(al, "128.0.0.0/1"), "128.0.0.0/1");
-	is_int(m(al, "200.1.1.1"), 1, "upper half matches");
-	is_int(m(al, "127.255.255.255"), 0, "lower half does not");
-	ok(add(al, "8000::/1"), "8000::/1");
-	is_int(m(al, "ffff::"), 1, "upper v6 half matches");
-	is_int(m(al, "7fff::"), 0, "lower v6 half does not");
-	ok(add(al, "2001:db8:0:0:8000::/65"), "a /65");
-	is_int(m(al, "2001:db8::8000:0:0:1"), 1, "inside the /65");
-	is_int(m(al, "2001:db8::7fff:0:0:1"), 0, "outside the /65");
+	struct mxg_allowlist* al = NULL;
+	size_t i;
+	for(i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		const struct edge* e = &edges[i];
+		if(e->op == NEW) {
+			mxg_allowlist_free(al);
+			if(!(al = mxg_allowlist_new()))
+				return;
+		}
+		if(e->op == MATCH)
+			is_int(m(al, e->text), e->want, "%s", e->what);
+		else
+			ok(add(al, e->text), "%s", e->what);
+	}
 	mxg_allowlist_free(al);
 }
 
