@@ -54,17 +54,17 @@ match_sa(const struct mxg_allowlist* al, const char* a)
 	return -1;
 }
 
-/** Addresses matched as sockaddrs against the list of test_basic. */
+/** Addresses matched as sockaddrs against the list of test_basic (an
+ * IPv4-mapped one among them), and whether they match. */
 static const struct {
 	const char* addr;
 	int want;
-	const char* what;
 } sa_cases[] = {
-	{ "10.200.1.1", 1, "inside" },
-	{ "172.16.0.1", 0, "outside" },
-	{ "2001:db8:5:1::1", 1, "inside" },
-	{ "::ffff:10.1.1.1", 1, "an IPv4-mapped address" },
-	{ "2a00::1", 0, "outside" },
+	{ "10.200.1.1", 1 },
+	{ "172.16.0.1", 0 },
+	{ "2001:db8:5:1::1", 1 },
+	{ "::ffff:10.1.1.1", 1 },
+	{ "2a00::1", 0 },
 };
 
 /** Adding cidr fails with exactly want. */
@@ -164,8 +164,9 @@ test_basic(void)
 
 	for(i = 0; i < sizeof(sa_cases) / sizeof(sa_cases[0]); i++)
 		is_int(match_sa(al, sa_cases[i].addr), sa_cases[i].want,
-			"sockaddr_in%s %s: %s", strchr(sa_cases[i].addr, ':') ?
-			"6" : "", sa_cases[i].addr, sa_cases[i].what);
+			"sockaddr_in%s %s %s", strchr(sa_cases[i].addr, ':') ?
+			"6" : "", sa_cases[i].addr, sa_cases[i].want ? "matches" :
+			"does not match");
 	memset(&sx, 0, sizeof(sx));
 	sx.sa_family = AF_UNIX;
 	is_int(mxg_allowlist_match_sa(al, &sx), 0, "AF_UNIX never matches");

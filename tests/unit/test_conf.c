@@ -22,6 +22,7 @@
 #include "mxguard/allowlist.h"
 #include "mxguard/conf.h"
 #include "tap.h"
+#include "testlib.h"
 
 /** Error buffer of the last parse. */
 static char err[8192];
@@ -127,11 +128,54 @@ print_to_string(const struct mxg_conf* cfg, const char* option, int* rc)
 	return buf;
 }
 
+/** The fields of a rule's config. */
+enum rule_field { ENABLED, ACTION, LIMIT, LIMIT2, PERIOD };
+
+/** The value of a field of a rule's config. */
+static long long
+rule_field(const struct mxg_rule_conf* r, enum rule_field f)
+{
+	switch(f) {
+	case ENABLED: return r->enabled;
+	case ACTION: return r->action;
+	case LIMIT: return r->limit;
+	case LIMIT2: return r->limit2;
+	default: return r->period;
+	}
+}
+
+/** Rule defaults: the rule, the field, its default. */
+static const struct rule_default {
+	int rule;
+	enum rule_field field;
+	long long want;
+	const char* what;
+} rule_defaults[] = {
+	{ MXG_RULE_NON_RELAY, ENABLED, 1, "non-relay enabled" },
+	{ MXG_RULE_NON_RELAY, ACTION, MXG_ACT_LOG, "non-relay acts log" },
+	{ MXG_RULE_NON_RELAY, PERIOD, 3600, "non-relay period 1h" },
+	{ MXG_RULE_NON_RELAY, LIMIT, 0, "non-relay limit 0" },
+	{ MXG_RULE_VOLUME, ACTION, MXG_ACT_MODE, "volume follows mode" },
+	{ MXG_RULE_VOLUME, LIMIT, 30, "volume limit 30" },
+	{ MXG_RULE_VOLUME, PERIOD, 60, "volume period 60 s" },
+	{ MXG_RULE_FANOUT, LIMIT, 20, "fanout limit 20" },
+	{ MXG_RULE_FANOUT, PERIOD, 600, "fanout period 10m" },
+	{ MXG_RULE_STAGING_WINDOW, LIMIT, 10, "staging-window limit 10" },
+	{ MXG_RULE_STAGING_WINDOW, LIMIT2, 3, "staging-window prefixes 3" },
+	{ MXG_RULE_STAGING_WINDOW, PERIOD, 3600,
+		"staging-window period 1h" },
+	{ MXG_RULE_STAGING_SHAPE, LIMIT, 60, "staging-shape score 60" },
+	{ MXG_RULE_STAGING_SHAPE, ENABLED, 1, "staging-shape enabled" },
+	{ MXG_RULE_COUNTRY, ENABLED, 1, "country enabled" },
+	{ MXG_RULE_COUNTRY, ACTION, MXG_ACT_MODE, "country follows mode" },
+};
+
 /** Every option has its documented default. */
 static void
 test_defaults(void)
 {
 	struct mxg_conf* c = mxg_conf_new();
+	size_t i;
 	char host[256];
 	ok(c != NULL, "mxg_conf_new gives a config");
 	if(!c)
@@ -147,31 +191,11 @@ test_defaults(void)
 		"mx-cache-size defaults to 16m");
 	ok(c->relays != NULL && mxg_allowlist_count(c->relays) == 0,
 		"relays start empty but allocated");
-	is_int(c->rules[MXG_RULE_NON_RELAY].enabled, 1, "non-relay enabled");
-	is_int(c->rules[MXG_RULE_NON_RELAY].action, MXG_ACT_LOG,
-		"non-relay acts log");
-	is_int(c->rules[MXG_RULE_NON_RELAY].period, 3600,
-		"non-relay period 1h");
-	is_int(c->rules[MXG_RULE_NON_RELAY].limit, 0, "non-relay limit 0");
-	is_int(c->rules[MXG_RULE_VOLUME].action, MXG_ACT_MODE,
-		"volume follows mode");
-	is_int(c->rules[MXG_RULE_VOLUME].limit, 30, "volume limit 30");
-	is_int(c->rules[MXG_RULE_VOLUME].period, 60, "volume period 60 s");
-	is_int(c->rules[MXG_RULE_FANOUT].limit, 20, "fanout limit 20");
-	is_int(c->rules[MXG_RULE_FANOUT].period, 600, "fanout period 10m");
-	is_int(c->rules[MXG_RULE_STAGING_WINDOW].limit, 10,
-		"staging-window limit 10");
-	is_int(c->rules[MXG_RULE_STAGING_WINDOW].limit2, 3,
-		"staging-window prefixes 3");
-	is_int(c->rules[MXG_RULE_STAGING_WINDOW].period, 3600,
-		"staging-window period 1h");
-	is_int(c->rules[MXG_RULE_STAGING_SHAPE].limit, 60,
-		"staging-shape score 60");
-	is_int(c->rules[MXG_RULE_STAGING_SHAPE].enabled, 1,
-		"staging-shape enabled");
-	is_int(c->rules[MXG_RULE_COUNTRY].enabled, 1, "country enabled");
-	is_int(c->rules[MXG_RULE_COUNTRY].action, MXG_ACT_MODE,
-		"country follows mode");
+	for(i = 0; i < sizeof(rule_defaults) / sizeof(rule_defaults[0]); i++) {
+		const struct rule_default* d = &rule_defaults[i];
+		is_int(rule_field(&c->rules[d->rule], d->field), d->want, "%s",
+			d->what);
+	}
 	is_int(c->deny_country_count, 0, "no deny-country by default");
 	ok(c->geoip_country == NULL && c->geoip_asn == NULL &&
 		c->category_file == NULL, "no geo or category files");
@@ -626,10 +650,31 @@ test_redis_server(void)
 		"absolute (unix:/path)"), "a relative Unix socket");
 }
 
+/** What the printed config of test_printing holds (present 1) or not. */
+static const struct {
+	const char* text;
+	int present;
+	const char* what;
+} printed[] = {
+	{ "redis-password: (set)\n", 1, "the password prints as (set)" },
+	{ "hunter2", 0, "the password text never appears" },
+	{ "\nmode: refuse\n", 1, "mode printed" },
+	/* durations and sizes in their largest exact unit */
+	{ "\nvolume-period: 90s\n", 1, "a duration in seconds (90s)" },
+	{ "\nfanout-period: 10m\n", 1, "a default duration as 10m" },
+	{ "\nmax-memory: 1536k\n", 1, "a size in its largest unit" },
+	{ "\nredis-timeout: 1000ms\n", 1, "milliseconds print with ms" },
+	{ "\nrelay: 192.0.2.0/24\n", 1, "relays are printed" },
+	{ "\ndeny-country: RU CN\n", 1, "countries on one line" },
+	{ "\nlog-file: \"/var/log/a b.json\"\n", 1, "a blank is quoted" },
+	{ "\ngeoip-asn: \"\"\n", 1, "an unset path prints as \"\"" },
+};
+
 /** mxg_conf_print: units, quoting, hidden password, round trip. */
 static void
 test_printing(void)
 {
+	size_t i;
 	int r, rc;
 	char* out;
 	char* out2;
@@ -643,27 +688,9 @@ test_printing(void)
 		return;
 	out = print_to_string(c, NULL, &rc);
 	is_int(rc, 1, "printing everything returns 1");
-	ok(out && strstr(out, "redis-password: (set)\n") != NULL,
-		"the password prints as (set)");
-	ok(out && strstr(out, "hunter2") == NULL,
-		"the password text never appears");
-	ok(out && strstr(out, "\nmode: refuse\n") != NULL, "mode printed");
-	ok(out && strstr(out, "\nvolume-period: 90s\n") != NULL,
-		"a duration prints in its largest exact unit (90s)");
-	ok(out && strstr(out, "\nfanout-period: 10m\n") != NULL,
-		"a default duration prints as 10m");
-	ok(out && strstr(out, "\nmax-memory: 1536k\n") != NULL,
-		"a size prints in its largest exact unit");
-	ok(out && strstr(out, "\nredis-timeout: 1000ms\n") != NULL,
-		"milliseconds print with ms");
-	ok(out && strstr(out, "\nrelay: 192.0.2.0/24\n") != NULL,
-		"relays are printed");
-	ok(out && strstr(out, "\ndeny-country: RU CN\n") != NULL,
-		"countries are printed on one line");
-	ok(out && strstr(out, "\nlog-file: \"/var/log/a b.json\"\n") != NULL,
-		"a value with a blank is quoted");
-	ok(out && strstr(out, "\ngeoip-asn: \"\"\n") != NULL,
-		"an unset path prints as \"\"");
+	for(i = 0; i < sizeof(printed) / sizeof(printed[0]); i++)
+		ok(out && (strstr(out, printed[i].text) != NULL) ==
+			printed[i].present, "%s", printed[i].what);
 	/* round trip: what is printed reads back to the same config (the
 	 * hidden password reads back as the text "(set)", still set) */
 	c2 = mxg_conf_new();
@@ -710,6 +737,17 @@ tmpdir(void)
 	static char d[64];
 	snprintf(d, sizeof(d), "/tmp/test_conf.XXXXXX");
 	return mkdtemp(d);
+}
+
+/** Read the config file path into a fresh config and free it. @return
+ * what mxg_conf_read returned; err gets its messages. */
+static int
+read_conf(const char* path, char* err, size_t errlen)
+{
+	struct mxg_conf* c = mxg_conf_new();
+	int r = c && mxg_conf_read(c, path, err, errlen);
+	mxg_conf_free(c);
+	return r;
 }
 
 /** Files: relative includes, relay-file, loops, depth, glob. */
@@ -760,27 +798,23 @@ test_files(void)
 	/* errors in a relay-file name that file and its line */
 	snprintf(q, sizeof(q), "%s/relays.txt", d);
 	write_file(q, "10.0.0.0/8\n\n10.0.0.0/33\n");
-	c = mxg_conf_new();
-	r = mxg_conf_read(c, p, err, sizeof(err));
+	r = read_conf(p, err, sizeof(err));
 	snprintf(want, sizeof(want), "%s:3: relay: 10.0.0.0/33: bad prefix "
 		"length 33 (0-32)\n", q);
 	ok(!r && strcmp(err, want) == 0,
 		"a relay-file error names the file and line: %s", flat(err));
-	mxg_conf_free(c);
 
 	/* include loop */
 	snprintf(q, sizeof(q), "%s/sub/two.conf", d);
 	write_file(q, "include: ../main.conf\n");
 	snprintf(q, sizeof(q), "%s/relays.txt", d);
 	write_file(q, "10.0.0.0/8\n");
-	c = mxg_conf_new();
-	r = mxg_conf_read(c, p, err, sizeof(err));
+	r = read_conf(p, err, sizeof(err));
 	snprintf(want, sizeof(want), "%s/sub/two.conf:1: include: "
 		"../main.conf: include loop", d);
 	ok(!r && strstr(err, want) != NULL, "an include loop is found: %s",
 		flat(err));
 	is_int(count_lines(err), 1, "the loop is reported once");
-	mxg_conf_free(c);
 
 	/* depth limit: a chain of 20 files */
 	for(i = 0; i < 20; i++) {
@@ -792,11 +826,9 @@ test_files(void)
 	snprintf(q, sizeof(q), "%s/d20.conf", d);
 	write_file(q, "mode: tag\n");
 	snprintf(q, sizeof(q), "%s/d0.conf", d);
-	c = mxg_conf_new();
-	r = mxg_conf_read(c, q, err, sizeof(err));
+	r = read_conf(q, err, sizeof(err));
 	ok(!r && strstr(err, "include: d16.conf: includes nested too deeply "
 		"(max 16)") != NULL, "include depth is limited: %s", flat(err));
-	mxg_conf_free(c);
 	snprintf(q, sizeof(q), "%s/d5.conf", d);
 	c = mxg_conf_new();
 	r = mxg_conf_read(c, q, err, sizeof(err));
@@ -825,20 +857,16 @@ test_files(void)
 
 	/* missing files */
 	snprintf(q, sizeof(q), "%s/none.conf", d);
-	c = mxg_conf_new();
-	r = mxg_conf_read(c, q, err, sizeof(err));
+	r = read_conf(q, err, sizeof(err));
 	snprintf(want, sizeof(want), "%s: cannot open: No such file or "
 		"directory\n", q);
 	ok(!r && strcmp(err, want) == 0, "a missing config file: %s", flat(err));
-	mxg_conf_free(c);
 	snprintf(q, sizeof(q), "%s/miss.conf", d);
 	write_file(q, "include: /nonexistent/x.conf\n");
-	c = mxg_conf_new();
-	r = mxg_conf_read(c, q, err, sizeof(err));
+	r = read_conf(q, err, sizeof(err));
 	snprintf(want, sizeof(want), "%s:1: include: /nonexistent/x.conf: "
 		"cannot open: No such file or directory\n", q);
 	ok(!r && strcmp(err, want) == 0, "a missing include: %s", flat(err));
-	mxg_conf_free(c);
 	snprintf(p, sizeof(p), "rm -rf '%s'", d);
 	if(system(p) != 0)
 		diag("could not remove %s", d);
@@ -1025,9 +1053,7 @@ test_example_defaults(const char* base)
 int
 main(void)
 {
-	const char* base = getenv("MXG_TESTDATA");
-	if(!base || !*base)
-		base = "tests/data";
+	const char* base = t_datadir();
 	test_defaults();
 	test_rule_action();
 	test_units();

@@ -409,13 +409,11 @@ test_log_once(void)
 static int
 load_corpus(void)
 {
-	const char* dir = getenv("MXG_TESTDATA");
 	char path[1024], line[512], q[256], x[256];
 	unsigned pref;
 	FILE* f;
 	struct answer* cur = NULL;
-	snprintf(path, sizeof(path), "%s/mx-providers.txt",
-		dir && *dir ? dir : "tests/data");
+	snprintf(path, sizeof(path), "%s/mx-providers.txt", t_datadir());
 	f = fopen(path, "r");
 	if(!f)
 		return 0;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include "mxguard/geo.h"
 #include "tap.h"
+#include "testlib.h"
 
 /** Last message logged (tools/log_stderr.c). */
 extern char mxg_log_last[1024];
@@ -548,9 +549,7 @@ test_bad_data(void)
 int
 main(void)
 {
-	testdata = getenv("MXG_TESTDATA");
-	if(!testdata || !*testdata)
-		testdata = "tests/data";
+	testdata = t_datadir();
 	test_maxmind();
 	test_missing();
 	test_flat();

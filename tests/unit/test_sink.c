@@ -46,6 +46,7 @@
 #include "mxguard/redis.h"
 #include "mxguard/sink.h"
 #include "tap.h"
+#include "testlib.h"
 
 extern char** environ;
 /** Last message of tools/log_stderr.c. */
@@ -939,12 +940,11 @@ test_geo(void)
 	struct mxg_event ev;
 	redisContext* c;
 	char err[512], buf[512], cpath[600], apath[600];
-	const char* dir = getenv("MXG_TESTDATA");
 	uint64_t t = (uint64_t)time(NULL) * 1000;
 	snprintf(cpath, sizeof(cpath), "%s/geoip/GeoIP2-Country-Test.mmdb",
-		dir ? dir : "tests/data");
+		t_datadir());
 	snprintf(apath, sizeof(apath), "%s/geoip/GeoLite2-ASN-Test.mmdb",
-		dir ? dir : "tests/data");
+		t_datadir());
 	geo = mxg_geo_open(cpath, apath, err, sizeof(err));
 	cat = mxg_category_load(NULL, err, sizeof(err));
 	if(!geo || mxg_geo_have(geo) != 3 || !cat) {

@@ -7,8 +7,8 @@
  * What several test programs did each in their own copy: a config from text
  * and an engine for it (the test bails out on error), an MX query observation
  * of a name by a client given as text, a small deterministic random number
- * generator and a monotonic clock. Header-only, static inline: a program
- * uses what it needs.
+ * generator, a monotonic clock and the test data directory. Header-only,
+ * static inline: a program uses what it needs.
  */
 #ifndef MXGUARD_TESTLIB_H
 #define MXGUARD_TESTLIB_H
@@ -30,6 +30,15 @@ t_now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/** The test data directory: $MXG_TESTDATA (make check sets it), else
+ * tests/data (a test run from the source tree). */
+static inline const char*
+t_datadir(void)
+{
+	const char* d = getenv("MXG_TESTDATA");
+	return d && *d ? d : "tests/data";
 }
 
 /** Next number of a xorshift64 generator (state s, never 0): the upper
