@@ -196,6 +196,7 @@ mxg_redis_free(struct mxg_redis* r)
 	free(r->pre.ent);
 	free(r->pre.idx);
 	free(r->out.b);
+	free(r->rbuf);
 	free(r->memo);
 	free(r);
 }
@@ -385,6 +386,14 @@ wait_io(struct mxg_redis* r, short events)
 	}
 }
 
+/** Wait until the socket is readable (deadline mode). @return 1 ready, 0
+ * failed (the context has the error). */
+int
+redis_wait_in(struct mxg_redis* r)
+{
+	return wait_io(r, POLLIN);
+}
+
 /** Write what hiredis has queued, within the deadline. @return 1 ok. */
 int
 redis_flush_out(struct mxg_redis* r)
@@ -393,8 +402,12 @@ redis_flush_out(struct mxg_redis* r)
 	for(;;) {
 		if(redisBufferWrite(r->c, &done) != REDIS_OK)
 			return 0;
-		if(done || !r->deadline_mode)
-			return done;
+		if(done)
+			return 1;
+		/* a blocking socket blocks in the write (within the
+		 * timeout of redisSetTimeout) */
+		if(!r->deadline_mode)
+			continue;
 		if(!wait_io(r, POLLOUT))
 			return 0;
 	}

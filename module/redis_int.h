@@ -256,6 +256,9 @@ struct mxg_redis {
 	uint64_t seq;
 	/** commands to send: XADDs as they come, the merged ones at send */
 	struct obuf out;
+	/** buffer the replies of a pipeline are read into (RBUF_SIZE bytes,
+	 * allocated on first use) */
+	char* rbuf;
 	/** length of prefix */
 	size_t prefix_len;
 	/** minute whose texts follow (UINT64_MAX: none yet) */
@@ -279,6 +282,9 @@ void redis_log_failure(struct mxg_redis* r, const char* what);
 void redis_conn_failed(struct mxg_redis* r, uint64_t now_ms, const char* what);
 /** The current pipeline or command must be done within timeout_ms. */
 void redis_deadline_start(struct mxg_redis* r);
+/** Wait until the socket is readable (deadline mode). @return 1 ready, 0
+ * failed (the context has the error). */
+int redis_wait_in(struct mxg_redis* r);
 /** Write what hiredis has queued, within the deadline. @return 1 ok. */
 int redis_flush_out(struct mxg_redis* r);
 /** One reply, within the deadline in deadline mode. @return 1 and *v, or
@@ -325,8 +331,10 @@ redisReply* redis_next_reply(struct mxg_redis* r, const char* what, uint64_t now
 int redis_reply_error(struct mxg_redis* r, const char* cmd,
 	const redisReply* rep);
 /**
- * Read n replies of a pipeline. Error replies and unexpected types are
- * counted (and logged, rate-limited); a missing reply fails the connection.
+ * Read n replies of a pipeline (integers, bulk strings, status lines or
+ * errors: what the commands of a batch or a heartbeat answer). Error
+ * replies are counted (and logged, rate-limited); a missing reply or one
+ * of another type fails the connection.
  * @return 1 if all arrived, 0 if the connection failed.
  */
 int redis_read_replies(struct mxg_redis* r, size_t n, uint64_t now_ms);
