@@ -30,13 +30,6 @@
 /* ------------------------------------------------------------------ */
 /* Hashing and numbers.                                                */
 
-/** Hash of a key (the merge table and the EXPIRE memo use it). */
-uint64_t
-redis_key_hash(const char* key, size_t len)
-{
-	return mxg_hash_bytes(0x6b6579, key, len);
-}
-
 /** Decimal text of v into buf (20 bytes; not NUL-terminated).
  * @return its length. */
 size_t
@@ -74,8 +67,31 @@ redis_agg_reset(struct agg* a)
 	a->alen = 0;
 	a->n = 0;
 	a->oom = 0;
+	/* the strings of the last batch are gone from the arena */
+	a->gen++;
 	if(a->idx)
 		memset(a->idx, 0, a->icap * sizeof(*a->idx));
+}
+
+/** Make room for n more bytes in the arena. @return 1, or 0 on OOM. */
+static int
+arena_room(struct agg* a, size_t n)
+{
+	size_t nc;
+	char* na;
+	if(a->alen + n <= a->acap)
+		return 1;
+	nc = a->acap ? a->acap : 65536;
+	while(nc < a->alen + n)
+		nc *= 2;
+	na = realloc(a->arena, nc);
+	if(!na) {
+		a->oom = 1;
+		return 0;
+	}
+	a->arena = na;
+	a->acap = nc;
+	return 1;
 }
 
 /** Copy bytes into the arena. @return offset, or (size_t)-1 on OOM. */
@@ -83,24 +99,41 @@ static size_t
 arena_put(struct agg* a, const void* p, size_t n)
 {
 	size_t off;
-	if(a->alen + n > a->acap) {
-		size_t nc = a->acap ? a->acap : 65536;
-		char* na;
-		while(nc < a->alen + n)
-			nc *= 2;
-		na = realloc(a->arena, nc);
-		if(!na) {
-			a->oom = 1;
-			return (size_t)-1;
-		}
-		a->arena = na;
-		a->acap = nc;
-	}
+	if(!arena_room(a, n))
+		return (size_t)-1;
 	off = a->alen;
 	if(n)
 		memcpy(a->arena + off, p, n);
 	a->alen += n;
 	return off;
+}
+
+/** Put a string into the arena as a RESP bulk string, once per batch.
+ * @return the length of its header, or 0 on OOM. */
+static uint8_t
+arena_str(struct agg* a, struct agg_str* x)
+{
+	char* p;
+	size_t hl;
+	if(x->gen == a->gen)
+		return x->hl;	/* in the arena already */
+	if(!arena_room(a, x->len + 32))
+		return 0;
+	p = a->arena + a->alen;
+	*p++ = '$';
+	p += redis_u64_text(p, x->len);
+	*p++ = '\r';
+	*p++ = '\n';
+	hl = (size_t)(p - (a->arena + a->alen));
+	memcpy(p, x->s, x->len);
+	p += x->len;
+	*p++ = '\r';
+	*p++ = '\n';
+	x->off = a->alen;
+	x->hl = (uint8_t)hl;
+	x->gen = a->gen;
+	a->alen = (size_t)(p - a->arena);
+	return (uint8_t)hl;
 }
 
 /** Grow the index to twice its size and rehash. 1 ok, 0 OOM. */
@@ -144,54 +177,54 @@ agg_set_val(struct agg* a, struct agg_ent* e, const char* val, size_t vallen,
 	e->seq = seq;
 }
 
-/**
- * Add an operation, merging it with an equal one (same op, key, member).
- * INCR/ZINCR/HINCR add n; HSET keeps the value of the highest seq (the
- * last record), HSETNX the value of the lowest (the first record); EXPIRE
- * keeps the first. With memo, an EXPIRE of a key that got its TTL less
- * than MEMO_SECONDS ago is skipped.
- * @param kh: redis_key_hash() of the key.
- * @param seq: number of the record the value comes from (HSET, HSETNX).
- * @return 0 if an EXPIRE was skipped, else 1.
- */
-int
-redis_agg_add_m(struct agg* a, struct memo_ent* memo, uint64_t now_s, int op,
-	const char* key, size_t keylen, uint64_t kh, const char* mem,
-	size_t memlen, const char* val, size_t vallen, int64_t n, uint64_t seq)
+/** Are the bytes of a string those of the arena string at off (header
+ * length hl)? The same arena copy needs no comparison. */
+static int
+str_eq(const struct agg* a, size_t off, uint8_t hl, size_t len,
+	const struct agg_str* x)
+{
+	if(len != x->len)
+		return 0;
+	if(x->gen == a->gen && off == x->off)
+		return 1;
+	return memcmp(a->arena + off + hl, x->s, len) == 0;
+}
+
+void
+redis_agg_add(struct agg* a, int op, struct agg_str* key, struct agg_str* mem,
+	const char* val, size_t vallen, int64_t n, uint64_t seq)
 {
 	uint64_t h;
 	size_t s;
 	struct agg_ent* e;
 	if(a->oom)
-		return 1;
-	if((op == AG_EXPIRE || op == AG_EXPIRE_NX) && memo) {
-		/* the key got its TTL a moment ago: do not repeat it */
-		uint64_t mk = kh | 1;
-		struct memo_ent* m = &memo[mk & (MEMO_SLOTS - 1)];
-		if(m->hash == mk && m->when + MEMO_SECONDS > now_s)
-			return 0;
-		m->hash = mk;
-		m->when = now_s;
-	}
-	h = kh ^ ((uint64_t)(op + 1) * MXG_HASH_K);
-	if(memlen)
-		h ^= mxg_hash_bytes(h, mem, memlen);
-	else	h = mxg_fmix64(h);
+		return;
+	h = mxg_fmix64(key->h ^ ((uint64_t)(op + 1) * MXG_HASH_K) ^
+		(mem ? mem->h * 0xc4ceb9fe1a85ec53ULL : 0));
 	if((a->n + 1) * 2 > a->icap && !agg_grow_index(a))
-		return 1;
+		return;
 	s = (size_t)h & (a->icap - 1);
 	while(a->idx[s]) {
 		e = &a->ent[a->idx[s] - 1];
-		if(e->hash == h && e->op == op && e->keylen == keylen &&
-			e->memlen == memlen &&
-			memcmp(a->arena + e->key, key, keylen) == 0 &&
-			memcmp(a->arena + e->mem, mem, memlen) == 0) {
+		if(e->hash == h && e->op == op &&
+			str_eq(a, e->key, e->khl, e->keylen, key) &&
+			(mem ? str_eq(a, e->mem, e->mhl, e->memlen, mem) :
+			e->memlen == 0)) {
+			/* the same strings: later calls compare by offset */
+			key->off = e->key;
+			key->hl = e->khl;
+			key->gen = a->gen;
+			if(mem) {
+				mem->off = e->mem;
+				mem->hl = e->mhl;
+				mem->gen = a->gen;
+			}
 			if(op == AG_INCR || op == AG_ZINCR || op == AG_HINCR)
 				e->n += n;
 			else if((op == AG_HSET && seq >= e->seq) ||
 				(op == AG_HSETNX && seq < e->seq))
 				agg_set_val(a, e, val, vallen, seq);
-			return 1;
+			return;
 		}
 		s = (s + 1) & (a->icap - 1);
 	}
@@ -200,7 +233,7 @@ redis_agg_add_m(struct agg* a, struct memo_ent* memo, uint64_t now_s, int op,
 		struct agg_ent* ne = realloc(a->ent, nc * sizeof(*ne));
 		if(!ne) {
 			a->oom = 1;
-			return 1;
+			return;
 		}
 		a->ent = ne;
 		a->cap = nc;
@@ -210,31 +243,49 @@ redis_agg_add_m(struct agg* a, struct memo_ent* memo, uint64_t now_s, int op,
 	e->hash = h;
 	e->n = n;
 	e->seq = seq;
-	e->key = arena_put(a, key, keylen);
-	e->keylen = keylen;
-	e->mem = arena_put(a, mem, memlen);
-	e->memlen = memlen;
-	e->val = arena_put(a, val, vallen);
+	e->khl = arena_str(a, key);
+	e->key = key->off;
+	e->keylen = key->len;
+	if(mem) {
+		e->mhl = arena_str(a, mem);
+		e->mem = mem->off;
+		e->memlen = mem->len;
+	} else {
+		e->mhl = 0;
+		e->mem = 0;
+		e->memlen = 0;
+	}
+	e->val = vallen ? arena_put(a, val, vallen) : 0;
 	e->vallen = vallen;
 	if(a->oom)
-		return 1;
+		return;
 	a->idx[s] = (uint32_t)(a->n + 1);
 	a->n++;
+}
+
+int
+redis_agg_expire(struct mxg_redis* r, int op, struct agg_str* key,
+	uint32_t ttl)
+{
+	if(r->memo) {
+		/* the key got its TTL a moment ago: do not repeat it */
+		uint64_t mk = key->h | 1;
+		struct memo_ent* m = &r->memo[mk & (MEMO_SLOTS - 1)];
+		if(m->hash == mk && m->when + MEMO_SECONDS > r->batch_s)
+			return 0;
+		m->hash = mk;
+		m->when = r->batch_s;
+	}
+	redis_agg_add(&r->agg, op, key, NULL, NULL, 0, (int64_t)ttl, 0);
 	return 1;
 }
 
-
-/** Shorthand: counter op plus its EXPIRE (skipped when the memo says the
- * TTL was set less than MEMO_SECONDS ago).
- * @return 1 if the key is fresh (EXPIRE added), 0 if it was skipped. */
 int
-redis_agg_count(struct mxg_redis* r, int op, const char* key, size_t keylen,
-	uint64_t kh, const char* mem, size_t memlen, int64_t n, int exp_op,
-	uint32_t ttl)
+redis_agg_count(struct mxg_redis* r, int op, struct agg_str* key,
+	struct agg_str* mem, int64_t n, int exp_op, uint32_t ttl)
 {
-	agg_add(&r->agg, op, key, keylen, kh, mem, memlen, "", 0, n, 0);
-	return redis_agg_add_m(&r->agg, r->memo, r->batch_s, exp_op, key, keylen,
-		kh, "", 0, "", 0, (int64_t)ttl, 0);
+	redis_agg_add(&r->agg, op, key, mem, NULL, 0, n, 0);
+	return redis_agg_expire(r, exp_op, key, ttl);
 }
 
 /* ------------------------------------------------------------------ */
@@ -324,6 +375,13 @@ out_num(struct obuf* o, int64_t v)
 	out_arg(o, t, i64_text(t, v));
 }
 
+/** Append a string of the merge table (a bulk string in the arena). */
+static void
+out_bulk(struct obuf* o, const char* A, size_t off, uint8_t hl, size_t len)
+{
+	out_raw(o, A + off, hl + len + 2);
+}
+
 /** Append one merged entry (any op but HSET) as a command. */
 static void
 out_ent(struct mxg_redis* r, const struct agg_ent* e)
@@ -333,30 +391,30 @@ out_ent(struct mxg_redis* r, const struct agg_ent* e)
 	switch(e->op) {
 	case AG_INCR:
 		OUT_CMD(o, "*3\r\n$6\r\nINCRBY\r\n");
-		out_arg(o, A + e->key, e->keylen);
+		out_bulk(o, A, e->key, e->khl, e->keylen);
 		out_num(o, e->n);
 		break;
 	case AG_ZINCR:
 		OUT_CMD(o, "*4\r\n$7\r\nZINCRBY\r\n");
-		out_arg(o, A + e->key, e->keylen);
+		out_bulk(o, A, e->key, e->khl, e->keylen);
 		out_num(o, e->n);
-		out_arg(o, A + e->mem, e->memlen);
+		out_bulk(o, A, e->mem, e->mhl, e->memlen);
 		break;
 	case AG_HINCR:
 		OUT_CMD(o, "*4\r\n$7\r\nHINCRBY\r\n");
-		out_arg(o, A + e->key, e->keylen);
-		out_arg(o, A + e->mem, e->memlen);
+		out_bulk(o, A, e->key, e->khl, e->keylen);
+		out_bulk(o, A, e->mem, e->mhl, e->memlen);
 		out_num(o, e->n);
 		break;
 	case AG_PFADD:
 		OUT_CMD(o, "*3\r\n$5\r\nPFADD\r\n");
-		out_arg(o, A + e->key, e->keylen);
-		out_arg(o, A + e->mem, e->memlen);
+		out_bulk(o, A, e->key, e->khl, e->keylen);
+		out_bulk(o, A, e->mem, e->mhl, e->memlen);
 		break;
 	case AG_HSETNX:
 		OUT_CMD(o, "*4\r\n$6\r\nHSETNX\r\n");
-		out_arg(o, A + e->key, e->keylen);
-		out_arg(o, A + e->mem, e->memlen);
+		out_bulk(o, A, e->key, e->khl, e->keylen);
+		out_bulk(o, A, e->mem, e->mhl, e->memlen);
 		out_arg(o, A + e->val, e->vallen);
 		break;
 	case AG_EXPIRE:
@@ -364,7 +422,7 @@ out_ent(struct mxg_redis* r, const struct agg_ent* e)
 		if(e->op == AG_EXPIRE_NX && r->expire_nx)
 			OUT_CMD(o, "*4\r\n$6\r\nEXPIRE\r\n");
 		else	OUT_CMD(o, "*3\r\n$6\r\nEXPIRE\r\n");
-		out_arg(o, A + e->key, e->keylen);
+		out_bulk(o, A, e->key, e->khl, e->keylen);
 		out_num(o, e->n);
 		if(e->op == AG_EXPIRE_NX && r->expire_nx)
 			out_raw(o, "$2\r\nNX\r\n", 8);
@@ -385,16 +443,17 @@ out_hset(struct mxg_redis* r, size_t first)
 	while(i < r->agg.n && i - first < 16) {
 		const struct agg_ent* e = &r->agg.ent[i];
 		if(e->op != AG_HSET || e->keylen != e0->keylen ||
-			memcmp(A + e->key, A + e0->key, e0->keylen) != 0)
+			(e->key != e0->key && memcmp(A + e->key + e->khl,
+			A + e0->key + e0->khl, e0->keylen) != 0))
 			break;
 		i++;
 	}
 	out_head(&r->out, (unsigned)(2 + 2 * (i - first)));
 	out_raw(&r->out, "$4\r\nHSET\r\n", 10);
-	out_arg(&r->out, A + e0->key, e0->keylen);
+	out_bulk(&r->out, A, e0->key, e0->khl, e0->keylen);
 	for(k = first; k < i; k++) {
 		const struct agg_ent* e = &r->agg.ent[k];
-		out_arg(&r->out, A + e->mem, e->memlen);
+		out_bulk(&r->out, A, e->mem, e->mhl, e->memlen);
 		out_arg(&r->out, A + e->val, e->vallen);
 	}
 	return i - first;

@@ -42,19 +42,45 @@ enum agg_op {
 	AG_EXPIRE_NX
 };
 
+/** A key or member of the merge table: its bytes, its hash, and where the
+ * batch's arena holds it (written once per batch as a RESP bulk string,
+ * "$LEN\r\nBYTES\r\n", so that every command using it copies it out
+ * whole). */
+struct agg_str {
+	/** bytes */
+	const char* s;
+	/** their length */
+	size_t len;
+	/** hash (any function of the bytes, the same for equal bytes
+	 * within a batch; for keys the same across batches too, the
+	 * EXPIRE memo uses it) */
+	uint64_t h;
+	/** offset of the bulk string in the arena, valid while gen is the
+	 * table's */
+	size_t off;
+	/** length of its header ("$LEN\r\n") there */
+	uint8_t hl;
+	/** batch (struct agg.gen) off belongs to; 0 none */
+	uint64_t gen;
+};
+
 /** One merged operation; strings are offsets into the arena. */
 struct agg_ent {
 	/** enum agg_op */
 	int op;
-	/** key offset in the arena */
+	/** length of the RESP header of the key ("$LEN\r\n") */
+	uint8_t khl;
+	/** length of the RESP header of the member */
+	uint8_t mhl;
+	/** key: offset of its bulk string in the arena */
 	size_t key;
 	/** key length */
 	size_t keylen;
-	/** member/field offset */
+	/** member/field: offset of its bulk string (none: memlen 0) */
 	size_t mem;
 	/** member/field length */
 	size_t memlen;
-	/** value offset (HSET, HSETNX) */
+	/** value offset (HSET, HSETNX; raw bytes) */
 	size_t val;
 	/** value length */
 	size_t vallen;
@@ -88,6 +114,8 @@ struct agg {
 	size_t icap;
 	/** malloc failed during this batch */
 	int oom;
+	/** batch number (struct agg_str.gen), starts at 1 */
+	uint64_t gen;
 };
 
 /** Most distinct records in the pre-aggregation table; a full table is
@@ -271,11 +299,6 @@ struct mxg_redis {
 	char day_txt[9];
 };
 
-/** agg_add_m without the EXPIRE memo (for the non-EXPIRE operations). */
-#define agg_add(a, op, key, keylen, kh, mem, memlen, val, vallen, n, seq) \
-	redis_agg_add_m(a, NULL, 0, op, key, keylen, kh, mem, memlen, val, vallen, \
-	n, seq)
-
 /** Log a failure, at most once per LOG_INTERVAL_S while it keeps failing. */
 void redis_log_failure(struct mxg_redis* r, const char* what);
 /** Count a failure of the connection: drop it, arm the backoff. */
@@ -294,8 +317,6 @@ int redis_get_reply(struct mxg_redis* r, void** v);
  * with the password redacted should the server echo it). */
 void redis_describe(char* buf, size_t len, const char* cmd, struct mxg_redis* r,
 	const redisReply* rep);
-/** Hash of a key (the merge table and the EXPIRE memo use it). */
-uint64_t redis_key_hash(const char* key, size_t len);
 /** Decimal text of v into buf (20 bytes; not NUL-terminated).
  * @return its length. */
 size_t redis_u64_text(char* buf, uint64_t v);
@@ -304,22 +325,22 @@ void redis_agg_reset(struct agg* a);
 /**
  * Add an operation, merging it with an equal one (same op, key, member).
  * INCR/ZINCR/HINCR add n; HSET keeps the value of the highest seq (the
- * last record), HSETNX the value of the lowest (the first record); EXPIRE
- * keeps the first. With memo, an EXPIRE of a key that got its TTL less
- * than MEMO_SECONDS ago is skipped.
- * @param kh: redis_key_hash() of the key.
+ * last record), HSETNX the value of the lowest (the first record).
+ * @param mem: the member or field, NULL for none.
  * @param seq: number of the record the value comes from (HSET, HSETNX).
- * @return 0 if an EXPIRE was skipped, else 1.
  */
-int redis_agg_add_m(struct agg* a, struct memo_ent* memo, uint64_t now_s, int op,
-	const char* key, size_t keylen, uint64_t kh, const char* mem,
-	size_t memlen, const char* val, size_t vallen, int64_t n, uint64_t seq);
-/** Shorthand: counter op plus its EXPIRE (skipped when the memo says the
- * TTL was set less than MEMO_SECONDS ago).
+void redis_agg_add(struct agg* a, int op, struct agg_str* key,
+	struct agg_str* mem, const char* val, size_t vallen, int64_t n,
+	uint64_t seq);
+/** The EXPIRE (op AG_EXPIRE or AG_EXPIRE_NX) of a key, unless the memo
+ * says its TTL was set less than MEMO_SECONDS ago.
  * @return 1 if the key is fresh (EXPIRE added), 0 if it was skipped. */
-int redis_agg_count(struct mxg_redis* r, int op, const char* key, size_t keylen,
-	uint64_t kh, const char* mem, size_t memlen, int64_t n, int exp_op,
+int redis_agg_expire(struct mxg_redis* r, int op, struct agg_str* key,
 	uint32_t ttl);
+/** Shorthand: counter op plus its EXPIRE (redis_agg_expire).
+ * @return 1 if the key is fresh (EXPIRE added), 0 if it was skipped. */
+int redis_agg_count(struct mxg_redis* r, int op, struct agg_str* key,
+	struct agg_str* mem, int64_t n, int exp_op, uint32_t ttl);
 /**
  * The next reply of a pipeline; a missing one (I/O error, timeout) fails the
  * connection. @param what: names the commands in the log line.

@@ -111,24 +111,58 @@ minute_texts(struct mxg_redis* r, uint64_t minute)
 	r->txt_minute = minute;
 }
 
+/** Numbers of the key suffixes of a record (they go into the key hashes). */
+enum key_suffix {
+	KS_CM = 1, KS_DM, KS_CH, KS_CD, KS_DH, KS_HLL, KS_YC, KS_YD, KS_YN, KS_YR
+};
+
+/** A key of a record as a merge-table string: its bytes in buf, its hash
+ * from the entity's hash, the suffix and the minute or day, so the key's
+ * bytes are hashed never and copied only when the batch has not seen it. */
+static void
+key_str(struct agg_str* k, const char* buf, size_t len, uint64_t eh,
+	enum key_suffix suffix, uint64_t t)
+{
+	k->s = buf;
+	k->len = len;
+	k->gen = 0;
+	k->h = mxg_fmix64(eh ^ ((uint64_t)suffix * MXG_HASH_K) ^
+		(t * 0xff51afd7ed558ccdULL));
+}
+
+/** A member or field as a merge-table string. */
+static void
+mem_str(struct agg_str* m, const char* s, size_t len, uint64_t h)
+{
+	m->s = s;
+	m->len = len;
+	m->h = h;
+	m->gen = 0;
+}
+
 /** The fields every entity hash (client, domain) gets per lookup: count,
  * alerts, last, and first when the key is new. */
 static void
-entity_hash(struct mxg_redis* r, const char* key, size_t kl, uint64_t kh,
-	const struct pre_ent* g, const char* ft, size_t fl, const char* lt,
-	size_t ll)
+entity_hash(struct mxg_redis* r, struct agg_str* key, const struct pre_ent* g,
+	const char* ft, size_t fl, const char* lt, size_t ll)
 {
+	struct agg_str f;
 	/* "first" needs setting only when the memo has not seen the key
 	 * lately (then it exists with its first field) */
-	if(redis_agg_count(r, AG_HINCR, key, kl, kh, "count", 5, (int64_t)g->n,
-		AG_EXPIRE, r->ttl))
-		agg_add(&r->agg, AG_HSETNX, key, kl, kh, "first", 5, ft, fl, 0,
+	mem_str(&f, "count", 5, 1);
+	if(redis_agg_count(r, AG_HINCR, key, &f, (int64_t)g->n, AG_EXPIRE,
+		r->ttl)) {
+		mem_str(&f, "first", 5, 2);
+		redis_agg_add(&r->agg, AG_HSETNX, key, &f, ft, fl, 0,
 			g->seq_first);
-	if(g->alert)
-		agg_add(&r->agg, AG_HINCR, key, kl, kh, "alerts", 6, "", 0,
-			(int64_t)g->n, 0);
-	agg_add(&r->agg, AG_HSET, key, kl, kh, "last", 4, lt, ll, 0,
-		g->seq_last);
+	}
+	if(g->alert) {
+		mem_str(&f, "alerts", 6, 3);
+		redis_agg_add(&r->agg, AG_HINCR, key, &f, "", 0, (int64_t)g->n,
+			0);
+	}
+	mem_str(&f, "last", 4, 4);
+	redis_agg_add(&r->agg, AG_HSET, key, &f, lt, ll, 0, g->seq_last);
 }
 
 /** Merge the counter operations of a (pre-aggregated) record: every
@@ -145,7 +179,8 @@ redis_add_group(struct mxg_redis* r, const struct pre_ent* g, const char* blob)
 	const char* category = as_org + g->sl[3] + 1;
 	size_t cl = g->sl[0], bl = g->sl[1], ce, de, ye, kl, fl, ll;
 	int64_t n = (int64_t)g->n;
-	uint64_t kh = 0;
+	uint64_t hc, hd, day = g->minute / 1440;
+	struct agg_str k, mc, md, f;
 	uint32_t minttl = r->ttl < MXG_REDIS_MINUTE_TTL ? r->ttl
 		: MXG_REDIS_MINUTE_TTL;
 	minute_texts(r, g->minute);
@@ -154,64 +189,88 @@ redis_add_group(struct mxg_redis* r, const struct pre_ent* g, const char* blob)
 	ce = ent_start(r, ck, "c", 1, client, cl);
 	de = ent_start(r, dk, "d", 1, base, bl);
 	ye = ent_start(r, yk, "day", 3, r->day_txt, 8);
+	/* the client and the domain are hashed once: their keys' hashes
+	 * derive from these, and they are the members of the sets */
+	hc = mxg_hash_bytes(0x63, client, cl);
+	hd = mxg_hash_bytes(0x64, base, bl);
+	mem_str(&mc, client, cl, hc);
+	mem_str(&md, base, bl, hd);
 
 	/* per-minute buckets of the client and the domain */
-	if((kl = ent_key(ck, ce, ":m:", 3, r->min_txt, r->min_len)))
-		redis_agg_count(r, AG_INCR, ck, kl, redis_key_hash(ck, kl), "", 0, n,
-			AG_EXPIRE_NX, minttl);
-	if((kl = ent_key(dk, de, ":m:", 3, r->min_txt, r->min_len)))
-		redis_agg_count(r, AG_INCR, dk, kl, redis_key_hash(dk, kl), "", 0, n,
-			AG_EXPIRE_NX, minttl);
+	if((kl = ent_key(ck, ce, ":m:", 3, r->min_txt, r->min_len))) {
+		key_str(&k, ck, kl, hc, KS_CM, g->minute);
+		redis_agg_count(r, AG_INCR, &k, NULL, n, AG_EXPIRE_NX, minttl);
+	}
+	if((kl = ent_key(dk, de, ":m:", 3, r->min_txt, r->min_len))) {
+		key_str(&k, dk, kl, hd, KS_DM, g->minute);
+		redis_agg_count(r, AG_INCR, &k, NULL, n, AG_EXPIRE_NX, minttl);
+	}
 
 	/* per client: hash, and domains of the day */
 	if((kl = ent_key(ck, ce, ":h", 2, "", 0))) {
-		kh = redis_key_hash(ck, kl);
-		entity_hash(r, ck, kl, kh, g, ft, fl, lt, ll);
-		agg_add(a, AG_HSET, ck, kl, kh, "relay", 5, g->relay ? "1"
-			: "0", 1, 0, g->seq_last);
+		key_str(&k, ck, kl, hc, KS_CH, 0);
+		entity_hash(r, &k, g, ft, fl, lt, ll);
+		mem_str(&f, "relay", 5, 5);
+		redis_agg_add(a, AG_HSET, &k, &f, g->relay ? "1" : "0", 1, 0,
+			g->seq_last);
 	}
-	if((kl = ent_key(ck, ce, ":d:", 3, r->day_txt, 8)))
-		redis_agg_count(r, AG_ZINCR, ck, kl, redis_key_hash(ck, kl), base, bl, n,
-			AG_EXPIRE, r->ttl);
+	if((kl = ent_key(ck, ce, ":d:", 3, r->day_txt, 8))) {
+		key_str(&k, ck, kl, hc, KS_CD, day);
+		redis_agg_count(r, AG_ZINCR, &k, &md, n, AG_EXPIRE, r->ttl);
+	}
 
 	/* per domain: hash, distinct clients (the count per domain per day
 	 * is its score in the day's domains set below) */
 	if((kl = ent_key(dk, de, ":h", 2, "", 0))) {
-		kh = redis_key_hash(dk, kl);
-		entity_hash(r, dk, kl, kh, g, ft, fl, lt, ll);
-		if(g->sl[2])
-			agg_add(a, AG_HSET, dk, kl, kh, "country", 7, country,
-				g->sl[2], 0, g->seq_last);
-		if(g->asn)
-			agg_add(a, AG_HSET, dk, kl, kh, "asn", 3, num,
+		key_str(&k, dk, kl, hd, KS_DH, 0);
+		entity_hash(r, &k, g, ft, fl, lt, ll);
+		if(g->sl[2]) {
+			mem_str(&f, "country", 7, 6);
+			redis_agg_add(a, AG_HSET, &k, &f, country, g->sl[2], 0,
+				g->seq_last);
+		}
+		if(g->asn) {
+			mem_str(&f, "asn", 3, 7);
+			redis_agg_add(a, AG_HSET, &k, &f, num,
 				redis_u64_text(num, g->asn), 0, g->seq_last);
-		if(g->sl[3])
-			agg_add(a, AG_HSET, dk, kl, kh, "as_org", 6, as_org,
-				g->sl[3], 0, g->seq_last);
-		if(g->sl[4])
-			agg_add(a, AG_HSET, dk, kl, kh, "category", 8,
-				category, g->sl[4], 0, g->seq_last);
+		}
+		if(g->sl[3]) {
+			mem_str(&f, "as_org", 6, 8);
+			redis_agg_add(a, AG_HSET, &k, &f, as_org, g->sl[3], 0,
+				g->seq_last);
+		}
+		if(g->sl[4]) {
+			mem_str(&f, "category", 8, 9);
+			redis_agg_add(a, AG_HSET, &k, &f, category, g->sl[4], 0,
+				g->seq_last);
+		}
 	}
-	if((kl = ent_key(dk, de, ":hll", 4, "", 0)))
-		redis_agg_count(r, AG_PFADD, dk, kl, redis_key_hash(dk, kl), client, cl, 0,
-			AG_EXPIRE, r->ttl);
+	if((kl = ent_key(dk, de, ":hll", 4, "", 0))) {
+		key_str(&k, dk, kl, hd, KS_HLL, 0);
+		redis_agg_count(r, AG_PFADD, &k, &mc, 0, AG_EXPIRE, r->ttl);
+	}
 
 	/* top lists of the day */
-	if((kl = ent_key(yk, ye, ":clients", 8, "", 0)))
-		redis_agg_count(r, AG_ZINCR, yk, kl, redis_key_hash(yk, kl), client, cl, n,
-			AG_EXPIRE, r->ttl);
-	if((kl = ent_key(yk, ye, ":domains", 8, "", 0)))
-		redis_agg_count(r, AG_ZINCR, yk, kl, redis_key_hash(yk, kl), base, bl, n,
-			AG_EXPIRE, r->ttl);
-	if(!g->relay && (kl = ent_key(yk, ye, ":nonrelay", 9, "", 0)))
-		redis_agg_count(r, AG_ZINCR, yk, kl, redis_key_hash(yk, kl), client, cl, n,
-			AG_EXPIRE, r->ttl);
+	if((kl = ent_key(yk, ye, ":clients", 8, "", 0))) {
+		key_str(&k, yk, kl, 0, KS_YC, day);
+		redis_agg_count(r, AG_ZINCR, &k, &mc, n, AG_EXPIRE, r->ttl);
+	}
+	if((kl = ent_key(yk, ye, ":domains", 8, "", 0))) {
+		key_str(&k, yk, kl, 0, KS_YD, day);
+		redis_agg_count(r, AG_ZINCR, &k, &md, n, AG_EXPIRE, r->ttl);
+	}
+	if(!g->relay && (kl = ent_key(yk, ye, ":nonrelay", 9, "", 0))) {
+		key_str(&k, yk, kl, 0, KS_YN, day);
+		redis_agg_count(r, AG_ZINCR, &k, &mc, n, AG_EXPIRE, r->ttl);
+	}
 	if(g->alert && (kl = ent_key(yk, ye, ":rules", 6, "", 0))) {
 		const char* rn = mxg_rule_name((enum mxg_rule_id)g->rule);
 		if(!rn)
 			rn = "none";
-		redis_agg_count(r, AG_HINCR, yk, kl, redis_key_hash(yk, kl), rn,
-			strlen(rn), n, AG_EXPIRE, r->ttl);
+		key_str(&k, yk, kl, 0, KS_YR, day);
+		mem_str(&f, rn, strlen(rn), mxg_hash_bytes(0x72, rn,
+			strlen(rn)));
+		redis_agg_count(r, AG_HINCR, &k, &f, n, AG_EXPIRE, r->ttl);
 	}
 }
 
