@@ -328,7 +328,8 @@ blocked(const struct mxg_engine* e, const struct feat* f,
 	if(!until || f->relay || (int32_t)(until - (uint32_t)now) <= 0)
 		return 0;
 	cand_set(e, f, c, MXG_RULE_BLOCKED, kind, -1);
-	c->orig = (enum mxg_rule_id)we->user[U_BLOCK_RULE];
+	c->orig = (enum mxg_rule_id)(we->user[U_BLOCK_RULE] &
+		U_BLOCK_RULE_MASK);
 	c->left = until - (uint32_t)now;
 	return 1;
 }
@@ -537,24 +538,36 @@ judge(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 		(f->enc && e->on[MXG_RULE_STAGING_DRIP]);
 	int fl = counting ? MXG_WINDOW_CREATE | MXG_WINDOW_TOUCH : 0;
 	uint32_t now32 = (uint32_t)obs->now ? (uint32_t)obs->now : 1;
+	int exact = f->plen == (f->fam == AF_INET ? 32 : 128);
 	mxg_window_shard_lock(e->win, f->ckey);
-	ce = mxg_window_get(e->win, MXG_WK_CLIENT, f->ckey, obs->now, fl);
-	if(ce && f->plen == (f->fam == AF_INET ? 32 : 128)) {
-		/* the key is one address: its relay status does not change
-		 * while this engine (this config) lives; aggregated keys
-		 * (a /64) may mix relays and others, so they ask each time */
-		if(!(ce->user[U_FIRED3] & U_RELAY_KNOWN))
-			ce->user[U_FIRED3] = U_RELAY_KNOWN |
-				(mxg_allowlist_match(e->cfg->relays,
-				obs->client_family, obs->client_addr) ?
-				U_RELAY_YES : 0);
-		f->relay = (ce->user[U_FIRED3] & U_RELAY_YES) != 0;
-	} else {
-		f->relay = mxg_allowlist_match(e->cfg->relays,
-			obs->client_family, obs->client_addr);
-	}
 	pe = mxg_window_get(e->win, MXG_WK_PAIR, f->pkey, obs->now,
 		fl | (answer_hit ? MXG_WINDOW_CREATE : 0));
+	if(pe && (pe->user[U_BLOCK_RULE] & P_RELAY)) {
+		/* a relay's pair (one address): the client entry has
+		 * nothing for it, no volume, fanout or block */
+		ce = NULL;
+		f->relay = 1;
+	} else {
+		ce = mxg_window_get(e->win, MXG_WK_CLIENT, f->ckey, obs->now,
+			fl);
+		if(ce && exact) {
+			/* the key is one address: its relay status does not
+			 * change while this engine (this config) lives;
+			 * aggregated keys (a /64) may mix relays and others,
+			 * so they ask each time */
+			if(!(ce->user[U_FIRED3] & U_RELAY_KNOWN))
+				ce->user[U_FIRED3] = U_RELAY_KNOWN |
+					(mxg_allowlist_match(e->cfg->relays,
+					obs->client_family, obs->client_addr) ?
+					U_RELAY_YES : 0);
+			f->relay = (ce->user[U_FIRED3] & U_RELAY_YES) != 0;
+		} else {
+			f->relay = mxg_allowlist_match(e->cfg->relays,
+				obs->client_family, obs->client_addr);
+		}
+		if(pe && exact && f->relay)
+			pe->user[U_BLOCK_RULE] |= P_RELAY;
+	}
 	if(ce)
 		judge_client(e, obs, f, ce, counting, best);
 	if(pe)
@@ -626,7 +639,6 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 	client_key(e, obs, &f);
 	f.relay = -1; /* looked up in judge(), cached per exact client */
 	ss = &e->stats[f.ckey & (STAT_STRIPES - 1)];
-	atomic_fetch_add_explicit(&ss->observed, 1, memory_order_relaxed);
 	qh = mxg_names_hash(obs->qname, obs->qname_len);
 	if(mxg_names_memo_lookup_hash(e->memo, obs->qname, obs->qname_len,
 		qh, &f.base_off) != MXG_NAME_OK) {

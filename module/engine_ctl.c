@@ -38,13 +38,13 @@ mxg_engine_get_stats(const struct mxg_engine* e, struct mxg_engine_stats* st)
 	if(!e)
 		return;
 	for(i = 0; i < STAT_STRIPES; i++) {
-		st->observed += atomic_load_explicit(&e->stats[i].observed,
-			memory_order_relaxed);
 		for(a = 0; a <= MXG_ACT_REFUSE; a++)
 			for(r = 0; r <= MXG_RULE_COUNT; r++) {
 				uint64_t n = atomic_load_explicit(
 					&e->stats[i].verdicts[r][a],
 					memory_order_relaxed);
+				/* each observation counts one verdict */
+				st->observed += n;
 				st->verdicts[a] += n;
 				if(r < MXG_RULE_COUNT)
 					st->by_rule[r][a] += n;

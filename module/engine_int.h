@@ -75,12 +75,18 @@ enum {
 #define U_RELAY_KNOWN 1
 /** Client word U_FIRED3: the client is a relay. */
 #define U_RELAY_YES 2
+/** Pair word U_BLOCK_RULE, above the rule (U_BLOCK_RULE_MASK): the client
+ * key is one address and a relay, so the lookups of this pair need not
+ * read the client entry (a relay has no volume, fanout or block). Cleared
+ * when a block writes the word; then the client entry is asked again. */
+#define P_RELAY 0x80000000u
+/** The rule in word U_BLOCK_RULE. */
+#define U_BLOCK_RULE_MASK 0xffu
 
 /** Counters of one stripe. */
 struct stat_stripe {
-	/** observations */
-	_Atomic uint64_t observed;
-	/** verdicts per rule (MXG_RULE_COUNT: none fired) and action */
+	/** verdicts per rule (MXG_RULE_COUNT: none fired) and action; every
+	 * observation counts one, so their sum is the observations */
 	_Atomic uint64_t verdicts[MXG_RULE_COUNT + 1][MXG_ACT_REFUSE + 1];
 } __attribute__((aligned(64)));
 

@@ -70,6 +70,11 @@ struct mxg_env {
 	int prefetch;
 	/** the country rule needs GeoIP on the query path */
 	int geo_inline;
+	/** a module in the chain may use EDNS Client Subnet (subnetcache,
+	 * or one mxguard cannot know: python, another dynlib), so an answer
+	 * may be tailored to a client: look for the option before sharing
+	 * answers through the private cache (decided at init) */
+	int check_ecs;
 	/** Redis is configured: every lookup becomes an event (counters);
 	 * without it only the lookups that are logged do */
 	int redis;

@@ -29,6 +29,7 @@
  * queries (prefetch, validator sub-queries: no reply_list) are not counted.
  */
 #include "config.h"
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -84,12 +85,15 @@ addr_from_sa(const struct sockaddr_storage* ss, int* family, uint8_t* addr)
 	return 0;
 }
 
-/** Fill obs with the MX records of rep. */
+/** Fill obs with the MX records of rep. When every exchange is shorter
+ * than an encoded label could be, it also gives the engine the shape bound
+ * (mxg_shape_bound_count), which then need not walk their labels. */
 static void
 view_mx(const struct reply_info* rep, struct mxg_obs* obs,
 	struct answer_view* av)
 {
 	size_t i, j;
+	int all_short = 1;
 	obs->mx = av->mx;
 	obs->addrs = av->addrs;
 	obs->n_mx = obs->n_addrs = 0;
@@ -114,8 +118,14 @@ view_mx(const struct reply_info* rep, struct mxg_obs* obs,
 			av->mx[obs->n_mx].pref = sldns_read_uint16(rd + 2);
 			av->mx[obs->n_mx].exchange = rd + 4;
 			av->mx[obs->n_mx].exchange_len = len - 4;
+			if(len - 4 >= MXG_SHAPE_ENC_MIN + 2)
+				all_short = 0;
 			obs->n_mx++;
 		}
+	}
+	if(all_short) {
+		obs->shape_bound = mxg_shape_bound_count(obs->n_mx);
+		obs->shape_bound_known = 1;
 	}
 }
 
@@ -276,11 +286,10 @@ log_lookup(const struct mxg_event* ev)
 		mxg_rule_name((enum mxg_rule_id)ev->rule) : "-");
 }
 
-/** Make and queue the event of one lookup. With lazy_rep (a cache hit
- * whose addresses were not needed by the engine) the MX host addresses are
- * read from it into av only when the event is built. */
-static void
-emit(struct mxg_env* env, struct mxg_obs* obs,
+/** Make and queue the event of one lookup (emit() decided that it may
+ * have a consumer). */
+static __attribute__((noinline)) void
+emit_event(struct mxg_env* env, struct mxg_obs* obs,
 	const struct mxg_verdict* v, int rcode, int flags, uint64_t now_ms,
 	const struct reply_info* lazy_rep, struct answer_view* av)
 {
@@ -336,6 +345,23 @@ emit(struct mxg_env* env, struct mxg_obs* obs,
 	ev.reason[sizeof(ev.reason) - 1] = 0;
 	if(logit || env->redis)
 		mxg_sink_push(env->sink, &ev);
+}
+
+/** Make and queue the event of one lookup. With lazy_rep (a cache hit
+ * whose addresses were not needed by the engine) the MX host addresses are
+ * read from it into av only when the event is built. A lookup that passes,
+ * without lookups logged, Redis or verbosity 3, has no consumer: this
+ * check is inline, so that such a lookup (a relay's, as a rule) does not
+ * pay for the call. */
+static inline void
+emit(struct mxg_env* env, struct mxg_obs* obs,
+	const struct mxg_verdict* v, int rcode, int flags, uint64_t now_ms,
+	const struct reply_info* lazy_rep, struct answer_view* av)
+{
+	if(v->action == MXG_ACT_PASS && !env->cfg->log_lookups &&
+		!env->redis && verbosity < VERB_QUERY)
+		return;
+	emit_event(env, obs, v, rcode, flags, now_ms, lazy_rep, av);
 }
 
 /** Text for the EDE option of a verdict: the rule name, and with
@@ -445,11 +471,15 @@ answer_matches(const struct query_info* q, const struct reply_info* rep)
 
 /** Did the client or the authority use EDNS Client Subnet on this query?
  * Such an answer may be tailored to the client's network (subnetcache) and
- * is not shared through the private cache. */
+ * is not shared through the private cache. Only asked when a module of the
+ * chain may use the option (env->check_ecs): otherwise no answer is
+ * tailored, whatever the client sent. */
 static int
-uses_ecs(struct module_qstate* qstate)
+uses_ecs(struct mxg_env* env, struct module_qstate* qstate)
 {
 	uint16_t code = LDNS_EDNS_CLIENT_SUBNET;
+	if(!env->check_ecs)
+		return 0;
 #ifdef CLIENT_SUBNET
 	code = (uint16_t)qstate->env->cfg->client_subnet_opcode;
 #endif
@@ -537,7 +567,7 @@ keep_answer(struct mxg_env* env, struct module_qstate* qstate,
 	if(!rep || qstate->return_rcode != 0 ||
 		!(qstate->query_flags & BIT_RD) ||
 		rep->security == sec_status_bogus ||
-		!answer_matches(&qstate->qinfo, rep) || uses_ecs(qstate))
+		!answer_matches(&qstate->qinfo, rep) || uses_ecs(env, qstate))
 		return;
 	if(n_mx > MXG_OBS_MAX_MX)
 		n_mx = MXG_OBS_MAX_MX;
@@ -639,9 +669,13 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 	if(env->passthrough || qstate->minfo[id] || !is_client_mx(qstate))
 		return;
 	r = qstate->mesh_info->reply_list;
-	mq = regional_alloc_zero(qstate->region, sizeof(*mq));
+	/* not zeroed as a whole: the verdict (most of it) is written by the
+	 * engine before it is read */
+	mq = regional_alloc(qstate->region, sizeof(*mq));
 	if(!mq)
 		return;
+	memset(&mq->client_family, 0, sizeof(*mq) -
+		offsetof(struct mxg_qstate, client_family));
 	if(!addr_from_sa(&r->query_reply.client_addr, &mq->client_family,
 		mq->client_addr))
 		return;
@@ -649,7 +683,7 @@ mxg_hooks_query(struct mxg_env* env, struct module_qstate* qstate, int id)
 	qstate->minfo[id] = mq;
 	atomic_fetch_add_explicit(&env->n_lookups, 1, memory_order_relaxed);
 
-	if(env->cache && !uses_ecs(qstate) &&
+	if(env->cache && !uses_ecs(env, qstate) &&
 		(rep = mxg_anscache_lookup(env->cache,
 		&qstate->qinfo, qstate->query_flags & BIT_CD,
 		*qstate->env->now, &mq->ac_ref,
@@ -748,11 +782,13 @@ mxg_hooks_answer(struct mxg_env* env, struct module_qstate* qstate, int id)
 	if(qstate->reply_origin && qstate->reply_origin->len > 0)
 		addr_from_sa(&qstate->reply_origin->addr,
 			&obs.upstream_family, obs.upstream_addr);
-	mxg_engine_observe(env->engine, &obs, &v);
-	if(mq->from_cache)
-		mq->qv = v;	/* the only observation of this lookup */
-	else
+	if(mq->from_cache) {
+		/* the only observation of this lookup */
+		mxg_engine_observe(env->engine, &obs, &mq->qv);
+	} else {
+		mxg_engine_observe(env->engine, &obs, &v);
 		merge(&mq->qv, &v);
+	}
 	rcode = qstate->return_rcode ? qstate->return_rcode : obs.rcode;
 
 	/* keep the answer for the next client before acting on this one */

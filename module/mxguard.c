@@ -157,6 +157,21 @@ chain_ok(struct mxg_env* e, const char* chain)
 	return 1;
 }
 
+/** May a module of this module-config add or honour EDNS Client Subnet?
+ * subnetcache does; python and another dynlib module might; Unbound's
+ * other modules never send the option upstream. An unknown chain might. */
+static int
+chain_may_use_ecs(const char* chain)
+{
+	const char* d;
+	if(!chain)
+		return 1;
+	if(strstr(chain, "subnetcache") || strstr(chain, "python"))
+		return 1;
+	d = strstr(chain, "dynlib");
+	return d && strstr(d + 6, "dynlib") != NULL;
+}
+
 /** Load config and build the parts. @return 0 with errors logged. */
 static int
 env_setup(struct mxg_env* e, const char* file, const char* chain)
@@ -206,6 +221,7 @@ env_setup(struct mxg_env* e, const char* file, const char* chain)
 	if(!chain_ok(e, chain))
 		return 0;
 	e->evict_msg = e->enforce && chain && strstr(chain, "cachedb") != NULL;
+	e->check_ecs = chain_may_use_ecs(chain);
 	if(e->enforce) {
 		e->cache = mxg_anscache_new(e->cfg->mx_cache_size,
 			mxg_hooks_view_free);

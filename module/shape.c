@@ -44,7 +44,7 @@
 /** Shortest label that counts as encoded at full weight. */
 #define ENC_FULL 32
 /** Shortest label that counts as encoded at half weight. */
-#define ENC_HALF 20
+#define ENC_HALF MXG_SHAPE_ENC_MIN
 /** Entropy floor for base32-like labels, milli-bits per character. */
 #define B32_ENTROPY 3300
 /** Entropy floor for base64-like labels, milli-bits per character. */
@@ -172,9 +172,7 @@ mxg_shape_bound(const struct mxg_mx_rr* rr, size_t n)
 			return 100;	/* malformed: let the full scan judge */
 	}
 	/* nothing can be encoded: f = 0, only the count points remain */
-	if(!rr || n < 5)
-		return 0;
-	return n >= 20 ? MXG_SHAPE_BOUND_PLAIN : (n >= 10 ? 15 : 5);
+	return rr ? mxg_shape_bound_count(n) : 0;
 }
 
 unsigned

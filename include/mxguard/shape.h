@@ -138,4 +138,23 @@ size_t mxg_shape_explain(const struct mxg_shape* d, const uint8_t* qname,
  */
 unsigned mxg_shape_bound(const struct mxg_mx_rr* rr, size_t n);
 
+/** Shortest exchange label that may count as encoded (half weight). */
+#define MXG_SHAPE_ENC_MIN 20
+
+/**
+ * mxg_shape_bound() of n records none of whose exchanges has a label of
+ * MXG_SHAPE_ENC_MIN characters or more: the count points alone. A valid
+ * exchange name of fewer than MXG_SHAPE_ENC_MIN + 2 wire bytes (a length
+ * byte and the root label besides) has none, so a caller that knows its
+ * names are valid (Unbound checked them when it parsed the answer) can
+ * give the engine the bound without walking the labels.
+ */
+static inline unsigned
+mxg_shape_bound_count(size_t n)
+{
+	if(n < 5)
+		return 0;
+	return n >= 20 ? MXG_SHAPE_BOUND_PLAIN : (n >= 10 ? 15 : 5);
+}
+
 #endif /* MXGUARD_SHAPE_H */
