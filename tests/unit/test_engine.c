@@ -434,6 +434,36 @@ test_relays_never_blocked(void)
 	q(e, "10.9.1.1", "example.com", T0 + 60, &v);
 	is_int(v.action, MXG_ACT_PASS, "a relay is never blocked");
 	ok(!v.would_refuse, "nor would be");
+	/* a relay's pair remembers that its client is a relay (its lookups
+	 * skip the client entry): blocks written from outside on the pair
+	 * and on the client (the blocks thread) are still ignored, before
+	 * and after the pair learns it again; a client that is not a relay
+	 * is refused for the same base domain */
+	{
+		uint8_t a[4] = { 10, 9, 1, 1 }, b[4] = { 10, 8, 1, 1 };
+		uint8_t w[MXG_NAME_WIRE_MAX];
+		size_t wl = 0;
+		char err[128];
+		mxg_names_from_str("evil.example", w, sizeof(w), &wl);
+		is_int(mxg_engine_block(e, AF_INET, a, 32, w, wl,
+			MXG_RULE_STAGING_WINDOW, T0 + 4000, T0 + 61, err,
+			sizeof(err)), 1, "a block is written on the relay's pair");
+		is_int(mxg_engine_block(e, AF_INET, a, 32, NULL, 0,
+			MXG_RULE_VOLUME, T0 + 4000, T0 + 61, err, sizeof(err)),
+			1, "and on the relay");
+		for(i = 0; i < 3; i++) {
+			q(e, "10.9.1.1", "13.evil.example", T0 + 62 + i, &v);
+			if(v.action != MXG_ACT_PASS || !v.is_relay)
+				break;
+		}
+		is_int(i, 3, "the relay's lookups of the blocked pair pass");
+		is_int(mxg_engine_block(e, AF_INET, b, 32, w, wl,
+			MXG_RULE_STAGING_WINDOW, T0 + 4000, T0 + 61, err,
+			sizeof(err)), 1, "the same block for a non-relay");
+		q(e, "10.8.1.1", "13.evil.example", T0 + 62, &v);
+		ok(v.rule == MXG_RULE_BLOCKED && v.action == MXG_ACT_REFUSE &&
+			!v.is_relay, "refuses the non-relay");
+	}
 	mxg_engine_free(e);
 	mxg_conf_free(c);
 }

@@ -511,6 +511,32 @@ test_bound(void)
 	}
 	is_int(below, 0, "over 300 random answers the bound is never below "
 		"the score");
+	/* mxg_shape_bound_count: the bound of valid exchanges shorter than
+	 * MXG_SHAPE_ENC_MIN + 2 wire bytes, which the hooks give the engine
+	 * without a walk; a name of that length can hold such a label */
+	below = 0;
+	for(n = 0; n <= 25; n++) {
+		start("rl7.test");
+		for(i = 0; i < n; i++) {
+			/* 21 wire bytes: a 15-character label, "test", root */
+			snprintf(nm, sizeof(nm), "%015u.test", i);
+			add((uint16_t)(10 * i), nm);
+		}
+		if(n && A.rr[0].exchange_len != MXG_SHAPE_ENC_MIN + 1)
+			printf("# exchange of %zu bytes\n", A.rr[0].exchange_len);
+		if(mxg_shape_bound_count(n) != mxg_shape_bound(A.rr, A.n) ||
+			mxg_shape_bound_count(n) < score(NULL))
+			below++;
+	}
+	is_int(below, 0, "0 to 25 exchanges of %d bytes: the count bound is "
+		"mxg_shape_bound()'s and not below the score",
+		MXG_SHAPE_ENC_MIN + 1);
+	start("rl7.test");
+	add(10, "abcdefghijklmnopqrst");	/* 22 wire bytes */
+	is_int(A.rr[0].exchange_len, MXG_SHAPE_ENC_MIN + 2,
+		"a label of MXG_SHAPE_ENC_MIN characters takes "
+		"MXG_SHAPE_ENC_MIN + 2 wire bytes");
+	is_int(mxg_shape_bound(A.rr, A.n), 100, "and may be encoded");
 }
 
 int
