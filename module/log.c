@@ -16,36 +16,19 @@
 #include "mxguard/log.h"
 
 void
-mxg_log_err(const char* fmt, ...)
+mxg_log(int level, const char* fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	log_err("mxguard: %s", buf);
-}
-
-void
-mxg_log_info(const char* fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	log_info("mxguard: %s", buf);
-}
-
-void
-mxg_log_verbose(int level, const char* fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	if(verbosity < (enum verbosity_value)level)
+	if(level > MXG_LOG_INFO && verbosity < (enum verbosity_value)level)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	verbose((enum verbosity_value)level, "mxguard: %s", buf);
+	if(level == MXG_LOG_ERR)
+		log_err("mxguard: %s", buf);
+	else if(level == MXG_LOG_INFO)
+		log_info("mxguard: %s", buf);
+	else
+		verbose((enum verbosity_value)level, "mxguard: %s", buf);
 }

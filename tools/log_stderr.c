@@ -18,39 +18,16 @@
 /** The last message logged (tests read it). */
 char mxg_log_last[1024];
 
-static void
-emit(const char* kind, const char* fmt, va_list ap)
-{
-	vsnprintf(mxg_log_last, sizeof(mxg_log_last), fmt, ap);
-	fprintf(stderr, "mxguard: %s%s\n", kind, mxg_log_last);
-}
-
 void
-mxg_log_err(const char* fmt, ...)
+mxg_log(int level, const char* fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	emit("error: ", fmt, ap);
-	va_end(ap);
-}
-
-void
-mxg_log_info(const char* fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	emit("", fmt, ap);
-	va_end(ap);
-}
-
-void
-mxg_log_verbose(int level, const char* fmt, ...)
-{
-	va_list ap;
 	const char* v = getenv("MXG_VERBOSITY");
-	if(!v || atoi(v) < level)
+	va_list ap;
+	if(level > MXG_LOG_INFO && (!v || atoi(v) < level))
 		return;
 	va_start(ap, fmt);
-	emit("", fmt, ap);
+	vsnprintf(mxg_log_last, sizeof(mxg_log_last), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "mxguard: %s%s\n", level == MXG_LOG_ERR ? "error: " :
+		"", mxg_log_last);
 }
