@@ -28,6 +28,7 @@
 #include "mxguard/mxguard.h"
 #include "mxguard/redis.h"
 #include "prom.h"
+#include "redis_cli.h"
 
 /** Default listening address. */
 #define DEFAULT_LISTEN "127.0.0.1:9466"
@@ -155,64 +156,38 @@ main(int argc, char** argv)
 {
 	static const struct option lo[] = {
 		{ "listen", required_argument, NULL, 'l' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "host", required_argument, NULL, 'h' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "server", required_argument, NULL, 1001 },
-		{ "password", required_argument, NULL, 'a' },
-		{ "pass", required_argument, NULL, 'a' },
-		{ "user", required_argument, NULL, 1002 },
-		{ "db", required_argument, NULL, 'n' },
-		{ "prefix", required_argument, NULL, 1003 },
+		REDIS_CLI_LONG,
 		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 1004 },
+		{ "help", no_argument, NULL, 1001 },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char* listen = DEFAULT_LISTEN, *conffile = NULL, *host = NULL;
-	const char* sock = NULL, *server = NULL, *password = NULL;
-	const char* user = NULL, *pfx = NULL;
+	const char* listen = DEFAULT_LISTEN;
+	struct redis_cli cli;
 	struct mxg_conf* cfg = mxg_conf_new();
 	struct mxg_redis_opts ro;
 	struct sockaddr_storage ss;
 	struct MHD_Daemon* d;
-	char err[4096], srv[1100], addr[INET6_ADDRSTRLEN + 2], *end;
+	char err[4096], addr[INET6_ADDRSTRLEN + 2], *end;
 	const char* colon;
-	long port = 0, lport, db = -1;
-	int ch, v6 = 0, sig;
+	long lport;
+	int ch, r, v6 = 0, sig;
 	sigset_t set;
 	if(!cfg)
 		die("out of memory", NULL);
-	while((ch = getopt_long(argc, argv, "l:c:h:p:s:a:n:V", lo, NULL)) !=
-		-1) {
+	memset(&cli, 0, sizeof(cli));
+	while((ch = getopt_long(argc, argv, "l:" REDIS_CLI_SHORT "V", lo,
+		NULL)) != -1) {
+		if((r = redis_cli_arg(&cli, ch, optarg, err, sizeof(err))) < 0)
+			die(err, NULL);
+		if(r)
+			continue;
 		switch(ch) {
 		case 'l': listen = optarg; break;
-		case 'c': conffile = optarg; break;
-		case 'h': host = optarg; break;
-		case 'p':
-			port = strtol(optarg, &end, 10);
-			if(*end || port < 1 || port > 65535)
-				die("-p: not a port", optarg);
-			break;
-		case 's': sock = optarg; break;
-		case 1001: server = optarg; break;
-		case 'a':
-			if(!(password = strdup(optarg)))
-				die("out of memory", NULL);
-			memset(optarg, 0, strlen(optarg));
-			break;
-		case 1002: user = optarg; break;
-		case 'n':
-			db = strtol(optarg, &end, 10);
-			if(*end || db < 0)
-				die("-n: not a number", optarg);
-			break;
-		case 1003: pfx = optarg; break;
 		case 'V':
 			printf("mxguard-exporter %s\n", MXG_VERSION);
 			mxg_conf_free(cfg);
 			return 0;
-		case 1004:
+		case 1001:
 			usage(stdout);
 			mxg_conf_free(cfg);
 			return 0;
@@ -227,36 +202,11 @@ main(int argc, char** argv)
 		mxg_conf_free(cfg);
 		return 2;
 	}
-	if(conffile && !mxg_conf_read(cfg, conffile, err, sizeof(err))) {
+	if(!redis_cli_opts(&cli, cfg, &ro, err, sizeof(err))) {
 		fprintf(stderr, "mxguard-exporter: config errors:\n%s", err);
 		mxg_conf_free(cfg);
 		return 1;
 	}
-	mxg_redis_opts_from_conf(&ro, cfg);
-	if(sock) {
-		snprintf(srv, sizeof(srv), "unix:%s", sock);
-		server = srv;
-	} else if(host || port) {
-		if(!host)
-			host = "127.0.0.1";
-		snprintf(srv, sizeof(srv), strchr(host, ':') ? "[%s]:%ld" :
-			"%s:%ld", host, port ? port : 6379);
-		server = srv;
-	}
-	if(server)
-		ro.server = server;
-	if(!ro.server)
-		ro.server = "127.0.0.1:6379";
-	if(!password)
-		password = getenv("REDISCLI_AUTH");
-	if(password)
-		ro.password = password;
-	if(user)
-		ro.user = user;
-	if(db >= 0)
-		ro.db = (int)db;
-	if(pfx)
-		ro.prefix = pfx;
 	prefix = ro.prefix ? ro.prefix : "mxg:";
 	if(!(rconn = mxg_redis_new(&ro, err, sizeof(err))))
 		die(err, NULL);
@@ -319,6 +269,7 @@ main(int argc, char** argv)
 	} while(sig == SIGHUP);
 	MHD_stop_daemon(d);
 	mxg_redis_free(rconn);
+	redis_cli_free(&cli);
 	mxg_conf_free(cfg);
 	return 0;
 }

@@ -39,6 +39,7 @@
 #include "mxguard/redis.h"
 #include "prom.h"
 
+#include "redis_cli.h"
 #include "report.h"
 
 /* ------------------------------------------------------------------ */
@@ -554,33 +555,11 @@ parse_since(const char* s)
 	}
 }
 
-/** Copy a secret argument and blank it in argv, so that it is not left in
- * the process list (/proc/PID/cmdline) for the run. REDISCLI_AUTH in the
- * environment keeps it out of the list from the start. */
-static const char*
-hide_arg(char* arg)
-{
-	char* copy = strdup(arg);
-	if(!copy)
-		die(EX_USAGE_, "out of memory");
-	memset(arg, 0, strlen(arg));
-	return copy;
-}
-
 int
 main(int argc, char** argv)
 {
 	static const struct option lo[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "host", required_argument, NULL, 'h' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "server", required_argument, NULL, 1004 },
-		{ "password", required_argument, NULL, 'a' },
-		{ "pass", required_argument, NULL, 'a' },
-		{ "user", required_argument, NULL, 1005 },
-		{ "db", required_argument, NULL, 'n' },
-		{ "prefix", required_argument, NULL, 1006 },
+		REDIS_CLI_LONG,
 		{ "count", required_argument, NULL, 'N' },
 		{ "day", required_argument, NULL, 'd' },
 		{ "since", required_argument, NULL, 'S' },
@@ -594,40 +573,27 @@ main(int argc, char** argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct mxg_conf* cfg = mxg_conf_new();
+	struct redis_cli cli;
 	struct mxg_redis_opts ro;
 	struct mxg_redis* rc;
-	const char* server = NULL, *password = NULL, *user = NULL;
-	const char* host = NULL, *sock = NULL;
-	char srv[1100];
-	long port = 0;
-	const char* prefix = NULL, *conffile = NULL, *c;
+	const char* c;
 	char err[4096], *end;
-	int db = -1, ch, ret;
+	int ch, ret;
 	if(!cfg)
 		die(EX_USAGE_, "out of memory");
 	opt.count = 20;
 	opt.days = 7;
 	mxg_redis_day(opt.day, (uint64_t)time(NULL));
-	while((ch = getopt_long(argc, argv, "c:h:p:s:a:n:N:d:S:D:jV", lo,
+	memset(&cli, 0, sizeof(cli));
+	/* besides $REDISCLI_AUTH, the environment of docs/mxguard-report.1 */
+	cli.password_env = "MXGUARD_REDIS_PASSWORD";
+	while((ch = getopt_long(argc, argv, REDIS_CLI_SHORT "N:d:S:D:jV", lo,
 		NULL)) != -1) {
+		if((ret = redis_cli_arg(&cli, ch, optarg, err, sizeof(err))) < 0)
+			die(EX_USAGE_, "%s", err);
+		if(ret)
+			continue;
 		switch(ch) {
-		case 'c': conffile = optarg; break;
-		case 'h': host = optarg; break;
-		case 'p':
-			port = strtol(optarg, &end, 10);
-			if(*end || port < 1 || port > 65535)
-				die(EX_USAGE_, "-p %s: not a port", optarg);
-			break;
-		case 's': sock = optarg; break;
-		case 1004: server = optarg; break;
-		case 'a': password = hide_arg(optarg); break;
-		case 1005: user = optarg; break;
-		case 'n':
-			db = (int)strtol(optarg, &end, 10);
-			if(*end || db < 0)
-				die(EX_USAGE_, "--db %s: not a number", optarg);
-			break;
-		case 1006: prefix = optarg; break;
 		case 'N':
 			opt.count = strtol(optarg, &end, 10);
 			if(*end || opt.count < 1)
@@ -669,37 +635,8 @@ main(int argc, char** argv)
 		mxg_conf_free(cfg);
 		return EX_USAGE_;
 	}
-	if(conffile && !mxg_conf_read(cfg, conffile, err, sizeof(err)))
+	if(!redis_cli_opts(&cli, cfg, &ro, err, sizeof(err)))
 		die(EX_USAGE_, "config errors:\n%s", err);
-	if(!password)
-		password = getenv("REDISCLI_AUTH");
-	if(!password)
-		password = getenv("MXGUARD_REDIS_PASSWORD");
-	mxg_redis_opts_from_conf(&ro, cfg);
-	if(sock) {
-		/* -s SOCKET like redis-cli */
-		snprintf(srv, sizeof(srv), "unix:%s", sock);
-		server = srv;
-	} else if(host || port) {
-		/* -h HOST -p PORT like redis-cli (each defaults as there) */
-		if(!host)
-			host = "127.0.0.1";
-		snprintf(srv, sizeof(srv), strchr(host, ':') ? "[%s]:%ld" :
-			"%s:%ld", host, port ? port : 6379);
-		server = srv;
-	}
-	if(server)
-		ro.server = server;
-	if(!ro.server)
-		ro.server = "127.0.0.1:6379";
-	if(password)
-		ro.password = password;
-	if(user)
-		ro.user = user;
-	if(db >= 0)
-		ro.db = db;
-	if(prefix)
-		ro.prefix = prefix;
 	opt.prefix = ro.prefix ? ro.prefix : "mxg:";
 	opt.prefix_v4 = cfg->client_prefix_v4;
 	opt.prefix_v6 = cfg->client_prefix_v6;
@@ -744,6 +681,7 @@ main(int argc, char** argv)
 		ret = EX_USAGE_;
 	}
 	mxg_redis_free(rc);
+	redis_cli_free(&cli);
 	mxg_conf_free(cfg);
 	return ret;
 }
