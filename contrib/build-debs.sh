@@ -38,40 +38,17 @@ say() { echo "build-debs: $*" >&2; }
 die() { say "$*"; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (it installs the build dependencies)"
 
-# Services must not start while packages are installed; the policy-rc.d we
-# put there goes away on any exit.
-prc=/usr/sbin/policy-rc.d
-own_prc=no
-hold_services() {
-	[ -e $prc ] && return 0
-	printf '#!/bin/sh\nexit 101\n' >$prc
-	chmod 755 $prc
-	own_prc=yes
-}
-release_services() {
-	if [ $own_prc = yes ]; then rm -f $prc; own_prc=no; fi
-}
+# apt_update, ensure_deb_src; services must not start while packages are
+# installed: the policy-rc.d of hold_services goes away on any exit
+. "$top/contrib/apt-lib.sh"
 trap release_services EXIT
 
 # the tools and libraries mxguard itself needs (and deb-src, apt-get update)
 bash "$top/contrib/build-unbound.sh" --deps-only >&2
 
-ensure_deb_src() {
-	grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
-	say "enabling deb-src"
-	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-		sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
-			>/etc/apt/sources.list.d/mxguard-deb-src.sources
-	else
-		grep -E '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' \
-			>/etc/apt/sources.list.d/mxguard-deb-src.list
-	fi
-	apt-get update -qq >&2
-}
-
 ver=$(apt-cache policy unbound | awk '/Candidate:/ {print $2}')
 if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
-	apt-get update -qq >&2
+	apt_update
 	ver=$(apt-cache policy unbound | awk '/Candidate:/ {print $2}')
 fi
 [ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no unbound package known to apt"
@@ -85,6 +62,7 @@ if [ -f "$udeb/.built" ]; then
 else
 	say "building Debian's unbound $ver with --with-dynlibmodule as $newver in $udeb"
 	ensure_deb_src
+	apt_update
 	hold_services
 	apt-get build-dep -y -qq unbound >&2
 	release_services

@@ -62,44 +62,17 @@ need_install() {
 	echo "$missing"
 }
 
-ensure_deb_src() {
-	# deb-src entries are needed by apt-get source; add them next to the deb ones.
-	if grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null; then
-		return 0
-	fi
-	say "enabling deb-src for bookworm"
-	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-		sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
-			>/etc/apt/sources.list.d/mxguard-deb-src.sources
-	else
-		grep -E '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' \
-			>/etc/apt/sources.list.d/mxguard-deb-src.list
-	fi
-	APT_UPDATED=no
-}
-
-APT_UPDATED=no
-apt_update() {
-	if [ "$APT_UPDATED" = no ]; then
-		say "apt-get update"
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-		APT_UPDATED=yes
-	fi
-}
+# apt_update, ensure_deb_src, hold_services, release_services
+. "$top/contrib/apt-lib.sh"
+trap release_services EXIT
 
 missing=$(need_install)
 if [ -n "$missing" ]; then
 	apt_update
 	say "installing:$missing"
-	# nsd and redis-server must not start system-wide daemons on port 53/6379
-	# behind our back; policy-rc.d keeps them from starting at install.
-	prc=/usr/sbin/policy-rc.d
-	had_prc=no; [ -e $prc ] && had_prc=yes
-	# (removed again however apt-get ends: set -e leaves on its failure)
-	[ $had_prc = yes ] || { printf '#!/bin/sh\nexit 101\n' >$prc; chmod 755 $prc;
-		trap 'rm -f /usr/sbin/policy-rc.d' EXIT; }
+	hold_services
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
-	[ $had_prc = yes ] || { rm -f $prc; trap - EXIT; }
+	release_services
 fi
 [ $deps_only = yes ] && exit 0
 
