@@ -20,6 +20,7 @@
 #include "mxguard/clientkey.h"
 #include "mxguard/conf.h"
 #include "mxguard/engine.h"
+#include "mxguard/hash.h"
 #include "mxguard/names.h"
 #include "mxguard/shape.h"
 #include "mxguard/window.h"
@@ -192,12 +193,12 @@ struct feat {
 	int fleet;
 };
 
-/** 64x64 -> 128 multiply, folded (wyhash's mum). */
+/** The two-word mixer of include/mxguard/hash.h (mxg_hash_mum), by the
+ * short name the query path uses. */
 static inline uint64_t
 mix(uint64_t a, uint64_t b)
 {
-	__uint128_t m = (__uint128_t)a * b;
-	return (uint64_t)m ^ (uint64_t)(m >> 64);
+	return mxg_hash_mum(a, b);
 }
 
 /**

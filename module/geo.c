@@ -60,6 +60,7 @@
 #include <netinet/in.h>
 #include <maxminddb.h>
 #include "mxguard/geo.h"
+#include "mxguard/hash.h"
 #include "mxguard/log.h"
 
 /** One opened database (never changed once published). */
@@ -513,7 +514,7 @@ mxg_geo_open(const char* country_path, const char* asn_path, char* err,
 		(ssize_t)sizeof(g->seed)) {
 		/* no entropy yet (early boot): time and address */
 		g->seed[0] = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)g;
-		g->seed[1] = g->seed[0] * 0x9e3779b97f4a7c15ULL + 1;
+		g->seed[1] = g->seed[0] * MXG_HASH_K + 1;
 	}
 	open_slot(&g->country, "geoip-country", country_path, err, errlen);
 	open_slot(&g->asn, "geoip-asn", asn_path, err, errlen);
@@ -588,7 +589,6 @@ mxg_geo_country(struct mxg_geo* g, int family, const uint8_t* addr,
 {
 	struct mxg_geo_result r;
 	uint64_t lo = 0, hi = 0, h, tag, w, errs;
-	__uint128_t m;
 	_Atomic uint64_t* slot;
 	cc[0] = cc[1] = cc[2] = 0;
 	if(!g || !addr || (family != AF_INET && family != AF_INET6))
@@ -601,10 +601,8 @@ mxg_geo_country(struct mxg_geo* g, int family, const uint8_t* addr,
 	}
 	/* the generation first (acquire): the databases read below are at
 	 * least as new as it */
-	m = (__uint128_t)(lo ^ g->seed[0] ^ (atomic_load_explicit(&g->memo_gen,
-		memory_order_acquire) << 8)) * (hi ^ g->seed[1] ^
-		(uint64_t)family);
-	h = (uint64_t)m ^ (uint64_t)(m >> 64);
+	h = mxg_hash_mum(lo ^ g->seed[0] ^ (atomic_load_explicit(&g->memo_gen,
+		memory_order_acquire) << 8), hi ^ g->seed[1] ^ (uint64_t)family);
 	slot = &g->memo[h & (MXG_GEO_MEMO - 1)];
 	tag = (h >> 16) | ((uint64_t)1 << 47);	/* 48 bits, never 0 */
 	w = atomic_load_explicit(slot, memory_order_relaxed);

@@ -7,7 +7,8 @@
  * One seeded hash of bytes for every table and memo that hashes a key
  * (Redis merge table, sink memos and fleet table, blocks memo, encoded
  * label fingerprints, answer cache), its case-insensitive variant for DNS
- * names, the final mixer and the 8-byte ASCII lowercase step (also used by
+ * names, the final mixer, the two-word mixer of fixed-size keys (client
+ * keys, GeoIP country memo) and the 8-byte ASCII lowercase step (also used by
  * the name hash of module/names.c and the base-domain hash of
  * module/engine.c). A table that an outsider fills (clients, names) seeds
  * the hash with a random value. Header-only: the hashes are on hot paths.
@@ -34,6 +35,18 @@ mxg_fmix64(uint64_t h)
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
 	return h;
+}
+
+/**
+ * Mix two 64-bit words into one: their 128-bit product, the halves folded
+ * (wyhash's "mum"). One multiply: the hash of a fixed-size key (a client
+ * address, a memo key) whose words are first xored with random seeds.
+ */
+static inline uint64_t
+mxg_hash_mum(uint64_t a, uint64_t b)
+{
+	__uint128_t m = (__uint128_t)a * b;
+	return (uint64_t)m ^ (uint64_t)(m >> 64);
 }
 
 /** ASCII-lowercase the 8 bytes of a word at once (other bytes unchanged). */
