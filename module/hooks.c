@@ -129,23 +129,18 @@ view_mx(const struct reply_info* rep, struct mxg_obs* obs,
 	}
 }
 
-/** Fill obs with the MX host addresses of rep (the A and AAAA records of
- * its additional section) and, for the country rule, their countries.
- * The engine reads only the countries; the addresses are for the event. */
-static void
-view_addrs(struct mxg_env* env, const struct reply_info* rep,
-	struct mxg_obs* obs, struct answer_view* av)
+/** The MX host addresses of rep (the A and AAAA records of its additional
+ * section): as many as the event carries, more only when the country rule
+ * needs them inline. Stored in addrs unless it is NULL (a count).
+ * @return their number. */
+static size_t
+read_addrs(const struct mxg_env* env, const struct reply_info* rep,
+	struct mxg_addr_rr* addrs)
 {
-	size_t i, j, amax;
-	obs->addrs = av->addrs;
-	obs->n_addrs = 0;
-	if(!rep)
-		return;
-	/* the event carries MXG_EVENT_MAX_ADDR addresses for the reports;
-	 * more are read only when the country rule needs them inline */
-	amax = env->geo_inline ? MXG_OBS_MAX_ADDR : MXG_EVENT_MAX_ADDR;
+	size_t i, j, n = 0, amax = env->geo_inline ? MXG_OBS_MAX_ADDR :
+		MXG_EVENT_MAX_ADDR;
 	for(i = rep->an_numrrsets + rep->ns_numrrsets; i < rep->rrset_count &&
-		obs->n_addrs < amax; i++) {
+		n < amax; i++) {
 		struct ub_packed_rrset_key* k = rep->rrsets[i];
 		struct packed_rrset_data* d;
 		uint16_t t = ntohs(k->rk.type);
@@ -154,17 +149,34 @@ view_addrs(struct mxg_env* env, const struct reply_info* rep,
 		if(alen == 0)
 			continue;
 		d = (struct packed_rrset_data*)k->entry.data;
-		for(j = 0; j < d->count && obs->n_addrs < amax; j++) {
-			struct mxg_addr_rr* a = &av->addrs[obs->n_addrs];
+		for(j = 0; j < d->count && n < amax; j++) {
 			if(d->rr_len[j] != 2 + alen)
 				continue;
-			a->owner = k->rk.dname;
-			a->owner_len = k->rk.dname_len;
-			a->family = alen == 4 ? AF_INET : AF_INET6;
-			memcpy(a->addr, d->rr_data[j] + 2, alen);
-			obs->n_addrs++;
+			if(addrs) {
+				addrs[n].owner = k->rk.dname;
+				addrs[n].owner_len = k->rk.dname_len;
+				addrs[n].family = alen == 4 ? AF_INET : AF_INET6;
+				memcpy(addrs[n].addr, d->rr_data[j] + 2, alen);
+			}
+			n++;
 		}
 	}
+	return n;
+}
+
+/** Fill obs with the MX host addresses of rep and, for the country rule,
+ * their countries. The engine reads only the countries; the addresses are
+ * for the event. */
+static void
+view_addrs(struct mxg_env* env, const struct reply_info* rep,
+	struct mxg_obs* obs, struct answer_view* av)
+{
+	size_t i;
+	obs->addrs = av->addrs;
+	obs->n_addrs = 0;
+	if(!rep)
+		return;
+	obs->n_addrs = read_addrs(env, rep, av->addrs);
 	if(env->geo_inline) {
 		for(i = 0; i < obs->n_addrs; i++)
 			mxg_geo_country(env->geo, av->addrs[i].family,
@@ -532,29 +544,6 @@ count_mx(const struct reply_info* rep)
 	return n;
 }
 
-/** Number of MX host addresses view_addrs() reads out of rep. */
-static size_t
-count_addrs(const struct mxg_env* env, const struct reply_info* rep)
-{
-	size_t i, j, n = 0, amax = env->geo_inline ? MXG_OBS_MAX_ADDR :
-		MXG_EVENT_MAX_ADDR;
-	for(i = rep->an_numrrsets + rep->ns_numrrsets; i < rep->rrset_count &&
-		n < amax; i++) {
-		struct ub_packed_rrset_key* k = rep->rrsets[i];
-		struct packed_rrset_data* d;
-		uint16_t t = ntohs(k->rk.type);
-		size_t alen = t == LDNS_RR_TYPE_A ? 4 :
-			(t == LDNS_RR_TYPE_AAAA ? 16 : 0);
-		if(alen == 0)
-			continue;
-		d = (struct packed_rrset_data*)k->entry.data;
-		for(j = 0; j < d->count && n < amax; j++)
-			if(d->rr_len[j] == 2 + alen)
-				n++;
-	}
-	return n;
-}
-
 /** Store the answer of qstate in the private cache if it may serve other
  * clients: a recursive answer (never RD=0) to this very question, not
  * tailored to a client subnet (ECS), not bogus.
@@ -571,7 +560,7 @@ keep_answer(struct mxg_env* env, struct module_qstate* qstate,
 		return;
 	if(n_mx > MXG_OBS_MAX_MX)
 		n_mx = MXG_OBS_MAX_MX;
-	n_addrs = count_addrs(env, rep);
+	n_addrs = read_addrs(env, rep, NULL);
 	mxg_anscache_store(env->cache, &qstate->qinfo,
 		qstate->query_flags & BIT_CD, rep, *qstate->env->now,
 		view_size(n_mx, n_addrs, env->geo_inline ? n_addrs : 0));
