@@ -318,6 +318,22 @@ maybe_block(const struct mxg_engine* e, const struct feat* f,
 	we->user[U_BLOCK_RULE] = (uint32_t)r;
 }
 
+/** Rule r of a key fires: its candidate with the counts n1, n2 is offered
+ * and, if r refuses, the key is blocked. */
+static inline void
+fire(const struct mxg_engine* e, const struct feat* f,
+	struct mxg_window_entry* we, time_t now, struct cand* best,
+	enum mxg_rule_id r, enum mxg_window_kind kind, int slot, uint32_t n1,
+	uint32_t n2)
+{
+	struct cand c;
+	cand_set(e, f, &c, r, kind, slot);
+	c.n1 = n1;
+	c.n2 = n2;
+	maybe_block(e, f, we, r, now);
+	offer(best, &c);
+}
+
 /** Is the key blocked? Fills a "blocked" candidate. */
 static inline int
 blocked(const struct mxg_engine* e, const struct feat* f,
@@ -346,7 +362,6 @@ static void
 judge_drip(struct mxg_engine* e, const struct feat* f,
 	struct mxg_window_entry* we, time_t now, struct cand* best)
 {
-	struct cand c;
 	uint32_t add = 0, total, *x;
 	if(!mxg_window_extend(e->win, we) ||
 		!(x = mxg_window_ext_user(e->win, we)))
@@ -359,12 +374,8 @@ judge_drip(struct mxg_engine* e, const struct feat* f,
 	total = mxg_window_count(e->win, we, C_DRIP, now, add);
 	if(total > e->cfg->rules[MXG_RULE_STAGING_DRIP].limit &&
 		due(e, f, we, U_FIRED4, MXG_RULE_STAGING_DRIP, now)) {
-		cand_set(e, f, &c, MXG_RULE_STAGING_DRIP, MXG_WK_PAIR,
-			U_FIRED4);
-		c.n1 = total;
-		c.n2 = f->enc;
-		maybe_block(e, f, we, MXG_RULE_STAGING_DRIP, now);
-		offer(best, &c);
+		fire(e, f, we, now, best, MXG_RULE_STAGING_DRIP, MXG_WK_PAIR,
+			U_FIRED4, total, f->enc);
 	}
 }
 
@@ -419,12 +430,8 @@ judge_pair(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 			cnt > cfg->rules[MXG_RULE_STAGING_WINDOW].limit &&
 			num > cfg->rules[MXG_RULE_STAGING_WINDOW].limit2 &&
 			due(e, f, we, U_FIRED1, MXG_RULE_STAGING_WINDOW, now)) {
-			cand_set(e, f, &c, MXG_RULE_STAGING_WINDOW,
-				MXG_WK_PAIR, U_FIRED1);
-			c.n1 = cnt;
-			c.n2 = num;
-			maybe_block(e, f, we, MXG_RULE_STAGING_WINDOW, now);
-			offer(best, &c);
+			fire(e, f, we, now, best, MXG_RULE_STAGING_WINDOW,
+				MXG_WK_PAIR, U_FIRED1, cnt, num);
 		}
 	}
 	/* before staging-shape, so that a block both start names
@@ -434,11 +441,8 @@ judge_pair(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 	if(f->shape_on && e->on[MXG_RULE_STAGING_SHAPE] &&
 		f->shape.score >= cfg->rules[MXG_RULE_STAGING_SHAPE].limit &&
 		due(e, f, we, U_FIRED2, MXG_RULE_STAGING_SHAPE, now)) {
-		cand_set(e, f, &c, MXG_RULE_STAGING_SHAPE, MXG_WK_PAIR,
-			U_FIRED2);
-		c.n1 = f->shape.score;
-		maybe_block(e, f, we, MXG_RULE_STAGING_SHAPE, now);
-		offer(best, &c);
+		fire(e, f, we, now, best, MXG_RULE_STAGING_SHAPE, MXG_WK_PAIR,
+			U_FIRED2, f->shape.score, 0);
 	}
 	if(f->deny != (size_t)-1 && due(e, f, we, U_FIRED3, MXG_RULE_COUNTRY,
 		now)) {
@@ -482,20 +486,14 @@ judge_client(struct mxg_engine* e, const struct mxg_obs* obs,
 		if(!f->relay && e->on[MXG_RULE_VOLUME] &&
 			vol > cfg->rules[MXG_RULE_VOLUME].limit &&
 			due(e, f, we, U_FIRED0, MXG_RULE_VOLUME, now)) {
-			cand_set(e, f, &c, MXG_RULE_VOLUME, MXG_WK_CLIENT,
-				U_FIRED0);
-			c.n1 = vol;
-			maybe_block(e, f, we, MXG_RULE_VOLUME, now);
-			offer(best, &c);
+			fire(e, f, we, now, best, MXG_RULE_VOLUME,
+				MXG_WK_CLIENT, U_FIRED0, vol, 0);
 		}
 		if(!f->relay && e->on[MXG_RULE_FANOUT] &&
 			fan > cfg->rules[MXG_RULE_FANOUT].limit &&
 			due(e, f, we, U_FIRED1, MXG_RULE_FANOUT, now)) {
-			cand_set(e, f, &c, MXG_RULE_FANOUT, MXG_WK_CLIENT,
-				U_FIRED1);
-			c.n1 = fan;
-			maybe_block(e, f, we, MXG_RULE_FANOUT, now);
-			offer(best, &c);
+			fire(e, f, we, now, best, MXG_RULE_FANOUT,
+				MXG_WK_CLIENT, U_FIRED1, fan, 0);
 		}
 	}
 	if(blocked(e, f, we, MXG_WK_CLIENT, now, &c))
