@@ -155,19 +155,37 @@ lens_add(uint8_t* lens, int* n, int len)
 	(*n)++;
 }
 
+/** Put the zero key, which has no slot (0 marks an empty one) but a flag.
+ * @return 1 added, 2 already there */
+static int
+put_zero(int* has_zero)
+{
+	if(*has_zero)
+		return 2;
+	*has_zero = 1;
+	return 1;
+}
+
+/** The log2 of the slots a table of 2^lg slots (0: none yet) holding n keys
+ * grows to before one more goes in (kept at most half full), 0 if it need
+ * not grow. */
+static int
+grow_lg(int lg, size_t n)
+{
+	if(lg != 0 && (n + 1) * 2 <= ((size_t)1 << lg))
+		return 0;
+	return lg ? lg + 1 : 3;
+}
+
 /** Put a key in an IPv4 table. @return 1 added, 2 already there, 0 nomem */
 static int
 tab4_put(struct tab4* t, uint32_t k)
 {
 	size_t i, mask;
-	if(k == 0) {
-		if(t->has_zero)
-			return 2;
-		t->has_zero = 1;
-		return 1;
-	}
-	if(t->lg == 0 || (t->n + 1) * 2 > ((size_t)1 << t->lg)) {
-		int nlg = t->lg ? t->lg + 1 : 3;
+	int nlg;
+	if(k == 0)
+		return put_zero(&t->has_zero);
+	if((nlg = grow_lg(t->lg, t->n))) {
 		uint32_t* nk = calloc((size_t)1 << nlg, sizeof(uint32_t));
 		size_t j;
 		if(!nk)
@@ -214,14 +232,10 @@ static int
 tab6_put(struct tab6* t, uint64_t hi, uint64_t lo)
 {
 	size_t i, mask;
-	if(hi == 0 && lo == 0) {
-		if(t->has_zero)
-			return 2;
-		t->has_zero = 1;
-		return 1;
-	}
-	if(t->lg == 0 || (t->n + 1) * 2 > ((size_t)1 << t->lg)) {
-		int nlg = t->lg ? t->lg + 1 : 3;
+	int nlg;
+	if(hi == 0 && lo == 0)
+		return put_zero(&t->has_zero);
+	if((nlg = grow_lg(t->lg, t->n))) {
 		size_t nmask = ((size_t)1 << nlg) - 1, j;
 		uint64_t* nk = calloc((size_t)2 << nlg, sizeof(uint64_t));
 		if(!nk)

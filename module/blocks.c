@@ -102,27 +102,16 @@ mxg_block_text(char* dst, size_t dstlen, const char* src)
 size_t
 mxg_block_field(const struct mxg_block* b, char* buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s|%s", b->client, b->base);
-	if(n < 0 || (size_t)n >= len) {
-		if(len)
-			buf[0] = 0;
-		return 0;
-	}
-	return (size_t)n;
+	return mxg_fit(buf, len, snprintf(buf, len, "%s|%s", b->client,
+		b->base));
 }
 
 size_t
 mxg_block_value(const struct mxg_block* b, char* buf, size_t len)
 {
-	int n = snprintf(buf, len, "%llu|%llu|%s|%s|%s",
+	return mxg_fit(buf, len, snprintf(buf, len, "%llu|%llu|%s|%s|%s",
 		(unsigned long long)b->until, (unsigned long long)b->since,
-		b->rule, b->instance, b->reason);
-	if(n < 0 || (size_t)n >= len) {
-		if(len)
-			buf[0] = 0;
-		return 0;
-	}
-	return (size_t)n;
+		b->rule, b->instance, b->reason));
 }
 
 /** Copy the bytes [p, end) into dst (NUL-terminated). @return 0 when
@@ -231,6 +220,23 @@ get_reply(struct mxg_redis* r, uint64_t now_ms)
 	return (redisReply*)rep;
 }
 
+/** Send `cmd key` and read its reply; NULL: the connection failed. */
+static redisReply*
+call_key(struct mxg_redis* r, const char* cmd, const char* key,
+	uint64_t now_ms)
+{
+	const char* argv[2];
+	size_t argl[2];
+	argv[0] = cmd; argl[0] = strlen(cmd);
+	argv[1] = key; argl[1] = strlen(key);
+	if(redisAppendCommandArgv(mxg_redis_context(r), 2, argv, argl) !=
+		REDIS_OK) {
+		mxg_redis_fail(r, now_ms, "blocks: cannot send");
+		return NULL;
+	}
+	return get_reply(r, now_ms);
+}
+
 int
 mxg_blocks_read(struct mxg_redis* r, const char* prefix, uint64_t* gen,
 	int force, mxg_block_fn fn, void* arg, uint64_t now_s,
@@ -240,33 +246,20 @@ mxg_blocks_read(struct mxg_redis* r, const char* prefix, uint64_t* gen,
 	char hk[256], gk[256];
 	redisReply* rep;
 	uint64_t g = 0;
-	const char* argv[3];
-	size_t argl[3], i;
+	size_t i;
 	const char** del = NULL;
 	size_t* dell = NULL, ndel = 0;
 	if(!c || !bkey(hk, sizeof(hk), prefix, "") ||
 		!bkey(gk, sizeof(gk), prefix, ":gen"))
 		return -1;
-	argv[0] = "GET"; argl[0] = 3;
-	argv[1] = gk; argl[1] = strlen(gk);
-	if(redisAppendCommandArgv(c, 2, argv, argl) != REDIS_OK) {
-		mxg_redis_fail(r, now_ms, "blocks: cannot send");
-		return -1;
-	}
-	if(!(rep = get_reply(r, now_ms)))
+	if(!(rep = call_key(r, "GET", gk, now_ms)))
 		return -1;
 	if(rep->type == REDIS_REPLY_STRING)
 		g = strtoull(rep->str, NULL, 10);
 	freeReplyObject(rep);
 	if(g == *gen && !force)
 		return 0;
-	argv[0] = "HGETALL"; argl[0] = 7;
-	argv[1] = hk; argl[1] = strlen(hk);
-	if(redisAppendCommandArgv(c, 2, argv, argl) != REDIS_OK) {
-		mxg_redis_fail(r, now_ms, "blocks: cannot send");
-		return -1;
-	}
-	if(!(rep = get_reply(r, now_ms)))
+	if(!(rep = call_key(r, "HGETALL", hk, now_ms)))
 		return -1;
 	*gen = g;
 	if(rep->type != REDIS_REPLY_ARRAY) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "mxguard/clientkey.h"
+#include "mxguard/mxguard.h"
 
 /** Fill n bytes of mask with bits leading ones. */
 static void
@@ -46,12 +47,7 @@ mxg_client_text(const struct mxg_client* k, char* buf, size_t len)
 	if(k->plen < (k->family == AF_INET ? 32 : 128))
 		n = snprintf(buf, len, "%s/%d", a, k->plen);
 	else	n = snprintf(buf, len, "%s", a);
-	if(n < 0 || (size_t)n >= len) {
-		if(len)
-			buf[0] = 0;
-		return 0;
-	}
-	return (size_t)n;
+	return mxg_fit(buf, len, n);
 }
 
 int

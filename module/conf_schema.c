@@ -31,14 +31,13 @@
 #include "conf_int.h"
 
 /* The options of a rule are named after it (rule-enable, rule-action,
- * rule-limit, rule-period) and set the fields of its struct mxg_rule_conf;
- * a rule is on by default and its action help names it. */
-/** Row of rule-enable; sec: the section banner or NULL. */
-#define RULE_ENABLE(n, r, help, sec) { n "-enable", T_BOOL, \
-	ROFF(r, enabled), 0, 1, "yes", help, sec }
-/** Row of rule-action. */
-#define RULE_ACTION(n, r, def) { n "-action", T_ACTION, ROFF(r, action), \
-	0, 0, def, "action of the " n " rule", NULL }
+ * rule-limit, rule-period) and set the fields of its struct mxg_rule_conf.
+ * Every rule has the first two: on by default, the action of its own. */
+/** Rows of rule-enable and rule-action; sec: the section banner or NULL. */
+#define RULE_ON(n, r, help, act, sec) \
+	{ n "-enable", T_BOOL, ROFF(r, enabled), 0, 1, "yes", help, sec }, \
+	{ n "-action", T_ACTION, ROFF(r, action), 0, 0, act, \
+	  "action of the " n " rule", NULL }
 /** Row of rule-limit (0..max). */
 #define RULE_LIMIT(n, r, max, def, help) { n "-limit", T_U32, \
 	ROFF(r, limit), 0, max, def, help, NULL }
@@ -72,31 +71,28 @@ const struct opt mxg_conf_opts[] = {
 	{ "client-prefix-v6", T_INT, OFF(client_prefix_v6), 0, 128, "64",
 	  "bits of an IPv6 client address counted as one client", NULL },
 
-	RULE_ENABLE("non-relay", MXG_RULE_NON_RELAY,
-	  "report MX lookups by clients that are not relays", "RULES"),
-	RULE_ACTION("non-relay", MXG_RULE_NON_RELAY, "log"),
+	RULE_ON("non-relay", MXG_RULE_NON_RELAY,
+	  "report MX lookups by clients that are not relays", "log", "RULES"),
 	RULE_LIMIT("non-relay", MXG_RULE_NON_RELAY, 1000000, "0",
 	  "fires when a non-relay made more than this many lookups of a base "
 	  "domain in the period"),
 	RULE_PERIOD("non-relay", MXG_RULE_NON_RELAY, 30 * DAY, "1h",
 	  "reported once per client and base domain per period"),
-	RULE_ENABLE("volume", MXG_RULE_VOLUME,
-	  "count MX lookups per client", NULL),
-	RULE_ACTION("volume", MXG_RULE_VOLUME, "mode"),
+	RULE_ON("volume", MXG_RULE_VOLUME, "count MX lookups per client",
+	  "mode", NULL),
 	RULE_LIMIT("volume", MXG_RULE_VOLUME, 1000000, "30",
 	  "fires above this many MX lookups per client in the period"),
 	RULE_PERIOD("volume", MXG_RULE_VOLUME, 7 * DAY, "1m",
 	  "window of the volume rule"),
-	RULE_ENABLE("fanout", MXG_RULE_FANOUT,
-	  "count distinct base domains per client (spam bots)", NULL),
-	RULE_ACTION("fanout", MXG_RULE_FANOUT, "mode"),
+	RULE_ON("fanout", MXG_RULE_FANOUT,
+	  "count distinct base domains per client (spam bots)", "mode", NULL),
 	RULE_LIMIT("fanout", MXG_RULE_FANOUT, 1000000, "20",
 	  "fires above this many distinct base domains in the period"),
 	RULE_PERIOD("fanout", MXG_RULE_FANOUT, 7 * DAY, "10m",
 	  "window of the fanout rule"),
-	RULE_ENABLE("staging-window", MXG_RULE_STAGING_WINDOW,
-	  "count numeric-prefixed lookups per client and base domain", NULL),
-	RULE_ACTION("staging-window", MXG_RULE_STAGING_WINDOW, "mode"),
+	RULE_ON("staging-window", MXG_RULE_STAGING_WINDOW,
+	  "count numeric-prefixed lookups per client and base domain", "mode",
+	  NULL),
 	RULE_LIMIT("staging-window", MXG_RULE_STAGING_WINDOW, 1000000, "10",
 	  "fires above this many MX lookups of one base domain ..."),
 	{ "staging-window-prefixes", T_U32,
@@ -104,21 +100,18 @@ const struct opt mxg_conf_opts[] = {
 	  "... and above this many distinct numeric prefixes", NULL },
 	RULE_PERIOD("staging-window", MXG_RULE_STAGING_WINDOW, 7 * DAY, "1h",
 	  "window of the staging-window rule"),
-	RULE_ENABLE("staging-shape", MXG_RULE_STAGING_SHAPE,
-	  "score each MX answer for the shape of staged data", NULL),
-	RULE_ACTION("staging-shape", MXG_RULE_STAGING_SHAPE, "mode"),
+	RULE_ON("staging-shape", MXG_RULE_STAGING_SHAPE,
+	  "score each MX answer for the shape of staged data", "mode", NULL),
 	RULE_LIMIT("staging-shape", MXG_RULE_STAGING_SHAPE, 100, "60",
 	  "fires when the shape score (0..100) is at least this"),
-	RULE_ENABLE("staging-drip", MXG_RULE_STAGING_DRIP,
+	RULE_ON("staging-drip", MXG_RULE_STAGING_DRIP,
 	  "count encoded bytes in MX exchanges per client and base domain",
-	  NULL),
-	RULE_ACTION("staging-drip", MXG_RULE_STAGING_DRIP, "mode"),
+	  "mode", NULL),
 	RULE_LIMIT("staging-drip", MXG_RULE_STAGING_DRIP, 65535, "64",
 	  "fires above this many encoded bytes of one base domain in "
 	  "staging-window-period"),
-	RULE_ENABLE("country", MXG_RULE_COUNTRY,
-	  "check MX hosts against deny-country", NULL),
-	RULE_ACTION("country", MXG_RULE_COUNTRY, "mode"),
+	RULE_ON("country", MXG_RULE_COUNTRY,
+	  "check MX hosts against deny-country", "mode", NULL),
 	{ "deny-country", T_COUNTRY, 0, 0, 0, NULL,
 	  "ISO 3166 codes whose MX hosts the country rule reports "
 	  "(repeatable, several a line)", NULL },

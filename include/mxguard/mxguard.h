@@ -10,6 +10,7 @@
  */
 #ifndef MXGUARD_MXGUARD_H
 #define MXGUARD_MXGUARD_H
+#include <stddef.h>
 
 /** Version string of mxguard, also written to Redis heartbeats; the one place
  * it is written (configure.ac reads it, tests/test_docs.sh checks the pages). */
@@ -23,6 +24,20 @@
 
 /** Longest domain name in presentation format, escaped (\DDD), plus NUL. */
 #define MXG_NAME_TEXT_MAX 1025
+
+/**
+ * A text written whole or not at all: n is what snprintf(buf, len, ...)
+ * returned. @return n when it fit, else 0 with buf emptied.
+ */
+static inline size_t
+mxg_fit(char* buf, size_t len, int n)
+{
+	if(n >= 0 && (size_t)n < len)
+		return (size_t)n;
+	if(len)
+		buf[0] = 0;
+	return 0;
+}
 
 /** What a verdict does to a lookup. Ordered: a larger value is stronger. */
 enum mxg_action {
