@@ -50,7 +50,12 @@ load_text(const char* text, char* err, size_t errlen, char* pathout)
 /** Names looked up in the built-in list, the category they have (NULL:
  * none) and why. */
 static const struct {
-	const char* name, *want, *what;
+	/** the name looked up */
+	const char* name;
+	/** its category, NULL for none */
+	const char* want;
+	/** why */
+	const char* what;
 } lookups[] = {
 	{ "gmail.com", "freemail", "gmail.com is freemail" },
 	{ "GMail.COM.", "freemail", "case and a trailing dot do not matter" },
@@ -160,7 +165,10 @@ test_contrib_agrees(void)
 
 /** Files refused, and what the error says after the file name. */
 static const struct {
-	const char* text, *says;
+	/** the file */
+	const char* text;
+	/** what the error says after the file name */
+	const char* says;
 } bad_files[] = {
 	/* extra text, an upper-case category, an empty label */
 	{ "a.example cat extra\n", ":1: extra: extra text after the category" },

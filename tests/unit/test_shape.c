@@ -95,7 +95,12 @@ answer(const char* qname, const char* records)
 
 /** Real MX sets that score 0: query name, records, who. */
 static const struct {
-	const char* qname, *records, *what;
+	/** the query name */
+	const char* qname;
+	/** preference exchange ... */
+	const char* records;
+	/** whose MX set */
+	const char* what;
 } zero[] = {
 	{ "contoso.com", "0 contoso-com.mail.protection.outlook.com",
 		"Microsoft 365 single MX" },
