@@ -13,6 +13,8 @@
  */
 #include <dirent.h>
 #include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,47 +130,47 @@ print_to_string(const struct mxg_conf* cfg, const char* option, int* rc)
 	return buf;
 }
 
-/** The fields of a rule's config. */
-enum rule_field { ENABLED, ACTION, LIMIT, LIMIT2, PERIOD };
+/** A field of a rule's config (each is 32 bits wide), by its offset. */
+#define R(f) offsetof(struct mxg_rule_conf, f)
 
-/** The value of a field of a rule's config. */
+/** The 32-bit field at offset off of a rule's config. */
 static long long
-rule_field(const struct mxg_rule_conf* r, enum rule_field f)
+rule_field(const struct mxg_rule_conf* r, size_t off)
 {
-	switch(f) {
-	case ENABLED: return r->enabled;
-	case ACTION: return r->action;
-	case LIMIT: return r->limit;
-	case LIMIT2: return r->limit2;
-	default: return r->period;
-	}
+	uint32_t v;
+	memcpy(&v, (const char*)r + off, sizeof(v));
+	return v;
 }
+_Static_assert(sizeof(((struct mxg_rule_conf*)0)->enabled) == 4 &&
+	sizeof(((struct mxg_rule_conf*)0)->action) == 4,
+	"rule_field reads 32 bits");
 
 /** Rule defaults: the rule, the field, its default. */
 static const struct rule_default {
 	int rule;
-	enum rule_field field;
+	size_t field;
 	long long want;
 	const char* what;
 } rule_defaults[] = {
-	{ MXG_RULE_NON_RELAY, ENABLED, 1, "non-relay enabled" },
-	{ MXG_RULE_NON_RELAY, ACTION, MXG_ACT_LOG, "non-relay acts log" },
-	{ MXG_RULE_NON_RELAY, PERIOD, 3600, "non-relay period 1h" },
-	{ MXG_RULE_NON_RELAY, LIMIT, 0, "non-relay limit 0" },
-	{ MXG_RULE_VOLUME, ACTION, MXG_ACT_MODE, "volume follows mode" },
-	{ MXG_RULE_VOLUME, LIMIT, 30, "volume limit 30" },
-	{ MXG_RULE_VOLUME, PERIOD, 60, "volume period 60 s" },
-	{ MXG_RULE_FANOUT, LIMIT, 20, "fanout limit 20" },
-	{ MXG_RULE_FANOUT, PERIOD, 600, "fanout period 10m" },
-	{ MXG_RULE_STAGING_WINDOW, LIMIT, 10, "staging-window limit 10" },
-	{ MXG_RULE_STAGING_WINDOW, LIMIT2, 3, "staging-window prefixes 3" },
-	{ MXG_RULE_STAGING_WINDOW, PERIOD, 3600,
+	{ MXG_RULE_NON_RELAY, R(enabled), 1, "non-relay enabled" },
+	{ MXG_RULE_NON_RELAY, R(action), MXG_ACT_LOG, "non-relay acts log" },
+	{ MXG_RULE_NON_RELAY, R(period), 3600, "non-relay period 1h" },
+	{ MXG_RULE_NON_RELAY, R(limit), 0, "non-relay limit 0" },
+	{ MXG_RULE_VOLUME, R(action), MXG_ACT_MODE, "volume follows mode" },
+	{ MXG_RULE_VOLUME, R(limit), 30, "volume limit 30" },
+	{ MXG_RULE_VOLUME, R(period), 60, "volume period 60 s" },
+	{ MXG_RULE_FANOUT, R(limit), 20, "fanout limit 20" },
+	{ MXG_RULE_FANOUT, R(period), 600, "fanout period 10m" },
+	{ MXG_RULE_STAGING_WINDOW, R(limit), 10, "staging-window limit 10" },
+	{ MXG_RULE_STAGING_WINDOW, R(limit2), 3, "staging-window prefixes 3" },
+	{ MXG_RULE_STAGING_WINDOW, R(period), 3600,
 		"staging-window period 1h" },
-	{ MXG_RULE_STAGING_SHAPE, LIMIT, 60, "staging-shape score 60" },
-	{ MXG_RULE_STAGING_SHAPE, ENABLED, 1, "staging-shape enabled" },
-	{ MXG_RULE_COUNTRY, ENABLED, 1, "country enabled" },
-	{ MXG_RULE_COUNTRY, ACTION, MXG_ACT_MODE, "country follows mode" },
+	{ MXG_RULE_STAGING_SHAPE, R(limit), 60, "staging-shape score 60" },
+	{ MXG_RULE_STAGING_SHAPE, R(enabled), 1, "staging-shape enabled" },
+	{ MXG_RULE_COUNTRY, R(enabled), 1, "country enabled" },
+	{ MXG_RULE_COUNTRY, R(action), MXG_ACT_MODE, "country follows mode" },
 };
+#undef R
 
 /** Every option has its documented default. */
 static void

@@ -11,6 +11,7 @@
  * the default threshold 60; and the scorer survives empty, huge, malformed
  * and binary answers.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,57 @@ score(struct mxg_shape* d)
 	return mxg_shape_score(A.qname, A.qlen, A.base_off, A.rr, A.n, d);
 }
 
+/** The fields of the details of a score that details() checks. */
+enum field { F_END, F_RR, F_BAD, F_DISTINCT, F_UNDER_BASE, F_HEX,
+	F_LEN_MIN, F_LEN_MAX, F_CHARS, F_PREFS_AP, F_PREF_MIN, F_PREF_MAX,
+	F_PREF_STEP, F_SIGNALS };
+
+/** Their names. */
+static const char* const field_name[] = { "", "records",
+	"malformed exchanges", "distinct exchanges", "exchanges under the base",
+	"hex labels", "shortest encoded label", "longest encoded label",
+	"encoded characters", "preferences in progression",
+	"smallest preference", "largest preference", "preference step",
+	"signals" };
+
+/** A field of the details. */
+static unsigned long long
+field(const struct mxg_shape* d, enum field f)
+{
+	switch(f) {
+	case F_RR: return d->n_rr;
+	case F_BAD: return d->n_bad;
+	case F_DISTINCT: return d->n_distinct;
+	case F_UNDER_BASE: return d->n_under_base;
+	case F_HEX: return d->n_hex_labels;
+	case F_LEN_MIN: return d->enc_len_min;
+	case F_LEN_MAX: return d->enc_len_max;
+	case F_CHARS: return d->enc_chars;
+	case F_PREFS_AP: return (unsigned long long)d->prefs_ap;
+	case F_PREF_MIN: return d->pref_min;
+	case F_PREF_MAX: return d->pref_max;
+	case F_PREF_STEP: return d->pref_step;
+	case F_SIGNALS: return d->signals;
+	default: return 0;
+	}
+}
+
+/** Check the details of the answer what: a field and its value each,
+ * up to F_END. */
+static void
+details(const char* what, const struct mxg_shape* d, ...)
+{
+	va_list ap;
+	int f;
+	va_start(ap, d);
+	while((f = va_arg(ap, int)) != F_END) {
+		unsigned long long want = va_arg(ap, unsigned long long);
+		is_int(field(d, (enum field)f), want, "%s: %s %llu", what,
+			field_name[f], want);
+	}
+	va_end(ap);
+}
+
 /** Random string of n characters from an alphabet. */
 static void
 rstr(char* out, size_t n, const char* alphabet)
@@ -244,17 +296,21 @@ test_staging(void)
 	staged("1.evil.example", 100, 4, 50, HEX, "evil.example", 10);
 	s = score(&d);
 	is_int(s, 100, "public tool: 100 MX x four 50-hex labels scores 100");
-	is_int(d.n_hex_labels, 400, "400 hex labels");
-	is_int(d.enc_len_min, 50, "of 50 chars");
-	is_int(d.enc_len_max, 50, "all of them");
-	is_int(d.enc_chars, 20000, "20000 characters of payload");
-	is_int(d.prefs_ap, 1, "prefs in progression");
-	is_int(d.pref_min, 10, "pref min 10");
-	is_int(d.pref_max, 1000, "pref max 1000");
-	is_int(d.pref_step, 10, "step 10");
-	is_int(d.n_under_base, 100, "all under evil.example");
-	is_int(d.n_distinct, 100, "100 distinct");
-	is_int(d.signals, 0x1f, "all five signals fired");
+	/* four 50-char hex labels each, all under evil.example, all five
+	 * signals */
+	details("public tool", &d,
+		F_HEX, 400ULL,
+		F_LEN_MIN, 50ULL,
+		F_LEN_MAX, 50ULL,
+		F_CHARS, 20000ULL,
+		F_PREFS_AP, 1ULL,
+		F_PREF_MIN, 10ULL,
+		F_PREF_MAX, 1000ULL,
+		F_PREF_STEP, 10ULL,
+		F_UNDER_BASE, 100ULL,
+		F_DISTINCT, 100ULL,
+		F_SIGNALS, 0x1fULL,
+		F_END);
 	mxg_shape_explain(&d, A.qname, A.qlen, buf, sizeof(buf));
 	is_str(buf, "answer for 1.evil.example has 100 MX, 400 hex labels of "
 		"50 chars, preferences 10..1000 step 10, score 100",
@@ -423,12 +479,16 @@ test_robust(void)
 	big[254] = 0;
 	add_raw(50, big, 255);
 	s = score(&d);
-	is_int(d.n_rr, 6, "hostile answer: 6 records");
-	is_int(d.n_bad, 3, "3 malformed exchanges skipped");
-	is_int(d.n_hex_labels, 4, "max-length exchange: 4 hex labels");
-	is_int(d.enc_len_max, 63, "labels of 63");
-	is_int(d.n_under_base, 1, "binary exchange under evil.example");
-	is_int(d.prefs_ap, 1, "0..50 step 10");
+	/* 3 malformed exchanges skipped; the max-length one has 4 hex
+	 * labels of 63; the binary one is under evil.example; 0..50 step 10 */
+	details("hostile answer", &d,
+		F_RR, 6ULL,
+		F_BAD, 3ULL,
+		F_HEX, 4ULL,
+		F_LEN_MAX, 63ULL,
+		F_UNDER_BASE, 1ULL,
+		F_PREFS_AP, 1ULL,
+		F_END);
 	ok(s < 60, "hostile answer scores %u (one encoded record in six)", s);
 	mxg_shape_explain(&d, A.qname, A.qlen, buf, sizeof(buf));
 	diag("%s", buf);
