@@ -176,8 +176,9 @@ drip_run(struct mxg_engine* e, const char* client, const char* base,
 static void
 test_variants(void)
 {
-	struct mxg_conf* c = t_conf("mode: refuse\nnon-relay-enable: no\n");
-	struct mxg_engine* e = t_engine(c);
+	struct mxg_conf* c;
+	struct mxg_engine* e = t_engine_text(&c,
+		"mode: refuse\nnon-relay-enable: no\n");
 	struct mxg_verdict v;
 	int d;
 	static const struct {
@@ -209,14 +210,12 @@ test_variants(void)
 		ok(d <= 3 && v.rule == MXG_RULE_STAGING_DRIP,
 			"at most 3, refused by staging-drip: %s", v.reason);
 	}
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 
 	/* the same run with staging-drip off: the seed's staging-window
 	 * rule lets 10 numeric answers through, and word names all 30 */
-	c = t_conf("mode: refuse\nnon-relay-enable: no\n"
+	e = t_engine_text(&c, "mode: refuse\nnon-relay-enable: no\n"
 		"staging-drip-enable: no\n");
-	e = t_engine(c);
 	d = drip_run(e, "10.9.1.1", "slow.example", 1, K_HEX, 50, 30, 7,
 		NULL);
 	is_int(d, 10, "without staging-drip, numeric names: %d of 30 "
@@ -225,16 +224,16 @@ test_variants(void)
 		NULL);
 	is_int(d, 30, "without staging-drip, word names: %d of 30 delivered",
 		d);
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 }
 
 static void
 test_repeats(void)
 {
-	struct mxg_conf* c = t_conf("mode: refuse\nnon-relay-enable: no\n"
+	struct mxg_conf* c;
+	struct mxg_engine* e = t_engine_text(&c,
+		"mode: refuse\nnon-relay-enable: no\n"
 		"volume-enable: no\n");
-	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	struct answer a, b, ab, ba;
 	char lab[64], x[128];
@@ -314,28 +313,26 @@ test_repeats(void)
 	lookup(e, "10.8.0.4", "c.cdn.example", &a, T0 + 3600 + 60, &v);
 	is_int(v.rule, MXG_RULE_COUNT, "the first answer left the 1h window: "
 		"64 bytes, no verdict");
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 }
 
 static void
 test_modes(void)
 {
-	struct mxg_conf* c = t_conf("non-relay-enable: no\nrelay: 10.7.0.25\n");
-	struct mxg_engine* e = t_engine(c);
+	struct mxg_conf* c;
+	struct mxg_engine* e = t_engine_text(&c,
+		"non-relay-enable: no\nrelay: 10.7.0.25\n");
 	struct mxg_verdict v;
 	int d;
 	/* log mode: everything is delivered, reported once per period */
 	d = drip_run(e, "10.7.0.1", "logged.example", 0, K_HEX, 50, 30, 3,
 		NULL);
 	is_int(d, 30, "log mode delivers every answer");
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 
 	/* per-rule refuse under mode log; relays only log */
-	c = t_conf("non-relay-enable: no\nrelay: 10.7.0.25\n"
+	e = t_engine_text(&c, "non-relay-enable: no\nrelay: 10.7.0.25\n"
 		"staging-drip-action: refuse\n");
-	e = t_engine(c);
 	ok(mxg_engine_can_refuse(e), "staging-drip-action refuse can refuse");
 	memset(&v, 0, sizeof(v));
 	d = drip_run(e, "10.7.0.2", "refused.example", 0, K_B32, 40, 30, 5,
@@ -345,13 +342,12 @@ test_modes(void)
 	d = drip_run(e, "10.7.0.25", "relayed.example", 0, K_B32, 40, 30, 5,
 		NULL);
 	is_int(d, 30, "a relay is never refused");
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 
 	/* dry-run and a limit of 0 (any encoded byte) */
-	c = t_conf("mode: refuse\ndry-run: yes\nnon-relay-enable: no\n"
+	e = t_engine_text(&c,
+		"mode: refuse\ndry-run: yes\nnon-relay-enable: no\n"
 		"staging-drip-limit: 0\n");
-	e = t_engine(c);
 	{
 		struct answer a;
 		memset(&a, 0, sizeof(a));
@@ -361,16 +357,15 @@ test_modes(void)
 			v.would_refuse, "dry-run, limit 0: one 20-char label "
 			"would be refused: %s", v.reason);
 	}
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 }
 
 /** Once per period in log mode. */
 static void
 test_log_once(void)
 {
-	struct mxg_conf* c = t_conf("non-relay-enable: no\n");
-	struct mxg_engine* e = t_engine(c);
+	struct mxg_conf* c;
+	struct mxg_engine* e = t_engine_text(&c, "non-relay-enable: no\n");
 	struct mxg_verdict v;
 	struct answer a;
 	char lab[64], x[128], qname[64];
@@ -401,8 +396,7 @@ test_log_once(void)
 	lookup(e, "10.6.0.1", "late.logged.example", &a, T0 + 60 + 3600, &v);
 	is_int(v.rule, MXG_RULE_STAGING_DRIP, "and again one period after "
 		"the first report, while still above");
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 }
 
 /** Read tests/data/mx-providers.txt. @return 1 if read. */
@@ -513,23 +507,21 @@ test_corpus_engine(void)
 	/* refuse mode; the per-client counting rules (volume, fanout: a
 	 * non-relay resolving MX of 50 domains is a spam bot by design) and
 	 * non-relay are off, so any verdict is an answer rule's */
-	c = t_conf("mode: refuse\nnon-relay-enable: no\nvolume-enable: no\n"
+	e = t_engine_text(&c,
+		"mode: refuse\nnon-relay-enable: no\nvolume-enable: no\n"
 		"fanout-enable: no\n");
-	e = t_engine(c);
 	n = corpus_run(e, "10.5.0.1", 0, 3, &refused, &staging);
 	is_int(n, 0, "one client looks up all %zu provider sets 3 times in "
 		"refuse mode: %d verdicts", ncorpus, n);
 	n = corpus_run(e, "10.5.0.2", 1, 3, &refused, &staging);
 	is_int(n, 0, "all of them as names under one base domain, 3 times: "
 		"%d verdicts (the budget of uni.test stays 0)", n);
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 
 	/* every rule at its default, refuse mode: a relay looking them all
 	 * up gets nothing; a laptop is only caught by fanout (a spam bot's
 	 * shape), never by a staging rule */
-	c = t_conf("mode: refuse\nrelay: 10.5.0.25\n");
-	e = t_engine(c);
+	e = t_engine_text(&c, "mode: refuse\nrelay: 10.5.0.25\n");
 	n = corpus_run(e, "10.5.0.25", 0, 3, &refused, &staging);
 	is_int(n, 0, "a relay looking up all sets with every rule on: %d "
 		"verdicts", n);
@@ -537,8 +529,7 @@ test_corpus_engine(void)
 	is_int(staging, 0, "a laptop looking up all sets: no staging verdict "
 		"(%d verdicts, %d refusals, all non-relay or fanout)", n,
 		refused);
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 }
 
 int

@@ -66,20 +66,32 @@ qn(struct mxg_engine* e, const char* client, const char* name, time_t now,
 	return fired;
 }
 
+/** Observe queries of the names fmt (with one %d) for i = from..to, the
+ * i-th at now + i * step; return how many fired (v: the last verdict). */
+static int
+qfmt(struct mxg_engine* e, const char* client, const char* fmt, int from,
+	int to, time_t now, time_t step, struct mxg_verdict* v)
+{
+	char name[64];
+	int i, fired = 0;
+	for(i = from; i <= to; i++) {
+		snprintf(name, sizeof(name), fmt, i);
+		q(e, client, name, now + i * step, v);
+		if(v->rule != MXG_RULE_COUNT)
+			fired++;
+	}
+	return fired;
+}
+
 static void
 test_staging_window(void)
 {
-	struct mxg_conf* c = t_conf("non-relay-enable: no\n");
-	struct mxg_engine* e = t_engine(c);
+	struct mxg_conf* c;
+	struct mxg_engine* e = t_engine_text(&c, "non-relay-enable: no\n");
 	struct mxg_verdict v;
-	char name[64];
-	int i, fired = 0;
+	int fired;
 	/* 10 lookups, 4 of them numeric: not more than 10 */
-	for(i = 1; i <= 4; i++) {
-		snprintf(name, sizeof(name), "%d.evil.example", i);
-		q(e, "10.1.2.3", name, T0 + i, &v);
-		fired += v.rule != MXG_RULE_COUNT;
-	}
+	fired = qfmt(e, "10.1.2.3", "%d.evil.example", 1, 4, T0, 1, &v);
 	fired += qn(e, "10.1.2.3", "www.evil.example", T0 + 5, 6, &v);
 	is_int(fired, 0, "10 lookups with 4 numeric prefixes do not fire");
 	q(e, "10.1.2.3", "mx.evil.example", T0 + 6, &v);
@@ -102,12 +114,7 @@ test_staging_window(void)
 		"at the end of the hour the window no longer holds 4 numeric");
 
 	/* 11+ lookups, only 3 numeric, then the 4th numeric */
-	fired = 0;
-	for(i = 1; i <= 3; i++) {
-		snprintf(name, sizeof(name), "%d.bad.example", i);
-		q(e, "10.1.2.4", name, T0, &v);
-		fired += v.rule != MXG_RULE_COUNT;
-	}
+	fired = qfmt(e, "10.1.2.4", "%d.bad.example", 1, 3, T0, 0, &v);
 	fired += qn(e, "10.1.2.4", "bad.example", T0, 10, &v);
 	is_int(fired, 0, "13 lookups with 3 numeric prefixes do not fire");
 	q(e, "10.1.2.4", "4.bad.example", T0 + 1, &v);
@@ -115,15 +122,14 @@ test_staging_window(void)
 		"the 4th numeric-prefixed lookup fires");
 	ok(strstr(v.reason, "made 14 MX lookups (4 numeric prefixes) for "
 		"bad.example in 1h") != NULL, "reason: %s", v.reason);
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 }
 
 static void
 test_volume(void)
 {
-	struct mxg_conf* c = t_conf("non-relay-enable: no\n");
-	struct mxg_engine* e = t_engine(c);
+	struct mxg_conf* c;
+	struct mxg_engine* e = t_engine_text(&c, "non-relay-enable: no\n");
 	struct mxg_verdict v;
 	int i, fired = 0;
 	for(i = 0; i < 30; i++) {
@@ -151,8 +157,7 @@ test_volume(void)
 	q(e, "10.0.0.3", "example.com", T0 + 59, &v);
 	is_int(v.rule, MXG_RULE_VOLUME,
 		"31 lookups within 59 s fire");
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 }
 
 /** A truncated UDP answer and its TCP retry are one lookup: 15 names
@@ -162,8 +167,8 @@ test_volume(void)
 static void
 test_tc_retry(void)
 {
-	struct mxg_conf* c = t_conf("non-relay-enable: no\n");
-	struct mxg_engine* e = t_engine(c);
+	struct mxg_conf* c;
+	struct mxg_engine* e = t_engine_text(&c, "non-relay-enable: no\n");
 	struct mxg_verdict v;
 	struct look l;
 	char name[64];
@@ -232,23 +237,18 @@ test_tc_retry(void)
 	}
 	is_int(v.rule, MXG_RULE_VOLUME, "11 more cache hits count: the 31st "
 		"in 60 s fires volume");
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 }
 
 static void
 test_fanout(void)
 {
-	struct mxg_conf* c = t_conf("non-relay-enable: no\n");
-	struct mxg_engine* e = t_engine(c);
+	struct mxg_conf* c;
+	struct mxg_engine* e = t_engine_text(&c, "non-relay-enable: no\n");
 	struct mxg_verdict v;
 	char name[64];
 	int i, fired = 0;
-	for(i = 1; i <= 20; i++) {
-		snprintf(name, sizeof(name), "domain%d.com", i);
-		q(e, "192.0.2.7", name, T0 + i * 20, &v);
-		fired += v.rule != MXG_RULE_COUNT;
-	}
+	fired = qfmt(e, "192.0.2.7", "domain%d.com", 1, 20, T0, 20, &v);
 	q(e, "192.0.2.7", "domain3.com", T0 + 420, &v);
 	fired += v.rule != MXG_RULE_COUNT;
 	is_int(fired, 0, "20 distinct base domains in 10 min do not fire");
@@ -270,16 +270,16 @@ test_fanout(void)
 		"the base domain of T0 slid out at T0+600: 20, no fire");
 	q(e, "192.0.2.8", "domain22.com", T0 + 601, &v);
 	is_int(v.rule, MXG_RULE_FANOUT, "one more fires");
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 }
 
 static void
 test_non_relay(void)
 {
-	struct mxg_conf* c = t_conf("relay: 10.9.0.0/16\nrelay: 2001:db8:99::/48\n"
+	struct mxg_conf* c;
+	struct mxg_engine* e = t_engine_text(&c,
+		"relay: 10.9.0.0/16\nrelay: 2001:db8:99::/48\n"
 		"non-relay-period: 1h\n");
-	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	q(e, "10.1.1.1", "example.com", T0, &v);
 	is_int(v.rule, MXG_RULE_NON_RELAY, "a non-relay MX lookup fires");
@@ -303,16 +303,16 @@ test_non_relay(void)
 		"an IPv4-mapped relay address is a relay");
 	q(e, "2001:db8:99:1::25", "example.com", T0, &v);
 	ok(v.is_relay && v.rule == MXG_RULE_COUNT, "an IPv6 relay passes");
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 }
 
 static void
 test_refuse_and_blocks(void)
 {
-	struct mxg_conf* c = t_conf("mode: refuse\nnon-relay-enable: no\n"
+	struct mxg_conf* c;
+	struct mxg_engine* e = t_engine_text(&c,
+		"mode: refuse\nnon-relay-enable: no\n"
 		"block-duration: 10m\n");
-	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	int i, refused = 0;
 	ok(mxg_engine_can_refuse(e), "refuse mode can refuse");
@@ -339,11 +339,7 @@ test_refuse_and_blocks(void)
 	is_int(v.action, MXG_ACT_PASS, "other clients are not blocked");
 
 	/* staging-window refuses and blocks the client+base only */
-	for(i = 1; i <= 11; i++) {
-		char name[32];
-		snprintf(name, sizeof(name), "%d.evil.example", i);
-		q(e, "10.0.0.5", name, T0 + 1000 + i, &v);
-	}
+	qfmt(e, "10.0.0.5", "%d.evil.example", 1, 11, T0 + 1000, 1, &v);
 	is_int(v.rule, MXG_RULE_STAGING_WINDOW, "staging-window fires");
 	is_int(v.action, MXG_ACT_REFUSE, "and refuses");
 	q(e, "10.0.0.5", "evil.example", T0 + 1500, &v);
@@ -353,16 +349,15 @@ test_refuse_and_blocks(void)
 	is_int(v.action, MXG_ACT_PASS, "other base domains pass");
 	q(e, "10.0.0.5", "x.evil.example", T0 + 1000 + 3600 + 12 + 700, &v);
 	is_int(v.action, MXG_ACT_PASS, "the pair block expires");
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 }
 
 static void
 test_dry_run_and_overrides(void)
 {
-	struct mxg_conf* c = t_conf("mode: refuse\ndry-run: yes\n"
+	struct mxg_conf* c;
+	struct mxg_engine* e = t_engine_text(&c, "mode: refuse\ndry-run: yes\n"
 		"non-relay-enable: no\n");
-	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	ok(!mxg_engine_can_refuse(e), "dry-run never refuses");
 	qn(e, "10.0.0.1", "example.com", T0, 31, &v);
@@ -375,12 +370,11 @@ test_dry_run_and_overrides(void)
 	q(e, "10.0.0.1", "example.com", T0 + 100, &v);
 	ok(v.rule == MXG_RULE_BLOCKED && v.action == MXG_ACT_LOG &&
 		v.would_refuse, "dry-run: the would-be block is logged");
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 
-	c = t_conf("mode: log\nvolume-action: refuse\nfanout-action: tag\n"
+	e = t_engine_text(&c,
+		"mode: log\nvolume-action: refuse\nfanout-action: tag\n"
 		"non-relay-enable: no\n");
-	e = t_engine(c);
 	ok(mxg_engine_can_refuse(e), "a per-rule refuse makes can_refuse true");
 	q(e, "10.0.0.1", "example.com", T0, &v);
 	is_int(v.action, MXG_ACT_PASS, "non-relay disabled: nothing");
@@ -397,21 +391,19 @@ test_dry_run_and_overrides(void)
 	}
 	is_int(v.rule, MXG_RULE_FANOUT, "fanout fires");
 	is_int(v.action, MXG_ACT_TAG, "fanout-action tag tags");
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 
-	c = t_conf("mode: log\n");
-	e = t_engine(c);
+	e = t_engine_text(&c, "mode: log\n");
 	ok(!mxg_engine_can_refuse(e), "log mode cannot refuse");
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 }
 
 static void
 test_relays_never_blocked(void)
 {
-	struct mxg_conf* c = t_conf("mode: refuse\nrelay: 10.9.0.0/16\n");
-	struct mxg_engine* e = t_engine(c);
+	struct mxg_conf* c;
+	struct mxg_engine* e = t_engine_text(&c,
+		"mode: refuse\nrelay: 10.9.0.0/16\n");
 	struct mxg_verdict v;
 	char name[32];
 	int i, worst = MXG_ACT_PASS;
@@ -464,16 +456,15 @@ test_relays_never_blocked(void)
 		ok(v.rule == MXG_RULE_BLOCKED && v.action == MXG_ACT_REFUSE &&
 			!v.is_relay, "refuses the non-relay");
 	}
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 }
 
 static void
 test_aggregation(void)
 {
-	struct mxg_conf* c = t_conf("non-relay-enable: no\n"
+	struct mxg_conf* c;
+	struct mxg_engine* e = t_engine_text(&c, "non-relay-enable: no\n"
 		"client-prefix-v6: 64\nclient-prefix-v4: 32\n");
-	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	char a[64];
 	int i;
@@ -495,17 +486,14 @@ test_aggregation(void)
 		"IPv4-mapped and plain IPv4 addresses are one client");
 	is_str(v.reason, "client 10.1.2.3 made 31 MX lookups in 60s",
 		"an IPv4-mapped client is named in IPv4");
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 
-	c = t_conf("non-relay-enable: no\nclient-prefix-v4: 24\n");
-	e = t_engine(c);
+	e = t_engine_text(&c, "non-relay-enable: no\nclient-prefix-v4: 24\n");
 	qn(e, "10.1.2.3", "example.com", T0, 30, &v);
 	q(e, "10.1.2.200", "example.com", T0, &v);
 	is_str(v.reason, "client 10.1.2.0/24 made 31 MX lookups in 60s",
 		"client-prefix-v4 24 aggregates a /24");
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 }
 
 /** A staged-payload answer: 100 MX of 4 hex labels of 50 chars. */
@@ -536,9 +524,10 @@ staged_answer(struct look* l, struct mxg_mx_rr* rr, uint8_t (*ex)[256])
 static void
 test_answer_rules(void)
 {
-	struct mxg_conf* c = t_conf("mode: refuse\nnon-relay-enable: no\n"
+	struct mxg_conf* c;
+	struct mxg_engine* e = t_engine_text(&c,
+		"mode: refuse\nnon-relay-enable: no\n"
 		"deny-country: RU KP\n");
-	struct mxg_engine* e = t_engine(c);
 	struct mxg_verdict v;
 	struct look l;
 	static struct mxg_mx_rr rr[100];
@@ -574,15 +563,14 @@ test_answer_rules(void)
 	is_int(v.rule, MXG_RULE_COUNTRY, "an MX host in RU fires country");
 	is_str(v.reason, "client 10.0.0.10 looked up MX of example.net hosted "
 		"in RU (deny-country)", "country reason");
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 }
 
 static void
 test_flood_memory(void)
 {
-	struct mxg_conf* c = t_conf("max-memory: 4m\n");
-	struct mxg_engine* e = t_engine(c);
+	struct mxg_conf* c;
+	struct mxg_engine* e = t_engine_text(&c, "max-memory: 4m\n");
 	struct mxg_engine_stats st;
 	struct mxg_verdict v;
 	struct look l;
@@ -616,8 +604,7 @@ test_flood_memory(void)
 	is_int(st.observed, 1000000, "every observation counted");
 	is_int(st.verdicts[MXG_ACT_LOG], 1000000,
 		"every one was a new non-relay client + base domain");
-	mxg_engine_free(e);
-	mxg_conf_free(c);
+	t_free(e, c);
 }
 
 /** Shared by the threads. */
@@ -662,8 +649,8 @@ test_threads(void)
 static void
 test_misc(void)
 {
-	struct mxg_conf* c = t_conf("");
-	struct mxg_engine* e = t_engine(c);
+	struct mxg_conf* c;
+	struct mxg_engine* e = t_engine_text(&c, "");
 	struct mxg_engine_stats st;
 	struct mxg_verdict v;
 	struct look l;

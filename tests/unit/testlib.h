@@ -79,6 +79,23 @@ t_engine(const struct mxg_conf* c)
 	return e;
 }
 
+/** An engine for a config from text; *c gets the config (bails out of
+ * the test on error). Free both with t_free. */
+static inline struct mxg_engine*
+t_engine_text(struct mxg_conf** c, const char* text)
+{
+	*c = t_conf(text);
+	return t_engine(*c);
+}
+
+/** Free an engine and its config. */
+static inline void
+t_free(struct mxg_engine* e, struct mxg_conf* c)
+{
+	mxg_engine_free(e);
+	mxg_conf_free(c);
+}
+
 /**
  * Fill o as an MX lookup (class IN) of name by client (IPv4 or IPv6 text)
  * at time now, at stage (rcode -1 for the query, 0 for the answer). The
