@@ -306,6 +306,24 @@ set_ttls(struct reply_info* r, time_t ttl)
 	}
 }
 
+size_t
+mxg_anscache_chain(struct mxg_anscache* c, const struct query_info* q,
+	uint16_t flags, size_t* len)
+{
+	uint32_t h = key_hash(c, q->qname, q->qname_len, q->qtype, q->qclass,
+		flags);
+	unsigned si = (h >> 24) & (MXG_AC_SHARDS - 1);
+	struct ac_shard* s = &c->shards[si];
+	struct ac_entry* e;
+	size_t n = 0;
+	pthread_mutex_lock(&s->lock);
+	for(e = s->buckets[h & c->bmask]; e; e = e->hnext)
+		n++;
+	pthread_mutex_unlock(&s->lock);
+	*len = n;
+	return (size_t)si * (c->bmask + 1) + (h & c->bmask);
+}
+
 void
 mxg_anscache_set_stale(struct mxg_anscache* c, time_t keep, time_t reply_ttl)
 {

@@ -100,6 +100,15 @@ size_t mxg_anscache_mem(const struct mxg_anscache* c);
 /** Hash buckets of all shards (sized from max_bytes: about one per KiB). */
 size_t mxg_anscache_buckets(const struct mxg_anscache* c);
 
+/**
+ * The hash chain the key of q falls in, for tests (the keyed hash gives
+ * no other way to find names that share one): its number (shard and
+ * bucket, below mxg_anscache_buckets()) and, in *len, the entries it holds
+ * now (at most MXG_AC_CHAIN_MAX in anscache.c).
+ */
+size_t mxg_anscache_chain(struct mxg_anscache* c, const struct query_info* q,
+	uint16_t flags, size_t* len);
+
 /** Counters: hits, misses, stores, evictions. */
 void mxg_anscache_stats(const struct mxg_anscache* c, uint64_t* hits,
 	uint64_t* misses, uint64_t* stores, uint64_t* evictions);

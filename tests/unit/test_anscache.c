@@ -9,7 +9,9 @@
  * TTLs counting down from the records' own TTLs, the message TTL of a copy
  * kept at 0, expiry, serve-expired copies, the key (name case, type, CD),
  * the byte budget and its least-recently-used eviction, the view attached
- * to an answer, and the references that outlive the cache.
+ * to an answer, the references that outlive the cache, and hash chains
+ * bounded at 8 entries (names that share a chain found through
+ * mxg_anscache_chain, since the hash is keyed).
  */
 #include "config.h"
 #include <stdio.h>
@@ -20,13 +22,14 @@
 #include "util/data/msgreply.h"
 #include "util/data/msgparse.h"
 #include "util/data/packed_rrset.h"
+#include "util/data/dname.h"
 #include "sldns/sbuffer.h"
 #include "sldns/rrdef.h"
 #include "module/anscache.h"
 #include "tap.h"
 
 /** Most answers a test parses. */
-#define MAX_PARSED 8
+#define MAX_PARSED 40
 /** The parsed answers (malloc'd by Unbound), deleted at the end. */
 static struct reply_info* parsed[MAX_PARSED];
 /** Number of parsed answers. */
@@ -354,6 +357,81 @@ main(void)
 	ok(freed == 1, "releasing the last reference frees the view");
 	mxg_anscache_release(NULL);
 	ok(1, "releasing NULL does nothing");
+
+	/* bounded chains: 20 names that share one hash chain (found through
+	 * the test hook, the hash is keyed), each with its own answer; the
+	 * chain keeps the newest MXG_AC_CHAIN_MAX (8), so a lookup walks at
+	 * most 8 entries under the shard lock, and finds the right answer */
+	c = mxg_anscache_new(1 << 20, NULL);
+	{
+		enum { NCOL = 20, CHAIN_MAX = 8 };
+		static uint8_t cn[NCOL][256];
+		static char ctext[NCOL][64];
+		struct query_info cq[NCOL];
+		size_t chain = 0, len, maxlen = 0, cnt = 0;
+		int k, tries, right = 0, gone = 0, stored = 0;
+		char nm[64];
+		uint64_t ev0;
+		for(tries = 0; cnt < NCOL && tries < 200000; tries++) {
+			struct query_info t = q;
+			uint8_t tn[256];
+			size_t ch;
+			snprintf(nm, sizeof(nm), "c%d.example.org", tries);
+			t.qname = tn;
+			t.qname_len = wire(tn, nm);
+			ch = mxg_anscache_chain(c, &t, 0, &len);
+			if(tries == 0)
+				chain = ch;
+			if(ch != chain)
+				continue;
+			memcpy(cn[cnt], tn, t.qname_len);
+			snprintf(ctext[cnt], sizeof(ctext[cnt]), "%s", nm);
+			cq[cnt] = t;
+			cq[cnt].qname = cn[cnt];
+			cnt++;
+		}
+		ok(cnt == NCOL, "%zu names in one chain of %zu found in %d tries",
+			cnt, mxg_anscache_buckets(c), tries);
+		mxg_anscache_stats(c, &hits, &misses, &stores, &ev0);
+		for(k = 0; k < (int)cnt; k++) {
+			struct reply_info* a = answer(region, &alloc, ctext[k],
+				1, 300, 120, 0);
+			stored += a && mxg_anscache_store(c, &cq[k], 0, a, now,
+				0);
+			(void)mxg_anscache_chain(c, &cq[k], 0, &len);
+			if(len > maxlen)
+				maxlen = len;
+		}
+		is_int(stored, NCOL, "all 20 stored");
+		ok(maxlen == CHAIN_MAX, "the chain never holds more than %d "
+			"entries (longest %zu)", CHAIN_MAX, maxlen);
+		mxg_anscache_stats(c, &hits, &misses, &stores, &evictions);
+		is_int(evictions - ev0, NCOL - CHAIN_MAX, "each store into the "
+			"full chain evicted its oldest entry");
+		for(k = 0; k < (int)cnt; k++) {
+			struct reply_info* g = mxg_anscache_lookup(c, &cq[k], 0,
+				now + 1, &ref2, 0, NULL);
+			if(k < NCOL - CHAIN_MAX)
+				gone += g == NULL;
+			else if(g && g->rrset_count > 0 && query_dname_compare(
+				g->rrsets[0]->rk.dname, cq[k].qname) == 0)
+				right++;
+			mxg_anscache_release(ref2);
+			ref2 = NULL;
+		}
+		is_int(gone, NCOL - CHAIN_MAX, "the 12 oldest of the chain "
+			"are gone");
+		is_int(right, CHAIN_MAX, "the 8 newest are found, each with "
+			"its own answer");
+		q.qname_len = wire(qn, "other.example.net");
+		rep = answer(region, &alloc, "other.example.net", 1, 300, 120,
+			0);
+		ok(rep && mxg_anscache_store(c, &q, 0, rep, now, 0) &&
+			mxg_anscache_lookup(c, &q, 0, now + 1, &ref2, 0, NULL),
+			"a name in another chain is stored and found");
+		mxg_anscache_release(ref2);
+	}
+	mxg_anscache_free(c);
 
 	for(i = 0; i < n_parsed; i++)
 		reply_info_parsedelete(parsed[i], &alloc);
