@@ -237,18 +237,85 @@ call_key(struct mxg_redis* r, const char* cmd, const char* key,
 	return get_reply(r, now_ms);
 }
 
+/** Delete the fields of blocks that are over (HDEL, one command). */
+static void
+blocks_prune(struct mxg_redis* r, const char* hk, const char** del,
+	size_t* dell, size_t ndel, uint64_t now_ms)
+{
+	redisContext* c = mxg_redis_context(r);
+	redisReply* d;
+	del[0] = "HDEL"; dell[0] = 4;
+	del[1] = hk; dell[1] = strlen(hk);
+	if(!c || redisAppendCommandArgv(c, (int)ndel + 2, del, dell) !=
+		REDIS_OK)
+		mxg_redis_fail(r, now_ms, "blocks: cannot send");
+	else if((d = get_reply(r, now_ms)) != NULL)
+		freeReplyObject(d);
+}
+
+/** Go through one page of HSCAN P{blocks} (field, value, ...): fn for
+ * each block in force, HDEL for those over. *seen counts the entries;
+ * the page stops at MXG_BLOCKS_READ_MAX. @return 1 when the cap was hit. */
+static int
+blocks_page(struct mxg_redis* r, const char* hk, const redisReply* a,
+	size_t* seen, mxg_block_fn fn, void* arg, uint64_t now_s,
+	uint64_t now_ms)
+{
+	const char** del = NULL;
+	size_t* dell = NULL, ndel = 0, i;
+	int capped = 0;
+	if(a->elements >= 2) {
+		del = malloc((a->elements / 2 + 2) * sizeof(*del));
+		dell = malloc((a->elements / 2 + 2) * sizeof(*dell));
+	}
+	for(i = 0; i + 1 < a->elements; i += 2) {
+		const redisReply* f = a->element[i], *v = a->element[i+1];
+		struct mxg_block b;
+		int over;
+		if(*seen >= MXG_BLOCKS_READ_MAX) {
+			capped = 1;
+			break;
+		}
+		(*seen)++;
+		if(f->type != REDIS_REPLY_STRING ||
+			v->type != REDIS_REPLY_STRING)
+			continue;
+		if(!mxg_block_parse(f->str, f->len, v->str, v->len, &b))
+			continue;
+		over = b.until ? b.until <= now_s :
+			b.since + MXG_BLOCK_LIFT_KEEP <= now_s;
+		if(over) {
+			if(del && dell) {
+				del[2 + ndel] = f->str;
+				dell[2 + ndel] = f->len;
+				ndel++;
+			}
+			continue;
+		}
+		fn(arg, &b, v->str, v->len);
+	}
+	/* prune what is over; another reader may do the same */
+	if(ndel)
+		blocks_prune(r, hk, del, dell, ndel, now_ms);
+	free(del);
+	free(dell);
+	return capped;
+}
+
 int
 mxg_blocks_read(struct mxg_redis* r, const char* prefix, uint64_t* gen,
 	int force, mxg_block_fn fn, void* arg, uint64_t now_s,
-	uint64_t now_ms)
+	uint64_t now_ms, int* capped)
 {
 	redisContext* c = mxg_redis_context(r);
-	char hk[256], gk[256];
+	char hk[256], gk[256], cur[32], cnt[16];
 	redisReply* rep;
 	uint64_t g = 0;
-	size_t i;
-	const char** del = NULL;
-	size_t* dell = NULL, ndel = 0;
+	const char* argv[5];
+	size_t argl[5], seen = 0;
+	int cap = 0;
+	if(capped)
+		*capped = 0;
 	if(!c || !bkey(hk, sizeof(hk), prefix, "") ||
 		!bkey(gk, sizeof(gk), prefix, ":gen"))
 		return -1;
@@ -259,52 +326,44 @@ mxg_blocks_read(struct mxg_redis* r, const char* prefix, uint64_t* gen,
 	freeReplyObject(rep);
 	if(g == *gen && !force)
 		return 0;
-	if(!(rep = call_key(r, "HGETALL", hk, now_ms)))
-		return -1;
 	*gen = g;
-	if(rep->type != REDIS_REPLY_ARRAY) {
-		freeReplyObject(rep);
-		return 1;
-	}
-	if(rep->elements >= 2) {
-		del = malloc((rep->elements / 2 + 2) * sizeof(*del));
-		dell = malloc((rep->elements / 2 + 2) * sizeof(*dell));
-	}
-	for(i = 0; i + 1 < rep->elements; i += 2) {
-		const redisReply* f = rep->element[i], *v = rep->element[i+1];
-		struct mxg_block b;
-		int over;
-		if(f->type != REDIS_REPLY_STRING ||
-			v->type != REDIS_REPLY_STRING)
-			continue;
-		if(!mxg_block_parse(f->str, f->len, v->str, v->len, &b))
-			continue;
-		over = b.until ? b.until <= now_s :
-			b.since + MXG_BLOCK_LIFT_KEEP <= now_s;
-		if(over) {
-			if(del) {
-				del[2 + ndel] = f->str;
-				dell[2 + ndel] = f->len;
-				ndel++;
-			}
-			continue;
-		}
-		fn(arg, &b, v->str, v->len);
-	}
-	if(ndel) {
-		/* prune what is over; another reader may do the same */
-		redisReply* d;
-		del[0] = "HDEL"; dell[0] = 4;
-		del[1] = hk; dell[1] = strlen(hk);
-		if(redisAppendCommandArgv(c, (int)ndel + 2, del, dell) !=
-			REDIS_OK)
+	/* HSCAN, not HGETALL: a page at a time, and no more than
+	 * MXG_BLOCKS_READ_MAX entries, however big the hash has grown */
+	snprintf(cur, sizeof(cur), "0");
+	snprintf(cnt, sizeof(cnt), "%d", MXG_BLOCKS_SCAN_COUNT);
+	do {
+		const redisReply* cr, *a;
+		argv[0] = "HSCAN"; argl[0] = 5;
+		argv[1] = hk; argl[1] = strlen(hk);
+		argv[2] = cur; argl[2] = strlen(cur);
+		argv[3] = "COUNT"; argl[3] = 5;
+		argv[4] = cnt; argl[4] = strlen(cnt);
+		if(redisAppendCommandArgv(c, 5, argv, argl) != REDIS_OK) {
 			mxg_redis_fail(r, now_ms, "blocks: cannot send");
-		else if((d = get_reply(r, now_ms)) != NULL)
-			freeReplyObject(d);
-	}
-	free(del);
-	free(dell);
-	freeReplyObject(rep);
+			return -1;
+		}
+		if(!(rep = get_reply(r, now_ms)))
+			return -1;
+		if(rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+			(cr = rep->element[0])->type != REDIS_REPLY_STRING ||
+			cr->len == 0 || cr->len >= sizeof(cur) ||
+			(a = rep->element[1])->type != REDIS_REPLY_ARRAY) {
+			/* not a hash (or an error): nothing to read */
+			freeReplyObject(rep);
+			break;
+		}
+		memcpy(cur, cr->str, cr->len);
+		cur[cr->len] = 0;
+		cap = blocks_page(r, hk, a, &seen, fn, arg, now_s, now_ms);
+		freeReplyObject(rep);
+		if(!mxg_redis_connected(r))
+			return -1;
+		if(!cap && seen >= MXG_BLOCKS_READ_MAX && strcmp(cur, "0") != 0)
+			/* the cap reached with more to come */
+			cap = 1;
+	} while(!cap && strcmp(cur, "0") != 0);
+	if(capped)
+		*capped = cap;
 	return mxg_redis_connected(r) ? 1 : -1;
 }
 
@@ -412,6 +471,9 @@ struct mxg_blocksync {
 	size_t nlifts_new;
 	/** now (epoch s) of the read under way */
 	uint64_t now_s;
+	/** the last read stopped at MXG_BLOCKS_READ_MAX (logged when it
+	 * starts to) */
+	int capped;
 	/** state-file (malloc'd), NULL: Redis */
 	char* file;
 	/** blocks kept in the file */
@@ -754,7 +816,7 @@ mxg_blocksync_run(struct mxg_blocksync* bs, struct mxg_redis* r,
 {
 	struct read_arg ra;
 	uint64_t* t;
-	int rc, full;
+	int rc, full, capped = 0;
 	if(!bs || !mxg_redis_connected(r))
 		return;
 	if(bs->npend) {
@@ -776,9 +838,15 @@ mxg_blocksync_run(struct mxg_blocksync* bs, struct mxg_redis* r,
 	bs->now_s = (uint64_t)time(NULL);
 	bs->nlifts_new = 0;
 	rc = mxg_blocks_read(r, bs->prefix, &bs->gen, full, read_one, &ra,
-		bs->now_s, now_ms);
+		bs->now_s, now_ms, &capped);
 	if(rc <= 0)
 		return;
+	if(capped && !bs->capped)
+		mxg_log_err("blocks: %s{blocks} has more than %d entries: "
+			"only %d are read (a writer that does not prune? see "
+			"mxguard-report blocks)", bs->prefix,
+			MXG_BLOCKS_READ_MAX, MXG_BLOCKS_READ_MAX);
+	bs->capped = capped;
 	if(full)
 		bs->next_full = now_ms + FULL_MS;
 	if(ra.fn)

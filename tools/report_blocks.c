@@ -61,10 +61,15 @@ static void
 blocks_get(struct blocklist* l)
 {
 	uint64_t gen = 0;
+	int capped = 0;
 	memset(l, 0, sizeof(*l));
 	if(mxg_blocks_read(rconn, opt.prefix, &gen, 1, block_collect, l,
-		(uint64_t)time(NULL), 0) < 0)
+		(uint64_t)time(NULL), 0, &capped) < 0)
 		die(EX_CONN, "redis: cannot read the blocks");
+	if(capped)
+		fprintf(stderr, "mxguard-report: the blocks hash has more than "
+			"%d entries: only %d were read\n", MXG_BLOCKS_READ_MAX,
+			MXG_BLOCKS_READ_MAX);
 	ctx = mxg_redis_context(rconn);
 }
 

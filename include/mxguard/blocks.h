@@ -99,21 +99,31 @@ enum mxg_rule_id mxg_block_rule_id(const char* name);
 typedef void (*mxg_block_fn)(void* arg, const struct mxg_block* b,
 	const char* value, size_t vlen);
 
+/** Most entries of P{blocks} one read goes through: a hash grown past it
+ * (a broken or hostile writer) is not read whole, the rest is left out. */
+#define MXG_BLOCKS_READ_MAX 16384
+/** Entries asked for by one HSCAN of P{blocks}. */
+#define MXG_BLOCKS_SCAN_COUNT 512
+
 /**
  * Read the blocks when they changed: GET P{blocks}:gen and, when it differs
- * from *gen or force is set, HGETALL P{blocks}; calls fn for each
- * well-formed entry and deletes the entries that are over (blocks past
- * their end, lifts older than MXG_BLOCK_LIFT_KEEP).
+ * from *gen or force is set, HSCAN P{blocks} (MXG_BLOCKS_SCAN_COUNT at a
+ * time, at most MXG_BLOCKS_READ_MAX entries); calls fn for each
+ * well-formed entry (an entry the hash moved during the scan may come
+ * twice) and deletes the entries that are over (blocks past their end,
+ * lifts older than MXG_BLOCK_LIFT_KEEP).
  * @param r: a connected handle with nothing pending.
  * @param prefix: key prefix.
  * @param gen: the generation last read; updated.
  * @param now_s: current time, epoch seconds.
  * @param now_ms: monotonic time, for the backoff on failure.
+ * @param capped: if not NULL, set to 1 when the hash had more than
+ *	MXG_BLOCKS_READ_MAX entries (the rest were not read), else 0.
  * @return 1 read, 0 unchanged, -1 the connection failed (it is dropped).
  */
 int mxg_blocks_read(struct mxg_redis* r, const char* prefix, uint64_t* gen,
 	int force, mxg_block_fn fn, void* arg, uint64_t now_s,
-	uint64_t now_ms);
+	uint64_t now_ms, int* capped);
 
 /**
  * Write blocks (or lifts): one HSET per record, then INCR P{blocks}:gen and

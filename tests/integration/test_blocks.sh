@@ -7,7 +7,8 @@
 # not applied by the other without fleet mode, and is lifted by unblock;
 # block and unblock are in the alert stream; a reload with a bad config is
 # shown as mode pass-through in mxguard-report instances, and the blocks come
-# back with the fixed config.
+# back with the fixed config; a blocks hash grown past 16384 entries is read
+# with HSCAN up to that many, logged once.
 . "$(dirname "$0")/lib.sh"
 mxg_setup redis-server
 start_zone 10
@@ -160,6 +161,37 @@ r=$(within 2 "$PA" 127.0.0.9 company1.test REFUSED)
 ok $? "reload with the config fixed: the block is back (${r} ms)"
 wait_until 8 rep_has instances '^res-a +[^ ]+ +log +up'
 ok $? "instances shows res-a in mode log again"
+
+# ---- a blocks hash grown too big is not read whole ----
+# 20000 junk fields (a writer that never prunes, or a hostile one): reads
+# go through it with HSCAN, at most 16384 entries (MXG_BLOCKS_READ_MAX),
+# never HGETALL, and the module says so once
+rcli CONFIG RESETSTAT >/dev/null
+rcli EVAL "for i = 1, tonumber(ARGV[1]) do redis.call('HSET', KEYS[1], 'junk' .. i, string.rep('x', 100)) end return 1" \
+	1 't:{blocks}' 20000 >/dev/null
+rcli INCR 't:{blocks}:gen' >/dev/null
+wait_for "$A/unbound.log" "blocks.*has more than 16384 entries" 5
+ok $? "a blocks hash of 20000 entries: the module logs that it reads only 16384"
+# stat NAME: calls of a Redis command since the reset
+stat() {
+	local n
+	n=$(rcli INFO commandstats | tr -d '\r' | sed -n "s/^cmdstat_$1:calls=\([0-9]*\),.*/\1/p")
+	echo "${n:-0}"
+}
+h0=$(stat hscan)
+rcli INCR 't:{blocks}:gen' >/dev/null
+# hscan_past N: more than N HSCAN calls so far
+hscan_past() { [ "$(stat hscan)" -gt "$1" ]; }
+wait_until 5 hscan_past $((h0 + 16))
+ok $? "the next change is read again, with HSCAN ($h0 -> $(stat hscan) calls)"
+[ "$(grep -c 'blocks.*has more than 16384 entries' "$A/unbound.log")" = 1 ]
+ok $? "and logged once, not at every read"
+rep blocks >/dev/null 2>"$MXG_T/blocks.err"
+grep -q "more than 16384 entries: only 16384 were read" "$MXG_T/blocks.err"
+ok $? "mxguard-report blocks warns that it read only 16384 ($(head -c 100 "$MXG_T/blocks.err"))"
+[ "$(stat hgetall)" = 0 ] && [ "$(stat hscan)" -gt 0 ]
+ok $? "no HGETALL of the blocks hash: $(stat hscan) HSCAN calls, $(stat hgetall) HGETALL"
+rcli DEL 't:{blocks}' >/dev/null
 
 kill -0 "$UB_A" && kill -0 "$UB_B"
 ok $? "both resolvers still run"
