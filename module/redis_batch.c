@@ -73,25 +73,31 @@ redis_agg_reset(struct agg* a)
 		memset(a->idx, 0, a->icap * sizeof(*a->idx));
 }
 
+/** Grow a byte buffer (the arena, the output) to hold need bytes: from
+ * 64 KiB, doubling. @return 1, or 0 with *oom set when realloc fails. */
+static int
+buf_grow(char** b, size_t* cap, size_t need, int* oom)
+{
+	size_t nc = *cap ? *cap : 65536;
+	char* nb;
+	while(nc < need)
+		nc *= 2;
+	if(!(nb = realloc(*b, nc))) {
+		*oom = 1;
+		return 0;
+	}
+	*b = nb;
+	*cap = nc;
+	return 1;
+}
+
 /** Make room for n more bytes in the arena. @return 1, or 0 on OOM. */
 static int
 arena_room(struct agg* a, size_t n)
 {
-	size_t nc;
-	char* na;
 	if(a->alen + n <= a->acap)
 		return 1;
-	nc = a->acap ? a->acap : 65536;
-	while(nc < a->alen + n)
-		nc *= 2;
-	na = realloc(a->arena, nc);
-	if(!na) {
-		a->oom = 1;
-		return 0;
-	}
-	a->arena = na;
-	a->acap = nc;
-	return 1;
+	return buf_grow(&a->arena, &a->acap, a->alen + n, &a->oom);
 }
 
 /** Copy bytes into the arena. @return offset, or (size_t)-1 on OOM. */
@@ -298,22 +304,11 @@ redis_agg_count(struct mxg_redis* r, int op, struct agg_str* key,
 static int
 out_room(struct obuf* o, size_t n)
 {
-	size_t nc;
-	char* nb;
 	if(o->len + n <= o->cap)
 		return 1;
 	if(o->oom)
 		return 0;
-	nc = o->cap ? o->cap : 65536;
-	while(nc < o->len + n)
-		nc *= 2;
-	if(!(nb = realloc(o->b, nc))) {
-		o->oom = 1;
-		return 0;
-	}
-	o->b = nb;
-	o->cap = nc;
-	return 1;
+	return buf_grow(&o->b, &o->cap, o->len + n, &o->oom);
 }
 
 /** Append bytes as they are (protocol text). */
