@@ -470,18 +470,12 @@ judge_client(struct mxg_engine* e, const struct mxg_obs* obs,
 		 * not counted here (Redis still counts them) */
 		vol = e->on[MXG_RULE_VOLUME] ?
 			mxg_window_count(e->win, we, 0, now, 1) : 0;
-		fan = e->on[MXG_RULE_FANOUT] ?
-			mxg_window_distinct(e->win, we, 0, f->b32, now) : 0;
-		if(e->fleet_fn && !f->relay && e->on[MXG_RULE_VOLUME]) {
-			uint64_t fleet = 0;
-			if(e->fleet_fn(e->fleet_arg, obs->client_family,
-				obs->client_addr,
-				cfg->rules[MXG_RULE_VOLUME].period,
-				(uint64_t)now, &fleet) && fleet > vol) {
-				vol = fleet > UINT32_MAX ? UINT32_MAX :
-					(uint32_t)fleet;
-				f->fleet = 1;
-			}
+		fan = e->on[MXG_RULE_FANOUT] ? mxg_window_distinct(e->win,
+			we, 0, fold32(mix(f->bh, e->seed[1])), now) : 0;
+		if(f->fleet_have && f->fleet_n > vol) {
+			vol = f->fleet_n > UINT32_MAX ? UINT32_MAX :
+				(uint32_t)f->fleet_n;
+			f->fleet = 1;
 		}
 		if(!f->relay && e->on[MXG_RULE_VOLUME] &&
 			vol > cfg->rules[MXG_RULE_VOLUME].limit &&
@@ -660,7 +654,7 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 	f.pkey = (f.ckey & SHARD_BITS) | (mix(f.ckey ^ e->seed[2],
 		bh ^ e->seed[0]) & ~SHARD_BITS);
 	f.qh = qh;
-	f.b32 = fold32(mix(bh, e->seed[1]));
+	f.bh = bh;
 	f.numeric = f.base_off > 0 && mxg_names_numeric_prefix(obs->qname,
 		obs->qname_len);
 	f.shape_on = 0;
@@ -700,6 +694,19 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 		f.deny = deny_country(e, obs);
 	}
 
+	f.fleet_have = 0;
+	if(e->fleet_fn && counting && e->on[MXG_RULE_VOLUME] &&
+		!mxg_allowlist_match(e->cfg->relays, obs->client_family,
+		obs->client_addr)) {
+		/* fleet mode: the fleet-wide count of a client that is not a
+		 * relay, read before the shard lock (the fleet table's mutex
+		 * is never taken under it) */
+		f.fleet_n = 0;
+		f.fleet_have = e->fleet_fn(e->fleet_arg, obs->client_family,
+			obs->client_addr,
+			e->cfg->rules[MXG_RULE_VOLUME].period,
+			(uint64_t)obs->now, &f.fleet_n);
+	}
 	memset(&best, 0, sizeof(best));
 	best.rule = MXG_RULE_COUNT;
 	best.act = MXG_ACT_PASS;

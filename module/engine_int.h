@@ -173,8 +173,8 @@ struct feat {
 	uint64_t pkey;
 	/** hash of the query name */
 	uint64_t qh;
-	/** base domain hash folded for the fanout set */
-	uint32_t b32;
+	/** keyed hash of the base domain (folded for the fanout set) */
+	uint64_t bh;
 	/** offset of the base domain */
 	size_t base_off;
 	/** numeric prefix left of the base */
@@ -191,6 +191,11 @@ struct feat {
 	uint32_t enc_fp;
 	/** the volume count is the fleet's (fleet mode) */
 	int fleet;
+	/** fleet mode: the fleet-wide count was read (before the shard
+	 * lock: the fleet table has a mutex of its own) */
+	int fleet_have;
+	/** ... and it is */
+	uint64_t fleet_n;
 };
 
 /** The two-word mixer of include/mxguard/hash.h (mxg_hash_mum), by the

@@ -92,7 +92,7 @@ static void
 view_mx(const struct reply_info* rep, struct mxg_obs* obs,
 	struct answer_view* av)
 {
-	size_t i, j;
+	size_t i, j, n = 0;
 	int all_short = 1;
 	obs->mx = av->mx;
 	obs->addrs = av->addrs;
@@ -106,7 +106,7 @@ view_mx(const struct reply_info* rep, struct mxg_obs* obs,
 		if(ntohs(k->rk.type) != LDNS_RR_TYPE_MX)
 			continue;
 		d = (struct packed_rrset_data*)k->entry.data;
-		for(j = 0; j < d->count && obs->n_mx < MXG_OBS_MAX_MX; j++) {
+		for(j = 0; j < d->count && n < MXG_OBS_MAX_MX; j++) {
 			/* rr_data: 2 bytes rdlength, 2 preference, name (the
 			 * rest of the record: Unbound decompressed and checked
 			 * it when it parsed the answer; the engine's readers
@@ -115,16 +115,17 @@ view_mx(const struct reply_info* rep, struct mxg_obs* obs,
 			size_t len = d->rr_len[j];
 			if(len < 5)
 				continue;
-			av->mx[obs->n_mx].pref = sldns_read_uint16(rd + 2);
-			av->mx[obs->n_mx].exchange = rd + 4;
-			av->mx[obs->n_mx].exchange_len = len - 4;
+			av->mx[n].pref = sldns_read_uint16(rd + 2);
+			av->mx[n].exchange = rd + 4;
+			av->mx[n].exchange_len = len - 4;
 			if(len - 4 >= MXG_SHAPE_ENC_MIN + 2)
 				all_short = 0;
-			obs->n_mx++;
+			n++;
 		}
 	}
+	obs->n_mx = n;
 	if(all_short) {
-		obs->shape_bound = mxg_shape_bound_count(obs->n_mx);
+		obs->shape_bound = mxg_shape_bound_count(n);
 		obs->shape_bound_known = 1;
 	}
 }
@@ -823,10 +824,18 @@ cache_hit_mx(struct query_info* qinfo, struct reply_info* rep, int rcode,
 	if(!env || env->passthrough || !repinfo ||
 		qinfo->qclass != LDNS_RR_CLASS_IN)
 		return;
-	memset(&obs, 0, sizeof(obs));
+	/* every field is set here or by view_mx() (cheaper than a memset
+	 * of the whole observation) */
+	memset(obs.client_addr, 0, sizeof(obs.client_addr));
 	if(!addr_from_sa(&repinfo->client_addr, &obs.client_family,
 		obs.client_addr))
 		return;
+	obs.upstream_family = 0;
+	memset(obs.upstream_addr, 0, sizeof(obs.upstream_addr));
+	obs.countries = NULL;
+	obs.n_countries = 0;
+	obs.shape_bound_known = 0;
+	obs.shape_bound = 0;
 	atomic_fetch_add_explicit(&env->n_lookups, 1, memory_order_relaxed);
 	if(start_time) {
 		/* Unbound's clock (testbound's starts at 0): the same as

@@ -465,14 +465,33 @@ mxg_names_memo_free(struct mxg_basememo* m)
 	free(m);
 }
 
+/** A memo miss: ask libpsl and keep the answer in the bucket b (its
+ * newer word; the older one goes). Out of line, so that a hit does not pay
+ * for its frame. */
+static __attribute__((noinline)) int
+memo_miss(struct mxg_basememo* m, _Atomic uint64_t* b, uint64_t key,
+	uint64_t w0, const uint8_t* wire, size_t len, size_t* base_off)
+{
+	uint64_t neww;
+	size_t off;
+	int st;
+	atomic_fetch_add_explicit(&m->misses, 1, memory_order_relaxed);
+	st = mxg_names_base(wire, len, &off);
+	*base_off = off;
+	if(st != MXG_NAME_OK)
+		return st;
+	neww = key | (uint64_t)off;
+	atomic_store_explicit(&b[1], w0, memory_order_relaxed);
+	atomic_store_explicit(&b[0], neww, memory_order_relaxed);
+	return MXG_NAME_OK;
+}
+
 int
 mxg_names_memo_lookup_hash(struct mxg_basememo* m, const uint8_t* wire,
 	size_t len, uint64_t hash, size_t* base_off)
 {
 	_Atomic uint64_t* b;
-	uint64_t key, w0, w1, neww;
-	size_t off;
-	int st;
+	uint64_t key, w0, w1;
 	if(!m || len > MXG_NAME_WIRE_MAX || len == 0)
 		return mxg_names_base(wire, len, base_off);
 	if(!base_off || !wire)
@@ -491,15 +510,7 @@ mxg_names_memo_lookup_hash(struct mxg_basememo* m, const uint8_t* wire,
 		*base_off = (size_t)(w1 & 0xff);
 		return MXG_NAME_OK;
 	}
-	atomic_fetch_add_explicit(&m->misses, 1, memory_order_relaxed);
-	st = mxg_names_base(wire, len, &off);
-	*base_off = off;
-	if(st != MXG_NAME_OK)
-		return st;
-	neww = key | (uint64_t)off;
-	atomic_store_explicit(&b[1], w0, memory_order_relaxed);
-	atomic_store_explicit(&b[0], neww, memory_order_relaxed);
-	return MXG_NAME_OK;
+	return memo_miss(m, b, key, w0, wire, len, base_off);
 }
 
 int

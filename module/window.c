@@ -5,7 +5,9 @@
  */
 /** \file
  * The table behind include/mxguard/window.h. MXG_WINDOW_SHARDS shards, picked
- * by the top 6 bits of the key hash; each has a mutex, a fixed-size chained
+ * by the top 6 bits of the key hash; each has a spinlock (held for a few
+ * hundred instructions: a lookup, its counters; as Unbound's own hash
+ * tables, lock_quick), a fixed-size chained
  * hash index (picked by the low bits), a doubly linked least-recently-seen
  * list and a byte budget of max_memory / shards. Entries are malloc'd with a
  * size fixed per kind (layout computed once in mxg_window_new); the optional
@@ -151,8 +153,9 @@ struct klayout {
 
 /** One shard. */
 struct wshard {
-	/** protects everything below */
-	pthread_mutex_t lock;
+	/** protects everything below; a spinlock: held briefly, and no
+	 * lock of mxguard's is taken under it (malloc's aside) */
+	pthread_spinlock_t lock;
 	/** hash index, mask + 1 chains */
 	struct wentry** index;
 	/** number of chains - 1 */
@@ -334,7 +337,7 @@ mxg_window_new(size_t max_memory,
 		}
 		sh->mask = chains - 1;
 		sh->budget = per - chains * sizeof(void*) - MALLOC_OVERHEAD;
-		pthread_mutex_init(&sh->lock, NULL);
+		pthread_spin_init(&sh->lock, PTHREAD_PROCESS_PRIVATE);
 		w->fixed += chains * sizeof(void*) + MALLOC_OVERHEAD;
 	}
 	return w;
@@ -365,7 +368,7 @@ mxg_window_free(struct mxg_window* w)
 			e = n;
 		}
 		free(sh->index);
-		pthread_mutex_destroy(&sh->lock);
+		pthread_spin_destroy(&sh->lock);
 	}
 	free(w);
 }
@@ -467,7 +470,7 @@ find(struct wshard* sh, enum mxg_window_kind kind, uint64_t key)
 void
 mxg_window_shard_lock(struct mxg_window* w, uint64_t key)
 {
-	pthread_mutex_lock(&key_shard(w, key)->lock);
+	pthread_spin_lock(&key_shard(w, key)->lock);
 }
 
 void
@@ -475,7 +478,7 @@ mxg_window_shard_unlock(struct mxg_window* w, uint64_t key)
 {
 	struct wshard* sh = key_shard(w, key);
 	sh->npin = 0;
-	pthread_mutex_unlock(&sh->lock);
+	pthread_spin_unlock(&sh->lock);
 }
 
 /** Pin an entry for the rest of the locked session. */
@@ -879,7 +882,7 @@ mxg_window_get_stats(struct mxg_window* w, struct mxg_window_stats* st)
 	st->max_mem = w->max_memory;
 	for(i = 0; i < MXG_WINDOW_SHARDS; i++) {
 		struct wshard* sh = &w->shards[i];
-		pthread_mutex_lock(&sh->lock);
+		pthread_spin_lock(&sh->lock);
 		for(k = 0; k < MXG_WK_COUNT; k++) {
 			st->per_kind[k] += sh->count[k];
 			st->entries += sh->count[k];
@@ -888,6 +891,6 @@ mxg_window_get_stats(struct mxg_window* w, struct mxg_window_stats* st)
 		st->evictions += sh->evictions;
 		st->refused += sh->refused;
 		st->mem += sh->bytes;
-		pthread_mutex_unlock(&sh->lock);
+		pthread_spin_unlock(&sh->lock);
 	}
 }

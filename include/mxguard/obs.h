@@ -52,7 +52,9 @@ enum mxg_obs_stage {
 /** Most addresses the glue passes in one observation. */
 #define MXG_OBS_MAX_ADDR 16
 
-/** One client MX lookup. */
+/** One client MX lookup. The cache-hit path (module/hooks.c,
+ * cache_hit_mx) sets each field by itself instead of zeroing the struct:
+ * a new field must be set there too. */
 struct mxg_obs {
 	/** what this call is about */
 	enum mxg_obs_stage stage;

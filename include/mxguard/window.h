@@ -34,7 +34,7 @@
  * Memory: the table never uses more than the max_memory given at creation
  * (entries, extensions, hash index and shard headers, with 16 bytes of
  * malloc overhead counted per allocation). It is split into
- * MXG_WINDOW_SHARDS shards by key hash; each shard has its own mutex, hash
+ * MXG_WINDOW_SHARDS shards by key hash; each shard has its own spinlock, hash
  * index (fixed size, chained), least-recently-seen list and byte budget
  * (max_memory / shards). Inserting or extending evicts least recently seen
  * entries of that shard until the new bytes fit; evictions are counted. A
