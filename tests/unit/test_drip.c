@@ -124,6 +124,19 @@ payload_label(enum kind k, size_t len, uint64_t* s, char* out)
 	out[len] = 0;
 }
 
+/** Make a a fresh answer of one MX record (preference 10): an encoded
+ * label of len characters of payload under base. */
+static void
+payload_answer(struct answer* a, enum kind k, size_t len, uint64_t* s,
+	const char* base)
+{
+	char lab[64], x[300];
+	memset(a, 0, sizeof(*a));
+	payload_label(k, len, s, lab);
+	snprintf(x, sizeof(x), "%s.%s", lab, base);
+	add_rr(a, 10, x);
+}
+
 /** Word subdomains: names that never look numeric. */
 static const char* words[] = { "alpha", "bravo", "charlie", "delta", "echo",
 	"foxtrot", "golf", "hotel", "india", "juliett", "kilo", "lima",
@@ -144,14 +157,11 @@ drip_run(struct mxg_engine* e, const char* client, const char* base,
 {
 	struct answer a;
 	struct mxg_verdict v;
-	char qname[300], lab[64], x[300];
+	char qname[300];
 	int i, delivered = 0, refused = 0;
 	uint64_t s = seed;
 	for(i = 0; i < n; i++) {
-		memset(&a, 0, sizeof(a));
-		payload_label(k, len, &s, lab);
-		snprintf(x, sizeof(x), "%s.%s", lab, base);
-		add_rr(&a, 10, x);
+		payload_answer(&a, k, len, &s, base);
 		if(numeric)
 			snprintf(qname, sizeof(qname), "%d.%s", i + 1, base);
 		else
@@ -236,22 +246,18 @@ test_repeats(void)
 		"volume-enable: no\n");
 	struct mxg_verdict v;
 	struct answer a, b, ab, ba;
-	char lab[64], x[128];
 	uint64_t s = 42;
 	int i, refused = 0;
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
+	payload_answer(&a, K_HEX, 32, &s, "cdn.example");
+	payload_answer(&b, K_HEX, 32, &s, "cdn.example");
+	/* ab: the records of a and b (preferences 10, 20); ba: in the other
+	 * order */
 	memset(&ab, 0, sizeof(ab));
 	memset(&ba, 0, sizeof(ba));
-	payload_label(K_HEX, 32, &s, lab);
-	snprintf(x, sizeof(x), "%s.cdn.example", lab);
-	add_rr(&a, 10, x);
-	add_rr(&ab, 10, x);
-	payload_label(K_HEX, 32, &s, lab);
-	snprintf(x, sizeof(x), "%s.cdn.example", lab);
-	add_rr(&b, 10, x);
-	add_rr(&ab, 20, x);
-	/* ba: the records of ab in the other order */
+	ab.rr[0] = a.rr[0];
+	ab.rr[1] = b.rr[0];
+	ab.rr[1].pref = 20;
+	ab.n = 2;
 	ba.rr[0] = ab.rr[1];
 	ba.rr[1] = ab.rr[0];
 	ba.n = 2;
@@ -368,14 +374,11 @@ test_log_once(void)
 	struct mxg_engine* e = t_engine_text(&c, "non-relay-enable: no\n");
 	struct mxg_verdict v;
 	struct answer a;
-	char lab[64], x[128], qname[64];
+	char qname[64];
 	uint64_t s = 99;
 	int i, fired = 0, first = -1;
 	for(i = 0; i < 30; i++) {
-		memset(&a, 0, sizeof(a));
-		payload_label(K_HEX, 40, &s, lab);
-		snprintf(x, sizeof(x), "%s.logged.example", lab);
-		add_rr(&a, 10, x);
+		payload_answer(&a, K_HEX, 40, &s, "logged.example");
 		snprintf(qname, sizeof(qname), "%s.logged.example",
 			words[i % 26]);
 		lookup(e, "10.6.0.1", qname, &a, T0 + 60 * i, &v);
@@ -389,10 +392,7 @@ test_log_once(void)
 	is_int(first, 1, "log mode: the second 40-char answer crosses 64");
 	is_int(fired, 1, "reported once in the 1h period (30 answers in "
 		"30 minutes)");
-	memset(&a, 0, sizeof(a));
-	payload_label(K_HEX, 40, &s, lab);
-	snprintf(x, sizeof(x), "%s.logged.example", lab);
-	add_rr(&a, 10, x);
+	payload_answer(&a, K_HEX, 40, &s, "logged.example");
 	lookup(e, "10.6.0.1", "late.logged.example", &a, T0 + 60 + 3600, &v);
 	is_int(v.rule, MXG_RULE_STAGING_DRIP, "and again one period after "
 		"the first report, while still above");
