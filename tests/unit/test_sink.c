@@ -229,6 +229,35 @@ test_conf(const char* socket)
 	return cfg;
 }
 
+/** The wall clock in milliseconds (the time of the events). */
+static uint64_t
+wall_ms(void)
+{
+	return (uint64_t)time(NULL) * 1000;
+}
+
+/** Empty the test Redis. */
+static void
+redis_flush(void)
+{
+	redisContext* c = rconnect(NULL);
+	if(c) {
+		rint_(c, "FLUSHALL");
+		redisFree(c);
+	}
+}
+
+/** Set the log file of cfg to name in the temporary directory; its path
+ * goes to path. */
+static void
+conf_log_file(struct mxg_conf* cfg, const char* name, char* path,
+	size_t len)
+{
+	snprintf(path, len, "%s/%s", tmpdir, name);
+	free(cfg->log_file);
+	cfg->log_file = strdup(path);
+}
+
 /** Fill an event: IPv4 client 10.0.0.<host>, query name label.base. */
 static void
 make_event(struct mxg_event* ev, uint64_t tms, int host, const char* label,
@@ -322,6 +351,25 @@ wait_fleet(struct mxg_sink* s, const uint8_t* addr, uint32_t window_s,
 	return 0;
 }
 
+/** Fleet mode (set in cfg here): another resolver counted 100 lookups of
+ * the client 10.0.0.<host> in this minute (of t, ms); start the sink
+ * (checked as what) and push ev, a lookup of that client, 5 times.
+ * @return the sink. */
+static struct mxg_sink*
+fleet_start(struct mxg_conf* cfg, redisContext* c, uint64_t t, int host,
+	const struct mxg_event* ev, const char* what)
+{
+	struct mxg_sink* s;
+	int i;
+	cfg->fleet = 1;
+	rint_(c, "INCRBY t:{c:10.0.0.%d}:m:%llu 100", host,
+		(unsigned long long)(t / 60000));
+	s = sink_up(cfg, NULL, NULL, what);
+	for(i = 0; i < 5; i++)
+		mxg_sink_push(s, ev);
+	return s;
+}
+
 /** Count entries of a /proc/self directory. */
 static int
 count_dir(const char* path)
@@ -389,17 +437,12 @@ test_counters(void)
 	struct mxg_event ev;
 	redisContext* c;
 	char err[256], buf[512], key[256], day[9], logf[400];
-	uint64_t t = (uint64_t)time(NULL) * 1000;
+	uint64_t t = wall_ms();
 	uint64_t minute = t / 60000, suppressed = 0;
 	int i, N = 1000, pushed = 0, total = 0;
-	snprintf(logf, sizeof(logf), "%s/mxguard.log", tmpdir);
-	cfg->log_file = strdup(logf);
+	conf_log_file(cfg, "mxguard.log", logf, sizeof(logf));
 	mxg_redis_day(day, t / 1000);
-	c = rconnect(NULL);
-	if(c) {
-		rint_(c, "FLUSHALL");
-		redisFree(c);
-	}
+	redis_flush();
 	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
 	ok(s != NULL, "sink starts (%s)", s ? "ok" : err);
 	ok(wait_connected(s, 3000), "sink connects to Redis");
@@ -434,9 +477,8 @@ test_counters(void)
 	is_int(rint_(c, "GET %s", key), N / 5, "client minute bucket");
 	ok(rint_(c, "TTL %s", key) > 0 && rint_(c, "TTL %s", key) <= 7200,
 		"minute bucket TTL <= 2h");
-	snprintf(key, sizeof(key), "t:{d:d3.example}:m:%llu",
-		(unsigned long long)minute);
-	is_int(rint_(c, "GET %s", key), N / 4, "domain minute bucket");
+	is_int(rint_(c, "GET t:{d:d3.example}:m:%llu",
+		(unsigned long long)minute), N / 4, "domain minute bucket");
 	snprintf(key, sizeof(key), "t:{day:%s}:clients", day);
 	is_int(rint_(c, "ZSCORE %s 10.0.0.3", key), N / 5, "top clients");
 	is_int(rint_(c, "ZCARD %s", key), 5, "top clients: 5 members");
@@ -444,8 +486,8 @@ test_counters(void)
 	is_int(rint_(c, "ZCARD %s", key), 4, "non-relay: relay left out");
 	is_int(rint_(c, "ZSCORE %s 10.0.0.1", key), -1,
 		"non-relay: no relay");
-	snprintf(key, sizeof(key), "t:{day:%s}:domains", day);
-	is_int(rint_(c, "ZSCORE %s d0.example", key), N / 4, "top domains");
+	is_int(rint_(c, "ZSCORE t:{day:%s}:domains d0.example", day), N / 4,
+		"top domains");
 	is_int(rint_(c, "HGET t:{d:d0.example}:h count"), N / 4,
 		"domain hash count");
 	is_int(rint_(c, "HGET t:{d:d0.example}:h first"), t / 1000,
@@ -454,19 +496,17 @@ test_counters(void)
 		"domain last seen");
 	is_int(rint_(c, "PFCOUNT t:{d:d0.example}:hll"), 5,
 		"distinct clients of a domain");
-	snprintf(key, sizeof(key), "t:{day:%s}:domains", day);
-	is_int(rint_(c, "ZSCORE %s d1.example", key), N / 4,
+	is_int(rint_(c, "ZSCORE t:{day:%s}:domains d1.example", day), N / 4,
 		"flow: per domain per day");
 	is_int(rint_(c, "HGET t:{c:10.0.0.4}:h count"), N / 5,
 		"client hash count");
 	is_int(rint_(c, "HGET t:{c:10.0.0.1}:h relay"), 1,
 		"client hash: relay flag");
-	snprintf(key, sizeof(key), "t:{c:10.0.0.5}:d:%s", day);
-	is_int(rint_(c, "ZCARD %s", key), 4, "client's domains of the day");
+	is_int(rint_(c, "ZCARD t:{c:10.0.0.5}:d:%s", day), 4,
+		"client's domains of the day");
 	is_int(rint_(c, "XLEN t:{alerts}"), N / 10, "alert stream: one entry "
 		"per alert");
-	snprintf(key, sizeof(key), "t:{day:%s}:rules", day);
-	is_int(rint_(c, "HGET %s volume", key), N / 10,
+	is_int(rint_(c, "HGET t:{day:%s}:rules volume", day), N / 10,
 		"alerts per rule of the day");
 	{
 		redisReply* r = redisCommand(c, "XRANGE t:{alerts} - + COUNT 1");
@@ -543,19 +583,14 @@ test_tc_retry(void)
 	struct mxg_sink* s;
 	struct mxg_event ev;
 	redisContext* c;
-	char key[256], day[9], logf[400];
-	uint64_t t = (uint64_t)time(NULL) * 1000;
+	char day[9], logf[400];
+	uint64_t t = wall_ms();
 	uint64_t minute = t / 60000;
 	int pushed = 0;
 	FILE* f;
-	snprintf(logf, sizeof(logf), "%s/retry.log", tmpdir);
-	cfg->log_file = strdup(logf);
+	conf_log_file(cfg, "retry.log", logf, sizeof(logf));
 	mxg_redis_day(day, t / 1000);
-	c = rconnect(NULL);
-	if(c) {
-		rint_(c, "FLUSHALL");
-		redisFree(c);
-	}
+	redis_flush();
 	s = sink_up(cfg, NULL, NULL, "sink starts and connects");
 	make_event(&ev, t, 71, NULL, "big.example", MXG_ACT_LOG,
 		MXG_RULE_STAGING_SHAPE, MXG_EV_LOG);
@@ -575,14 +610,13 @@ test_tc_retry(void)
 	mxg_sink_stop(s);
 	c = rconnect(NULL);
 	ok(c != NULL, "test client connects");
-	snprintf(key, sizeof(key), "t:{c:10.0.0.71}:m:%llu",
-		(unsigned long long)minute);
-	is_int(rint_(c, "GET %s", key), 1, "retry: client minute bucket 1");
-	snprintf(key, sizeof(key), "t:{d:big.example}:m:%llu",
-		(unsigned long long)minute);
-	is_int(rint_(c, "GET %s", key), 1, "retry: domain minute bucket 1");
-	snprintf(key, sizeof(key), "t:{c:10.0.0.71}:d:%s", day);
-	is_int(rint_(c, "ZSCORE %s big.example", key), 1,
+	is_int(rint_(c, "GET t:{c:10.0.0.71}:m:%llu",
+		(unsigned long long)minute), 1,
+		"retry: client minute bucket 1");
+	is_int(rint_(c, "GET t:{d:big.example}:m:%llu",
+		(unsigned long long)minute), 1,
+		"retry: domain minute bucket 1");
+	is_int(rint_(c, "ZSCORE t:{c:10.0.0.71}:d:%s big.example", day), 1,
 		"retry: the pair (client's domains of the day) 1");
 	is_int(rint_(c, "HGET t:{c:10.0.0.71}:h count"), 1,
 		"retry: client hash count 1");
@@ -590,18 +624,15 @@ test_tc_retry(void)
 		"retry: domain hash count 1");
 	is_int(rint_(c, "HGET t:{d:big.example}:h alerts"), 1,
 		"retry: domain hash alerts 1");
-	snprintf(key, sizeof(key), "t:{day:%s}:clients", day);
-	is_int(rint_(c, "ZSCORE %s 10.0.0.71", key), 1,
+	is_int(rint_(c, "ZSCORE t:{day:%s}:clients 10.0.0.71", day), 1,
 		"retry: top clients of the day 1");
-	snprintf(key, sizeof(key), "t:{day:%s}:rules", day);
-	is_int(rint_(c, "HGET %s staging-shape", key), 1,
+	is_int(rint_(c, "HGET t:{day:%s}:rules staging-shape", day), 1,
 		"retry: alerts per rule of the day 1");
 	is_int(rint_(c, "XLEN t:{alerts}"), 1, "retry: one alert in the "
 		"stream");
-	snprintf(key, sizeof(key), "t:{c:10.0.0.72}:m:%llu",
-		(unsigned long long)minute);
-	is_int(rint_(c, "GET %s", key), 2, "UDP then TCP without the retry "
-		"mark: 2");
+	is_int(rint_(c, "GET t:{c:10.0.0.72}:m:%llu",
+		(unsigned long long)minute), 2,
+		"UDP then TCP without the retry mark: 2");
 	redisFree(c);
 	{
 		static char line[MXG_JSONLOG_MAX];
@@ -644,26 +675,38 @@ set_rec(struct mxg_redis_rec* x, uint64_t tms, const char* client,
 	}
 }
 
-/** A handle on the test Redis with a key prefix; NULL if it does not
- * connect. */
+/** A handle connected to a Redis on the Unix socket path: key prefix,
+ * key TTL and command timeout (0: the defaults), a wake pipe for the
+ * deadline mode when wakefd >= 0; NULL if it does not connect. */
 static struct mxg_redis*
-merge_handle(const char* prefix)
+redis_handle(const char* path, const char* prefix, uint32_t ttl,
+	uint32_t timeout_ms, int wakefd)
 {
 	struct mxg_redis_opts o;
 	struct mxg_redis* r;
 	char server[400], err[256];
-	snprintf(server, sizeof(server), "unix:%s", sockpath);
+	snprintf(server, sizeof(server), "unix:%s", path);
 	memset(&o, 0, sizeof(o));
 	o.server = server;
 	o.prefix = prefix;
-	o.ttl = 3600;
+	o.ttl = ttl;
+	o.timeout_ms = timeout_ms;
 	r = mxg_redis_new(&o, err, sizeof(err));
+	if(r && wakefd >= 0)
+		mxg_redis_set_wakefd(r, wakefd);
 	if(r && !mxg_redis_connect(r, mxg_mono_ms(), err, sizeof(err))) {
 		diag("connect: %s", err);
 		mxg_redis_free(r);
 		r = NULL;
 	}
 	return r;
+}
+
+/** A handle on the test Redis with a key prefix (TTL 1 h). */
+static struct mxg_redis*
+merge_handle(const char* prefix)
+{
+	return redis_handle(sockpath, prefix, 3600, 0, -1);
 }
 
 /** Add records in two mxg_redis_add calls (split at split), send them as
@@ -723,22 +766,18 @@ test_merge(void)
 	ok(n1 > 0, "one record written (%zu commands)", n1);
 	is_int(n1000, n1, "1000 equal records send the commands of one");
 	mxg_redis_day(day, t0 / 1000);
-	snprintf(key, sizeof(key), "v2:{c:10.8.0.1}:m:%llu",
-		(unsigned long long)m);
-	is_int(rint_(c, "GET %s", key), 1000, "merged: minute bucket 1000");
+	is_int(rint_(c, "GET v2:{c:10.8.0.1}:m:%llu", (unsigned long long)m),
+		1000, "merged: minute bucket 1000");
 	is_int(rint_(c, "HGET v2:{d:same.example}:h count"), 1000,
 		"merged: domain hash count 1000");
-	snprintf(key, sizeof(key), "v2:{day:%s}:domains", day);
-	is_int(rint_(c, "ZSCORE %s same.example", key), 1000,
+	is_int(rint_(c, "ZSCORE v2:{day:%s}:domains same.example", day), 1000,
 		"merged: top domains score 1000");
-	snprintf(key, sizeof(key), "v2:{c:10.8.0.1}:d:%s", day);
-	is_int(rint_(c, "ZSCORE %s same.example", key), 1000,
+	is_int(rint_(c, "ZSCORE v2:{c:10.8.0.1}:d:%s same.example", day), 1000,
 		"merged: client's domains of the day 1000");
 	is_int(rint_(c, "PFCOUNT v2:{d:same.example}:hll"), 1,
 		"merged: one distinct client");
-	snprintf(key, sizeof(key), "v1:{c:10.8.0.1}:m:%llu",
-		(unsigned long long)m);
-	is_int(rint_(c, "GET %s", key), 1, "one record: minute bucket 1");
+	is_int(rint_(c, "GET v1:{c:10.8.0.1}:m:%llu", (unsigned long long)m), 1,
+		"one record: minute bucket 1");
 
 	/* a mix: 90 lookups and 10 alerts of 10.9.0.1 this minute (seconds
 	 * not in order), 7 the minute before, 3 the same time yesterday, 20
@@ -784,18 +823,15 @@ test_merge(void)
 	is_int(rint_(c, "GET %s", key), MAIN, "this minute's bucket");
 	ok(rint_(c, "TTL %s", key) > 0 && rint_(c, "TTL %s", key) <= 3600,
 		"minute bucket TTL <= redis-ttl");
-	snprintf(key, sizeof(key), "u:{c:10.9.0.1}:m:%llu",
-		(unsigned long long)(m - 1));
-	is_int(rint_(c, "GET %s", key), PREV, "the minute before: apart");
-	snprintf(key, sizeof(key), "u:{c:10.9.0.1}:m:%llu",
-		(unsigned long long)(m - 1440));
-	is_int(rint_(c, "GET %s", key), YDAY, "yesterday's minute: apart");
-	snprintf(key, sizeof(key), "u:{c:10.9.0.2}:m:%llu",
-		(unsigned long long)m);
-	is_int(rint_(c, "GET %s", key), C2, "another client: apart");
-	snprintf(key, sizeof(key), "u:{d:a.example}:m:%llu",
-		(unsigned long long)m);
-	is_int(rint_(c, "GET %s", key), MAIN + C2, "domain minute bucket");
+	is_int(rint_(c, "GET u:{c:10.9.0.1}:m:%llu",
+		(unsigned long long)(m - 1)), PREV, "the minute before: apart");
+	is_int(rint_(c, "GET u:{c:10.9.0.1}:m:%llu",
+		(unsigned long long)(m - 1440)), YDAY,
+		"yesterday's minute: apart");
+	is_int(rint_(c, "GET u:{c:10.9.0.2}:m:%llu", (unsigned long long)m), C2,
+		"another client: apart");
+	is_int(rint_(c, "GET u:{d:a.example}:m:%llu", (unsigned long long)m),
+		MAIN + C2, "domain minute bucket");
 	is_int(rint_(c, "HGET u:{c:10.9.0.1}:h count"), MAIN + PREV + YDAY,
 		"client hash count");
 	is_int(rint_(c, "HGET u:{c:10.9.0.1}:h alerts"), 10,
@@ -819,8 +855,8 @@ test_merge(void)
 	ok(rint_(c, "TTL u:{c:10.9.0.1}:h") > 0, "client hash has a TTL");
 	is_int(rint_(c, "XLEN u:{alerts}"), 10, "one XADD per alert record");
 	ok(rint_(c, "TTL u:{alerts}") > 0, "alert stream has a TTL");
-	snprintf(key, sizeof(key), "u:{day:%s}:rules", day);
-	is_int(rint_(c, "HGET %s volume", key), 10, "rules of the day");
+	is_int(rint_(c, "HGET u:{day:%s}:rules volume", day), 10,
+		"rules of the day");
 	snprintf(key, sizeof(key), "u:{day:%s}:clients", day);
 	is_int(rint_(c, "ZSCORE %s 10.9.0.1", key), c1_today,
 		"top clients today");
@@ -834,9 +870,8 @@ test_merge(void)
 	{
 		char yd[9];
 		mxg_redis_day(yd, t0 / 1000 - 86400);
-		snprintf(key, sizeof(key), "u:{day:%s}:clients", yd);
-		is_int(rint_(c, "ZSCORE %s 10.9.0.1", key), c1_yday,
-			"top clients yesterday: apart");
+		is_int(rint_(c, "ZSCORE u:{day:%s}:clients 10.9.0.1", yd),
+			c1_yday, "top clients yesterday: apart");
 	}
 	is_int(rint_(c, "PFCOUNT u:{d:a.example}:hll"), 2,
 		"distinct clients of the domain");
@@ -861,9 +896,8 @@ test_merge(void)
 		"big: first client counted twice");
 	is_int(rint_(c, "ZSCORE %s 10.7.19.249", key), BIG / BIGC,
 		"big: last client counted twice");
-	snprintf(key, sizeof(key), "w:{c:10.7.13.7}:m:%llu",
-		(unsigned long long)m);
-	is_int(rint_(c, "GET %s", key), BIG / BIGC, "big: a minute bucket");
+	is_int(rint_(c, "GET w:{c:10.7.13.7}:m:%llu", (unsigned long long)m),
+		BIG / BIGC, "big: a minute bucket");
 	redisFree(c);
 	free(x);
 	free(y);
@@ -882,7 +916,7 @@ test_binary(void)
 	/* one label with NUL, 0xff, quote, %s, braces, a dot, a space */
 	static const uint8_t label[] = { 'A', 0, 0xff, '"', '%', 's', '{', '}',
 		'.', ' ', '\\', 'Z' };
-	uint64_t t = (uint64_t)time(NULL) * 1000;
+	uint64_t t = wall_ms();
 	size_t o = 0;
 	make_event(&ev, t, 9, NULL, "x", MXG_ACT_REFUSE, MXG_RULE_COUNTRY,
 		MXG_EV_LOG);
@@ -940,7 +974,7 @@ test_geo(void)
 	struct mxg_event ev;
 	redisContext* c;
 	char err[512], buf[512], cpath[600], apath[600];
-	uint64_t t = (uint64_t)time(NULL) * 1000;
+	uint64_t t = wall_ms();
 	snprintf(cpath, sizeof(cpath), "%s/geoip/GeoIP2-Country-Test.mmdb",
 		t_datadir());
 	snprintf(apath, sizeof(apath), "%s/geoip/GeoLite2-ASN-Test.mmdb",
@@ -987,7 +1021,7 @@ test_full(pid_t pid)
 	struct mxg_sink* s;
 	struct mxg_sink_stats st;
 	struct mxg_event ev;
-	uint64_t t = (uint64_t)time(NULL) * 1000, worst = 0, start;
+	uint64_t t = wall_ms(), worst = 0, start;
 	int i, n = 20000, okc = 0;
 	struct timespec a, b;
 	cfg->redis_queue = 64;
@@ -1046,8 +1080,8 @@ test_absent(void)
 	struct mxg_sink_stats st;
 	struct mxg_event ev;
 	redisContext* c;
-	char err[256], key[256];
-	uint64_t t = (uint64_t)time(NULL) * 1000;
+	char err[256];
+	uint64_t t = wall_ms();
 	pid_t pid;
 	int i;
 	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
@@ -1072,10 +1106,9 @@ test_absent(void)
 	mxg_sink_get_stats(s, &st);
 	is_int(st.sent, 20, "events resume");
 	c = rconnect(NULL);
-	snprintf(key, sizeof(key), "t:{c:10.0.0.20}:m:%llu",
-		(unsigned long long)(t / 60000));
-	is_int(c ? rint_(c, "GET %s", key) : -1, 20, "only the events after "
-		"the reconnect are in Redis");
+	is_int(c ? rint_(c, "GET t:{c:10.0.0.20}:m:%llu",
+		(unsigned long long)(t / 60000)) : -1, 20,
+		"only the events after the reconnect are in Redis");
 	if(c)
 		redisFree(c);
 	mxg_sink_stop(s);
@@ -1095,16 +1128,20 @@ test_auth(void)
 	struct mxg_sink_stats st;
 	struct mxg_event ev;
 	redisContext* c;
-	char err[256], key[256];
-	uint64_t t = (uint64_t)time(NULL) * 1000;
+	char err[256];
+	uint64_t t = wall_ms(), end;
 	pid_t pid = start_redis("--requirepass", "rightpw");
 	ok(pid > 0, "Redis with a password");
 	cfg->redis_password = strdup("S3cr3tWr0ng");
 	mxg_log_last[0] = 0;
 	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
 	ok(s != NULL, "sink starts with a wrong password");
-	msleep(400);
-	mxg_sink_get_stats(s, &st);
+	/* the first attempt fails at AUTH (up to 5 s on a loaded machine) */
+	end = mxg_mono_ms() + 5000;
+	do {
+		msleep(50);
+		mxg_sink_get_stats(s, &st);
+	} while(st.errors == 0 && mxg_mono_ms() < end);
 	ok(st.errors >= 1, "wrong password: errors counted");
 	is_int(st.connected, 0, "wrong password: not connected");
 	mxg_sink_stop(s);
@@ -1130,11 +1167,12 @@ test_auth(void)
 	is_int(st.sent, 1, "event sent as the ACL user");
 	is_int(st.errors, 0, "no errors as the ACL user");
 	mxg_sink_stop(s);
-	snprintf(key, sizeof(key), "t:{c:10.0.0.30}:h");
-	is_int(c ? rint_(c, "HGET %s count", key) : -1, -1, "not in db 0");
+	is_int(c ? rint_(c, "HGET t:{c:10.0.0.30}:h count") : -1, -1,
+		"not in db 0");
 	if(c)
 		rint_(c, "SELECT 3");
-	is_int(c ? rint_(c, "HGET %s count", key) : -1, 1, "in db 3");
+	is_int(c ? rint_(c, "HGET t:{c:10.0.0.30}:h count") : -1, 1,
+		"in db 3");
 	if(c)
 		redisFree(c);
 	stop_redis(pid);
@@ -1149,20 +1187,12 @@ test_fleet(void)
 	struct mxg_sink* s;
 	struct mxg_event ev;
 	redisContext* c = rconnect(NULL);
-	char key[256];
-	uint64_t t = (uint64_t)time(NULL) * 1000, cnt = 0;
+	uint64_t t = wall_ms(), cnt = 0;
 	uint8_t addr[4] = { 10, 0, 0, 40 }, other[4] = { 10, 0, 0, 41 };
-	int i, found = 0;
-	cfg->fleet = 1;
-	/* another resolver counted 100 lookups of this client this minute */
-	snprintf(key, sizeof(key), "t:{c:10.0.0.40}:m:%llu",
-		(unsigned long long)(t / 60000));
-	rint_(c, "INCRBY %s 100", key);
-	s = sink_up(cfg, NULL, NULL, "sink up in fleet mode");
+	int found;
 	make_event(&ev, t, 40, "mx", "fleet.example", MXG_ACT_PASS,
 		MXG_RULE_COUNT, 0);
-	for(i = 0; i < 5; i++)
-		mxg_sink_push(s, &ev);
+	s = fleet_start(cfg, c, t, 40, &ev, "sink up in fleet mode");
 	found = wait_fleet(s, addr, 60, t / 1000, 105, &cnt);
 	ok(found, "fleet count = other resolvers + ours (%llu)",
 		(unsigned long long)cnt);
@@ -1171,9 +1201,8 @@ test_fleet(void)
 	/* the minute before counts for the part of it still in the window:
 	 * 60 lookups in the previous minute, 15 s into this one (16 s of
 	 * it counted), 44 s of it are in a 60 s window: 44 */
-	snprintf(key, sizeof(key), "t:{c:10.0.0.40}:m:%llu",
+	rint_(c, "INCRBY t:{c:10.0.0.40}:m:%llu 60",
 		(unsigned long long)(t / 60000 - 1));
-	rint_(c, "INCRBY %s 60", key);
 	found = wait_fleet(s, addr, 60, t / 60000 * 60 + 15, 105 + 44, &cnt);
 	ok(found, "the minute sliding out counts for its part in the window "
 		"(%llu = 105 + 44)", (unsigned long long)cnt);
@@ -1232,7 +1261,7 @@ test_fleet_bounds(void)
 	struct mxg_event ev;
 	redisContext* c = rconnect(NULL);
 	char key[256];
-	uint64_t t = (uint64_t)time(NULL) * 1000, cnt = 0, min = t / 60000;
+	uint64_t t = wall_ms(), cnt = 0, min = t / 60000;
 	uint8_t big[4] = { 10, 0, 0, 60 }, capped[4] = { 10, 0, 0, 61 };
 	uint8_t junk[4] = { 10, 0, 0, 62 }, busy[4] = { 10, 0, 0, 63 };
 	long p0, p1;
@@ -1244,18 +1273,11 @@ test_fleet_bounds(void)
 	snprintf(key, sizeof(key), "t:{c:10.0.0.60}:m:%llu",
 		(unsigned long long)min);
 	rint_(c, "SETRANGE %s %d x", key, 48 * 1024 * 1024);
-	snprintf(key, sizeof(key), "t:{c:10.0.0.61}:m:%llu",
-		(unsigned long long)min);
-	rint_(c, "SET %s 1000000", key);
-	snprintf(key, sizeof(key), "t:{c:10.0.0.62}:m:%llu",
-		(unsigned long long)min);
-	rint_(c, "SET %s 77abc", key);
-	snprintf(key, sizeof(key), "t:{c:10.0.0.62}:m:%llu",
+	rint_(c, "SET t:{c:10.0.0.61}:m:%llu 1000000", (unsigned long long)min);
+	rint_(c, "SET t:{c:10.0.0.62}:m:%llu 77abc", (unsigned long long)min);
+	rint_(c, "SET t:{c:10.0.0.62}:m:%llu -5",
 		(unsigned long long)(min - 1));
-	rint_(c, "SET %s -5", key);
-	snprintf(key, sizeof(key), "t:{c:10.0.0.63}:m:%llu",
-		(unsigned long long)min);
-	rint_(c, "SET %s 100", key);
+	rint_(c, "SET t:{c:10.0.0.63}:m:%llu 100", (unsigned long long)min);
 	peak_reset();
 	p0 = peak_kib();
 	s = sink_up(cfg, NULL, NULL, "sink up (fleet bounds)");
@@ -1322,31 +1344,24 @@ test_mapped(void)
 	struct mxg_sink* s;
 	struct mxg_event ev;
 	redisContext* c = rconnect(NULL);
-	char key[256], day[9];
-	uint64_t t = (uint64_t)time(NULL) * 1000, cnt = 0;
+	char day[9];
+	uint64_t t = wall_ms(), cnt = 0;
 	uint8_t addr[4] = { 10, 0, 0, 42 };
 	static const uint8_t mapped[16] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff,
 		10, 0, 0, 42 };
-	int i, found = 0;
+	int found;
 	cfg->client_prefix_v6 = 64;
-	cfg->fleet = 1;
 	mxg_redis_day(day, t / 1000);
-	snprintf(key, sizeof(key), "t:{c:10.0.0.42}:m:%llu",
-		(unsigned long long)(t / 60000));
-	rint_(c, "INCRBY %s 100", key);
-	s = sink_up(cfg, NULL, NULL, "sink up (mapped client)");
 	make_event(&ev, t, 42, "mx", "mapped.example", MXG_ACT_PASS,
 		MXG_RULE_COUNT, 0);
 	ev.client_family = AF_INET6;
 	memcpy(ev.client_addr, mapped, 16);
-	for(i = 0; i < 5; i++)
-		mxg_sink_push(s, &ev);
+	s = fleet_start(cfg, c, t, 42, &ev, "sink up (mapped client)");
 	found = wait_fleet(s, addr, 60, t / 1000, 105, &cnt);
 	ok(found, "mapped client: fleet count under its IPv4 key (%llu)",
 		(unsigned long long)cnt);
 	mxg_sink_stop(s);
-	snprintf(key, sizeof(key), "t:{day:%s}:clients", day);
-	is_int(rint_(c, "ZSCORE %s 10.0.0.42", key), 5,
+	is_int(rint_(c, "ZSCORE t:{day:%s}:clients 10.0.0.42", day), 5,
 		"mapped client: top clients member is 10.0.0.42");
 	redisFree(c);
 	mxg_conf_free(cfg);
@@ -1360,10 +1375,9 @@ test_logrotate(void)
 	struct mxg_sink* s;
 	struct mxg_event ev;
 	char err[256], logf[400], old[420];
-	uint64_t t = (uint64_t)time(NULL) * 1000;
-	snprintf(logf, sizeof(logf), "%s/rotate.log", tmpdir);
+	uint64_t t = wall_ms();
+	conf_log_file(cfg, "rotate.log", logf, sizeof(logf));
 	snprintf(old, sizeof(old), "%s.1", logf);
-	cfg->log_file = strdup(logf);
 	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
 	ok(s != NULL, "sink without Redis, with a log file");
 	make_event(&ev, t, 50, "mx", "rot.example", MXG_ACT_LOG,
@@ -1401,14 +1415,13 @@ test_log_nofollow(void)
 	struct mxg_event ev;
 	char err[256], logf[400], target[420];
 	int fd;
-	uint64_t t = (uint64_t)time(NULL) * 1000;
-	snprintf(logf, sizeof(logf), "%s/link.log", tmpdir);
+	uint64_t t = wall_ms();
+	conf_log_file(cfg, "link.log", logf, sizeof(logf));
 	snprintf(target, sizeof(target), "%s/target", tmpdir);
 	fd = open(target, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if(fd >= 0)
 		close(fd);
 	ok(symlink(target, logf) == 0, "log file is a symlink");
-	cfg->log_file = strdup(logf);
 	mxg_log_last[0] = 0;
 	s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
 	/* the file is opened (and refused) at the start */
@@ -1434,7 +1447,7 @@ test_cycles(void)
 	char err[256];
 	int tasks0, fds0, i, fails = 0;
 	struct mxg_event ev;
-	make_event(&ev, (uint64_t)time(NULL) * 1000, 60, "mx", "cyc.example",
+	make_event(&ev, wall_ms(), 60, "mx", "cyc.example",
 		MXG_ACT_LOG, MXG_RULE_VOLUME, 0);
 	tasks0 = count_dir("/proc/self/task");
 	fds0 = count_dir("/proc/self/fd");
@@ -1593,7 +1606,7 @@ test_slow_redis(void)
 		s = mxg_sink_start(cfg, NULL, NULL, err, sizeof(err));
 		if(!s)
 			_exit(4);
-		make_event(&ev, (uint64_t)time(NULL) * 1000, 5, "mx",
+		make_event(&ev, wall_ms(), 5, "mx",
 			"slow.example", MXG_ACT_PASS, MXG_RULE_COUNT, 0);
 		for(i = 0; i < 100; i++)
 			mxg_sink_push(s, &ev);
@@ -1678,27 +1691,11 @@ script_server(void* arg)
 }
 
 /** A handle connected to the scripted server (deadline mode with a wake
- * pipe when wakefd >= 0); NULL if it does not connect. */
+ * pipe when wakefd >= 0). */
 static struct mxg_redis*
 script_handle(int wakefd)
 {
-	struct mxg_redis_opts o;
-	struct mxg_redis* r;
-	char server[400], err[256];
-	snprintf(server, sizeof(server), "unix:%s", script_path);
-	memset(&o, 0, sizeof(o));
-	o.server = server;
-	o.prefix = "t:";
-	o.timeout_ms = 2000;
-	r = mxg_redis_new(&o, err, sizeof(err));
-	if(r && wakefd >= 0)
-		mxg_redis_set_wakefd(r, wakefd);
-	if(r && !mxg_redis_connect(r, mxg_mono_ms(), err, sizeof(err))) {
-		diag("connect: %s", err);
-		mxg_redis_free(r);
-		r = NULL;
-	}
-	return r;
+	return redis_handle(script_path, "t:", 0, 2000, wakefd);
 }
 
 /** The replies of a pipeline are read from the socket by mxguard's own
