@@ -158,6 +158,9 @@ static const struct fam {
 		"1 when fleet mode is on" },
 };
 
+/** Most instances read from the index (the most recent heartbeats). */
+#define PROM_INST_MAX 1000
+
 int
 mxg_prom_render(struct redisContext* c, const char* prefix, char** out,
 	char* err, size_t errlen)
@@ -171,7 +174,10 @@ mxg_prom_render(struct redisContext* c, const char* prefix, char** out,
 	int rc = -1;
 	*out = NULL;
 	snprintf(key, sizeof(key), "%s{inst}:all", prefix);
-	r = redisCommand(c, "ZRANGE %b 0 -1", key, strlen(key));
+	/* the PROM_INST_MAX most recent: the index is read bounded, as
+	 * mxguard-report instances does */
+	r = redisCommand(c, "ZREVRANGE %b 0 %d", key, strlen(key),
+		PROM_INST_MAX - 1);
 	if(!r || r->type == REDIS_REPLY_ERROR) {
 		snprintf(err, errlen, "redis: ZRANGE: %s", r ? r->str :
 			c->errstr);
@@ -219,24 +225,44 @@ mxg_prom_render(struct redisContext* c, const char* prefix, char** out,
 		}
 		ni++;
 	}
-	/* the blocks in force, fleet-wide */
+	/* the blocks in force, fleet-wide: HSCAN, at most
+	 * MXG_BLOCKS_READ_MAX entries (as the module reads them) */
 	snprintf(key, sizeof(key), "%s{blocks}", prefix);
 	{
-		redisReply* h = redisCommand(c, "HGETALL %b", key, strlen(key));
+		char cur[32] = "0";
+		size_t seen = 0;
 		time_t now = time(NULL);
-		for(k = 0; h && h->type == REDIS_REPLY_ARRAY && k + 1 <
-			h->elements; k += 2) {
-			struct mxg_block bl;
-			if(h->element[k]->type == REDIS_REPLY_STRING &&
-				h->element[k + 1]->type == REDIS_REPLY_STRING &&
-				mxg_block_parse(h->element[k]->str,
-				h->element[k]->len, h->element[k + 1]->str,
-				h->element[k + 1]->len, &bl) && bl.until >
-				(uint64_t)now)
-				blocks++;
-		}
-		if(h)
+		do {
+			redisReply* h = redisCommand(c, "HSCAN %b %s COUNT %d",
+				key, strlen(key), cur, MXG_BLOCKS_SCAN_COUNT);
+			redisReply* a;
+			if(!h || h->type != REDIS_REPLY_ARRAY ||
+				h->elements != 2 ||
+				h->element[0]->type != REDIS_REPLY_STRING ||
+				h->element[0]->len == 0 ||
+				h->element[0]->len >= sizeof(cur) ||
+				(a = h->element[1])->type != REDIS_REPLY_ARRAY) {
+				if(h)
+					freeReplyObject(h);
+				break;
+			}
+			memcpy(cur, h->element[0]->str, h->element[0]->len);
+			cur[h->element[0]->len] = 0;
+			for(k = 0; k + 1 < a->elements &&
+				seen < MXG_BLOCKS_READ_MAX; k += 2, seen++) {
+				struct mxg_block bl;
+				if(a->element[k]->type == REDIS_REPLY_STRING &&
+					a->element[k + 1]->type ==
+					REDIS_REPLY_STRING &&
+					mxg_block_parse(a->element[k]->str,
+					a->element[k]->len,
+					a->element[k + 1]->str,
+					a->element[k + 1]->len, &bl) &&
+					bl.until > (uint64_t)now)
+					blocks++;
+			}
 			freeReplyObject(h);
+		} while(strcmp(cur, "0") != 0 && seen < MXG_BLOCKS_READ_MAX);
 	}
 
 	bprintf(&b, "# HELP mxguard_up 1 for each resolver whose heartbeat is "

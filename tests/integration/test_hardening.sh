@@ -2,8 +2,8 @@
 # tests/integration/test_hardening.sh - what a hostile Redis, a local user
 # or another client can do, and the bounds that hold (docs/security.md):
 # the Redis password is not in mxguard-report's argument list, terminal
-# control bytes stored in Redis are shown as \xHH, instances reads are
-# bounded; a truncated UDP answer and its TCP retry count once in Redis.
+# control bytes stored in Redis are shown as \xHH, instances and metrics
+# reads are bounded; a truncated UDP answer and its TCP retry count once in Redis.
 . "$(dirname "$0")/lib.sh"
 mxg_setup redis-server
 start_redis
@@ -69,6 +69,17 @@ report instances >"$MXG_T/out" 2>&1
 rows=$(grep -c '^inst[0-9]' "$MXG_T/out")
 [ "$rows" -le 1000 ] && grep -q 'more instances' "$MXG_T/out"
 ok $? "mxguard-report instances reads at most 1000 of 1500 instances ($rows rows)"
+# mxguard-report metrics (and mxguard-exporter): the instance index and
+# the blocks hash are read bounded too; 1500 instances with a heartbeat and
+# 20000 blocks in force
+rcli EVAL "for i = 1, 1500 do redis.call('HSET', 't:{inst:inst' .. i .. '}', 'version', '1', 'last_seen', '1') end return 1" 0 >/dev/null
+rcli EVAL "local u = tonumber(ARGV[1]) for i = 1, 20000 do redis.call('HSET', KEYS[1], '10.' .. math.floor(i / 65536) .. '.' .. (math.floor(i / 256) % 256) .. '.' .. (i % 256) .. '|', u .. '|1|manual|t|x') end return 1" \
+	1 't:{blocks}' $(( $(date +%s) + 3600 )) >/dev/null
+report metrics >"$MXG_T/out" 2>&1
+ups=$(grep -c '^mxguard_up{' "$MXG_T/out"); ba=$(sed -n 's/^mxguard_blocks_active //p' "$MXG_T/out")
+[ "$ups" -le 1000 ] && [ "$ups" -ge 900 ] && [ "${ba:-0}" -le 16384 ] && [ "${ba:-0}" -ge 16000 ]
+ok $? "mxguard-report metrics reads at most 1000 instances ($ups of 1500) and 16384 blocks (${ba:-none} of 20000)"
+rcli DEL 't:{blocks}' >/dev/null
 { printf 'HSET t:{c:10.0.0.77}:h count 3'; seq 1 200 | sed 's/.*/ f& v&/' | tr -d '\n'; echo; } | rcli >/dev/null
 report client 10.0.0.77 >"$MXG_T/out" 2>&1
 [ $? -ne 0 ] && grep -q 'fields' "$MXG_T/out"
