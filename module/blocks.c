@@ -220,16 +220,20 @@ get_reply(struct mxg_redis* r, uint64_t now_ms)
 	return (redisReply*)rep;
 }
 
-/** Send `cmd key` and read its reply; NULL: the connection failed. */
+/** Read the generation P{blocks}:gen: GETRANGE of its first 21 bytes (a
+ * 64-bit number), not GET, so that a huge value (a broken or hostile
+ * writer) is never read whole. @return the reply; NULL: the connection
+ * failed. */
 static redisReply*
-call_key(struct mxg_redis* r, const char* cmd, const char* key,
-	uint64_t now_ms)
+get_gen(struct mxg_redis* r, const char* key, uint64_t now_ms)
 {
-	const char* argv[2];
-	size_t argl[2];
-	argv[0] = cmd; argl[0] = strlen(cmd);
+	const char* argv[4];
+	size_t argl[4];
+	argv[0] = "GETRANGE"; argl[0] = 8;
 	argv[1] = key; argl[1] = strlen(key);
-	if(redisAppendCommandArgv(mxg_redis_context(r), 2, argv, argl) !=
+	argv[2] = "0"; argl[2] = 1;
+	argv[3] = "20"; argl[3] = 2;
+	if(redisAppendCommandArgv(mxg_redis_context(r), 4, argv, argl) !=
 		REDIS_OK) {
 		mxg_redis_fail(r, now_ms, "blocks: cannot send");
 		return NULL;
@@ -319,7 +323,7 @@ mxg_blocks_read(struct mxg_redis* r, const char* prefix, uint64_t* gen,
 	if(!c || !bkey(hk, sizeof(hk), prefix, "") ||
 		!bkey(gk, sizeof(gk), prefix, ":gen"))
 		return -1;
-	if(!(rep = call_key(r, "GET", gk, now_ms)))
+	if(!(rep = get_gen(r, gk, now_ms)))
 		return -1;
 	if(rep->type == REDIS_REPLY_STRING)
 		g = strtoull(rep->str, NULL, 10);

@@ -106,8 +106,9 @@ typedef void (*mxg_block_fn)(void* arg, const struct mxg_block* b,
 #define MXG_BLOCKS_SCAN_COUNT 512
 
 /**
- * Read the blocks when they changed: GET P{blocks}:gen and, when it differs
- * from *gen or force is set, HSCAN P{blocks} (MXG_BLOCKS_SCAN_COUNT at a
+ * Read the blocks when they changed: P{blocks}:gen (its first 21 bytes)
+ * and, when it differs from *gen or force is set, HSCAN P{blocks}
+ * (MXG_BLOCKS_SCAN_COUNT at a
  * time, at most MXG_BLOCKS_READ_MAX entries); calls fn for each
  * well-formed entry (an entry the hash moved during the scan may come
  * twice) and deletes the entries that are over (blocks past their end,

@@ -192,6 +192,16 @@ ok $? "mxguard-report blocks warns that it read only 16384 ($(head -c 100 "$MXG_
 [ "$(stat hgetall)" = 0 ] && [ "$(stat hscan)" -gt 0 ]
 ok $? "no HGETALL of the blocks hash: $(stat hscan) HSCAN calls, $(stat hgetall) HGETALL"
 rcli DEL 't:{blocks}' >/dev/null
+# a huge P{blocks}:gen (read every second) is not read whole either
+hwm() { awk '$1 == "VmHWM:" {print $2}' "/proc/$1/status"; }
+m0=$(hwm "$UB_A"); g0=$(stat getrange)
+rcli SETRANGE 't:{blocks}:gen' 50000000 x >/dev/null
+getrange_past() { [ "$(stat getrange)" -gt "$1" ]; }
+wait_until 5 getrange_past $((g0 + 4))
+m1=$(hwm "$UB_A")
+[ -n "$m0" ] && [ -n "$m1" ] && [ $((m1 - m0)) -lt 16384 ]
+ok $? "a 48 MB P{blocks}:gen is not read whole: peak memory of a resolver +$((m1 - m0)) kB"
+rcli DEL 't:{blocks}:gen' >/dev/null
 
 kill -0 "$UB_A" && kill -0 "$UB_B"
 ok $? "both resolvers still run"
