@@ -196,10 +196,11 @@ nsd_count() {
 		awk -F= -v k="num.type.$1" '$1 == k {print $2; f=1} END {if (!f) print 0}'
 }
 
-# wait_dns ADDR PORT NAME TYPE: wait until a server answers (10 s)
+# wait_dns ADDR PORT NAME TYPE [dig options]: wait until a server answers
+# (DNS_WAIT seconds, default 10)
 wait_dns() {
 	local i
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < ${DNS_WAIT:-10} * 10; i++)); do
 		dig +time=1 +tries=1 -p "$2" @"$1" "$3" "$4" "${@:5}" >/dev/null 2>&1 &&
 			return 0
 		sleep 0.1

@@ -151,12 +151,13 @@ truncate -s 0 "$GD/country.mmdb"
 # (names not looked up yet: the sink thread looks each base domain up once
 # a minute)
 for i in 1 2 3 4 5 6 7 8 9 10; do q -b 127.0.0.$((10 + i)) company$i.test MX >/dev/null; done
-sleep 0.5
+# the thread has read the DB for the last of them once its line is written
+wait_for "$GD/mx.json" '"SrcIpAddr":"127.0.0.20"' 5
 kill -0 "$UB_PID" 2>/dev/null && q -b 127.0.0.5 mx.test MX | grep -q "status: NOERROR"
 ok $? "the DB truncated in place while in use: Unbound runs on and answers"
 cp "$G/GeoIP2-City-Test.mmdb" "$GD/country.mmdb"
 for i in 11 12 13 14 15 16 17 18 19 20; do q -b 127.0.0.$((10 + i)) company$i.test MX >/dev/null; done
-sleep 0.5
+wait_for "$GD/mx.json" '"SrcIpAddr":"127.0.0.30"' 5
 kill -0 "$UB_PID" 2>/dev/null && q -b 127.0.0.6 mx.test MX | grep -q "status: NOERROR"
 ok $? "the DB overwritten in place (cp) while in use: Unbound runs on"
 # by rename (geoipupdate): picked up by the background thread, logged with

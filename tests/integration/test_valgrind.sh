@@ -16,7 +16,8 @@ MXGUARD_CONF="$D/mxguard.conf" valgrind --leak-check=full --show-leak-kinds=defi
 	"$UNBOUND" -d -c "$D/unbound.conf" >"$D/unbound.out" 2>&1 &
 UB_PID=$!
 MXG_PIDS+=("$UB_PID")
-wait_dns 127.0.0.1 "$UB_PORT" version.bind TXT -c CH || { sleep 5; wait_dns 127.0.0.1 "$UB_PORT" version.bind TXT -c CH; }
+# Unbound under valgrind starts slowly
+DNS_WAIT=25 wait_dns 127.0.0.1 "$UB_PORT" version.bind TXT -c CH
 ok $? "unbound with mxguard starts under valgrind"
 traffic() {
 	seq 1 20 | sed 's/.*/company&.test MX/' >"$D/names"
