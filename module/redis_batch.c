@@ -35,14 +35,33 @@
 size_t
 redis_u64_text(char* buf, uint64_t v)
 {
-	char t[20];
-	size_t n = 0, i;
-	do {
-		t[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while(v);
-	for(i = 0; i < n; i++)
-		buf[i] = t[n - 1 - i];
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324"
+		"25262728293031323334353637383940414243444546474849"
+		"50515253545556575859606162636465666768697071727374"
+		"75767778798081828384858687888990919293949596979899";
+	uint64_t t;
+	size_t n = 1, i;
+	/* most numbers here are lengths and counts of one or two digits */
+	if(v < 10) {
+		buf[0] = (char)('0' + v);
+		return 1;
+	}
+	if(v < 100) {
+		memcpy(buf, pairs + 2 * v, 2);
+		return 2;
+	}
+	for(t = v; t >= 10; t /= 10)
+		n++;
+	i = n;
+	while(v >= 100) {
+		i -= 2;
+		memcpy(buf + i, pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if(v >= 10)
+		memcpy(buf, pairs + 2 * v, 2);
+	else	buf[0] = (char)('0' + v);
 	return n;
 }
 
@@ -300,19 +319,26 @@ redis_agg_count(struct mxg_redis* r, int op, struct agg_str* key,
 /** Bytes of output buffer kept between batches; a larger one is freed. */
 #define OUT_KEEP (4 * 1024 * 1024)
 
-/** Make room for n more bytes. @return 1, or 0 on OOM (then flagged). */
+/** Grow the buffer for n more bytes. @return 1, or 0 on OOM (then
+ * flagged). */
 static int
-out_room(struct obuf* o, size_t n)
+out_grow(struct obuf* o, size_t n)
 {
-	if(o->len + n <= o->cap)
-		return 1;
 	if(o->oom)
 		return 0;
 	return buf_grow(&o->b, &o->cap, o->len + n, &o->oom);
 }
 
-/** Append bytes as they are (protocol text). */
-static void
+/** Make room for n more bytes. @return 1, or 0 on OOM (then flagged). */
+static inline int
+out_room(struct obuf* o, size_t n)
+{
+	return o->len + n <= o->cap || out_grow(o, n);
+}
+
+/** Append bytes as they are (protocol text; inline, so that the command
+ * literals are copied without a call). */
+static inline void
 out_raw(struct obuf* o, const char* s, size_t n)
 {
 	if(!out_room(o, n))

@@ -297,6 +297,13 @@ struct mxg_redis {
 	size_t min_len;
 	/** its UTC day, YYYYMMDD */
 	char day_txt[9];
+	/** texts of the last two seconds written ("first", "last"), by
+	 * the parity of the second */
+	uint64_t sec_v[2];
+	/** those texts */
+	char sec_txt[2][20];
+	/** their lengths (0: none yet) */
+	uint8_t sec_len[2];
 };
 
 /** Log a failure, at most once per LOG_INTERVAL_S while it keeps failing. */

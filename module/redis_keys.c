@@ -140,6 +140,21 @@ mem_str(struct agg_str* m, const char* s, size_t len, uint64_t h)
 	m->gen = 0;
 }
 
+/** Decimal text of an epoch second, kept for the last two seconds (the
+ * records of a batch share a few). @return the text (not NUL-terminated),
+ * its length in *len. */
+static const char*
+sec_text(struct mxg_redis* r, uint64_t s, size_t* len)
+{
+	int i = (int)(s & 1);
+	if(r->sec_v[i] != s || !r->sec_len[i]) {
+		r->sec_len[i] = (uint8_t)redis_u64_text(r->sec_txt[i], s);
+		r->sec_v[i] = s;
+	}
+	*len = r->sec_len[i];
+	return r->sec_txt[i];
+}
+
 /** The fields every entity hash (client, domain) gets per lookup: count,
  * alerts, last, and first when the key is new. */
 static void
@@ -171,7 +186,8 @@ void
 redis_add_group(struct mxg_redis* r, const struct pre_ent* g, const char* blob)
 {
 	struct agg* a = &r->agg;
-	char ck[KEY_MAX], dk[KEY_MAX], yk[KEY_MAX], ft[24], lt[24], num[24];
+	char ck[KEY_MAX], dk[KEY_MAX], yk[KEY_MAX], num[24], ftb[24];
+	const char *ft, *lt;
 	const char* client = blob;
 	const char* base = client + g->sl[0] + 1;
 	const char* country = base + g->sl[1] + 1;
@@ -184,8 +200,17 @@ redis_add_group(struct mxg_redis* r, const struct pre_ent* g, const char* blob)
 	uint32_t minttl = r->ttl < MXG_REDIS_MINUTE_TTL ? r->ttl
 		: MXG_REDIS_MINUTE_TTL;
 	minute_texts(r, g->minute);
-	fl = redis_u64_text(ft, g->first_s);
-	ll = redis_u64_text(lt, g->last_s);
+	lt = sec_text(r, g->last_s, &ll);
+	if(g->first_s == g->last_s) {
+		ft = lt;
+		fl = ll;
+	} else if((g->first_s ^ g->last_s) & 1)
+		ft = sec_text(r, g->first_s, &fl);	/* the other slot */
+	else {
+		/* the same slot as last's: its own text */
+		fl = redis_u64_text(ftb, g->first_s);
+		ft = ftb;
+	}
 	ce = ent_start(r, ck, "c", 1, client, cl);
 	de = ent_start(r, dk, "d", 1, base, bl);
 	ye = ent_start(r, yk, "day", 3, r->day_txt, 8);
