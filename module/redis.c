@@ -19,12 +19,18 @@
  * - each distinct record then adds its counter operations, multiplied by
  *   its count, to a merge table (struct agg: one INCRBY/ZINCRBY/HINCRBY per
  *   key and member, one EXPIRE per key), so a burst of lookups by one
- *   client costs a handful of commands, not a dozen per event;
+ *   client costs a handful of commands, not a dozen per event; its keys
+ *   and members go into the batch's arena once, already as RESP bulk
+ *   strings, and a key's hash derives from its entity's (client, domain);
  * - the merged operations are written as RESP (the Redis protocol) into one
  *   buffer (struct obuf) with lengths, never with a format string, so any
  *   byte of a name is stored exactly, and the buffer goes to hiredis with
- *   redisAppendFormattedCommand. Then all replies are read; an error reply
- *   is counted, a missing reply drops the connection.
+ *   redisAppendFormattedCommand. Then all replies are read straight from
+ *   the socket by a parser for the reply types these commands have
+ *   (integer, bulk string, status, error; module/redis_batch.c), without
+ *   an object per reply: an error reply is counted, NOAUTH or READONLY
+ *   reconnects, a missing reply or one of another type drops the
+ *   connection.
  *
  * Alerts are never merged: every alert record gets its own XADD.
  */
