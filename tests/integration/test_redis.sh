@@ -167,21 +167,25 @@ fleet_has() {
 	a=$(rcli GET "f:{c:127.0.0.8}:m:$m"); b=$(rcli GET "f:{c:127.0.0.8}:m:$((m - 1))")
 	[ $(( ${a:-0} + ${b:-0} )) -eq "$1" ]
 }
-# the fleet read-backs (GETRANGE, FLEET_MIN = 10 a client) Redis has served
-getranges() { rcli INFO commandstats | sed -n 's/^cmdstat_getrange:calls=\([0-9]*\).*/\1/p'; }
-read_since() { [ $(( $(getranges) - ${1:-0} )) -ge 20 ]; }
+# fleet_reads: the reads of 127.0.0.8's minute keys (GETRANGE) Redis has
+# run since the MONITOR into $MXG_T/monitor started; a read-back reads
+# FLEET_MIN = 10 minutes of each client
+fleet_reads() { grep -c '"GETRANGE" "f:{c:127\.0\.0\.8}:m:' "$MXG_T/monitor" 2>/dev/null; }
+reads_20() { [ "$(fleet_reads)" -ge 20 ]; }
 UB_PORT=$P1 answered 127.0.0.8 6 "$MXG_T/f6" >/dev/null
 wait_until 5 fleet_has 6
 ok $? "fleet: the 6 lookups on the first resolver are in Redis"
-# its part is done: from here on only the second reads the fleet back
+# its part is done: from here on only the second reads 127.0.0.8 back
 stop_pid "$U1"
 UB_PORT=$P2 answered 127.0.0.8 6 "$MXG_T/f6" >/dev/null
 wait_until 5 fleet_has 12
-g0=$(getranges)
-# two read-backs of 127.0.0.8 by the second resolver after both resolvers'
-# counts are in Redis: the first of them is complete
-wait_until 5 read_since "${g0:-0}"
-ok $? "fleet: 6 + 6 lookups in Redis, and the second resolver read them back ($(getranges) GETRANGE, ${g0:-0} before)"
+# every read from now on sees both resolvers' counts; 20 reads hold at
+# least one whole read-back (one under way now has at most 9 of them left)
+redis-cli -p "$REDIS_PORT" monitor >"$MXG_T/monitor" 2>&1 &
+MON_PID=$!; MXG_PIDS+=("$MON_PID")
+wait_until 5 reads_20
+ok $? "fleet: 6 + 6 lookups in Redis, and the second resolver read them back ($(fleet_reads) reads)"
+stop_pid "$MON_PID"
 UB_PORT=$P2 answered 127.0.0.8 1 "$MXG_T/mx7" >/dev/null
 wait_for "$F2/mxguard.json" '"SrcIpAddr":"127\.0\.0\.8".*"RuleName":"volume"' 5
 grep '"RuleName":"volume"' "$F2/mxguard.json" | grep -q "across the fleet"
