@@ -21,6 +21,7 @@
 #include <string.h>
 #include "mxguard/category.h"
 #include "mxguard/hash.h"
+#include "mxguard/msg.h"
 #include "mxguard/mxguard.h"
 
 /** Longest category name, without NUL. */
@@ -220,14 +221,8 @@ static void
 add_err(char* err, size_t errlen, const char* file, int line,
 	const char* value, const char* reason)
 {
-	size_t used;
-	if(!err || errlen == 0)
-		return;
-	used = strnlen(err, errlen);
-	if(used + 1 >= errlen)
-		return;
-	snprintf(err + used, errlen - used, "%s%s:%d: %s: %s",
-		used ? "\n" : "", file, line, value, reason);
+	mxg_msg_append(err, errlen, "\n", "%s:%d: %s: %s", file, line, value,
+		reason);
 }
 
 /** Parse one line (modified in place). @return 1 if ok (or blank), 0 on

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "mxguard/chain.h"
+#include "mxguard/msg.h"
 
 /** Most modules a chain can have (Unbound's MAX_MODULE is 16). */
 #define MAX_CHAIN 16
@@ -23,18 +24,11 @@
 static void
 finding(char* msg, size_t len, int* worst, int level, const char* fmt, ...)
 {
-	size_t used = strlen(msg);
 	va_list ap;
 	if(level > *worst)
 		*worst = level;
-	if(used + 1 >= len)
-		return;
-	if(used > 0) {
-		msg[used++] = '\n';
-		msg[used] = 0;
-	}
 	va_start(ap, fmt);
-	vsnprintf(msg + used, len - used, fmt, ap);
+	mxg_msg_vappend(msg, len, "\n", fmt, ap);
 	va_end(ap);
 }
 

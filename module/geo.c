@@ -62,6 +62,7 @@
 #include "mxguard/geo.h"
 #include "mxguard/hash.h"
 #include "mxguard/log.h"
+#include "mxguard/msg.h"
 
 /** One opened database (never changed once published). */
 struct geo_db {
@@ -139,30 +140,6 @@ cur_db(const struct geo_slot* sl)
 	const struct geo_db* db = atomic_load_explicit(
 		&((struct geo_slot*)sl)->cur, memory_order_acquire);
 	return db && db->open ? db : NULL;
-}
-
-/** Append a message to err, separated from earlier ones by "; ". */
-static void
-err_append(char* err, size_t errlen, const char* fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-err_append(char* err, size_t errlen, const char* fmt, ...)
-{
-	va_list ap;
-	size_t used;
-	if(!err || errlen == 0)
-		return;
-	used = strnlen(err, errlen);
-	if(used >= errlen - 1)
-		return;
-	if(used > 0) {
-		snprintf(err + used, errlen - used, "; ");
-		used = strnlen(err, errlen);
-	}
-	va_start(ap, fmt);
-	vsnprintf(err + used, errlen - used, fmt, ap);
-	va_end(ap);
 }
 
 /** Copy a UTF-8 string entry into dst (NUL-terminated, truncated).
@@ -437,12 +414,12 @@ open_db(const char* option, const char* path, struct geo_id* id, char* err,
 		return NULL;
 	if(!(db = calloc(1, sizeof(*db))) || !(db->path = strdup(path))) {
 		free(db);
-		err_append(err, errlen, "%s: %s: out of memory", option, path);
+		mxg_msg_append(err, errlen, "; ", "%s: %s: out of memory", option, path);
 		return NULL;
 	}
 	errno = 0;
 	if((fd = private_copy(path, id)) < 0) {
-		err_append(err, errlen, "%s: %s: %s (%s), geo lookups in it "
+		mxg_msg_append(err, errlen, "; ", "%s: %s: %s (%s), geo lookups in it "
 			"are off", option, path, MMDB_strerror(MMDB_FILE_OPEN_ERROR),
 			strerror(errno));
 		free_db(db);
@@ -460,19 +437,19 @@ open_db(const char* option, const char* path, struct geo_id* id, char* err,
 	}
 	if(status != MMDB_SUCCESS) {
 		if(status == MMDB_IO_ERROR || status == MMDB_FILE_OPEN_ERROR)
-			err_append(err, errlen, "%s: %s: %s (%s), geo lookups "
+			mxg_msg_append(err, errlen, "; ", "%s: %s: %s (%s), geo lookups "
 				"in it are off", option, path,
 				MMDB_strerror(status),
 				errno ? strerror(errno) : "unknown cause");
 		else
-			err_append(err, errlen, "%s: %s: %s, geo lookups in it "
+			mxg_msg_append(err, errlen, "; ", "%s: %s: %s, geo lookups in it "
 				"are off", option, path, MMDB_strerror(status));
 		free_db(db);
 		return NULL;
 	}
 	db->open = 1;
 	if((status = probe_db(db)) != MMDB_SUCCESS) {
-		err_append(err, errlen, "%s: %s: corrupt database: %s, geo "
+		mxg_msg_append(err, errlen, "; ", "%s: %s: corrupt database: %s, geo "
 			"lookups in it are off", option, path,
 			MMDB_strerror(status));
 		free_db(db);
@@ -504,7 +481,7 @@ mxg_geo_open(const char* country_path, const char* asn_path, char* err,
 	if(err && errlen)
 		err[0] = 0;
 	if(!g) {
-		err_append(err, errlen, "geoip: out of memory");
+		mxg_msg_append(err, errlen, "; ", "geoip: out of memory");
 		return NULL;
 	}
 	atomic_init(&g->errors, 0);
