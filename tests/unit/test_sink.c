@@ -1055,8 +1055,10 @@ test_full(pid_t pid)
 	mxg_sink_get_stats(s, &st);
 	/* the thread may take a batch or two before its pipeline to the
 	 * frozen Redis stalls (more under load: the socket buffer takes
-	 * some), so the bound is loose; an unbounded queue takes all */
-	ok(okc >= 64 && okc < n / 2, "the full queue dropped most pushes "
+	 * some), so the bound is loose; an unbounded queue takes all. On a
+	 * loaded machine the thread may not have taken the event pushed
+	 * before yet: then it holds one place of the 64 */
+	ok(okc >= 63 && okc < n / 2, "the full queue dropped most pushes "
 		"(%d of %d accepted, queue 64)", okc, n);
 	is_int(st.dropped, n - okc, "every refused push counted as dropped");
 	is_int(st.queued, okc + 1, "queued counts the accepted ones");
