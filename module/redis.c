@@ -42,6 +42,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/time.h>
+#include <sys/socket.h>
 #include <hiredis/hiredis.h>
 #include "mxguard/redis.h"
 #include "mxguard/clock.h"
@@ -165,6 +166,9 @@ mxg_redis_new(const struct mxg_redis_opts* o, char* err, size_t errlen)
 	r->memo = calloc(MEMO_SLOTS, sizeof(*r->memo));
 	r->prefix_len = strlen(r->prefix);
 	r->txt_minute = UINT64_MAX;
+	r->yk_day = UINT64_MAX;
+	/* 0 is the generation of a string never put into the arena */
+	r->agg.gen = 1;
 	return r;
 fail:
 	mxg_redis_free(r);
@@ -417,6 +421,33 @@ redis_flush_out(struct mxg_redis* r)
 		if(!wait_io(r, POLLOUT))
 			return 0;
 	}
+}
+
+/** Write bytes to the server, within the deadline in deadline mode
+ * (blocking mode: within redisSetTimeout's send timeout). @return 1 ok,
+ * 0 failed (the context has the error). */
+int
+redis_write_all(struct mxg_redis* r, const char* p, size_t n)
+{
+	while(n) {
+		ssize_t k = send(r->c->fd, p, n, MSG_NOSIGNAL);
+		if(k > 0) {
+			p += k;
+			n -= (size_t)k;
+			continue;
+		}
+		if(k < 0 && errno == EINTR)
+			continue;
+		if(k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+			r->deadline_mode) {
+			if(!wait_io(r, POLLOUT))
+				return 0;
+			continue;
+		}
+		/* blocking mode: EAGAIN is redis-timeout passing */
+		return ctx_fail(r, k < 0 ? strerror(errno) : "write failed");
+	}
+	return 1;
 }
 
 /** One reply, within the deadline in deadline mode. @return 1 and *v, or

@@ -985,9 +985,19 @@ mxg_redis_send(struct mxg_redis* r, uint64_t now_ms, size_t* ncmd_out)
 	if(r->out.oom)
 		goto append_fail;
 	ncmd = r->out.cmds;
-	if(r->out.len && redisAppendFormattedCommand(r->c, r->out.b,
-		r->out.len) != REDIS_OK)
-		goto append_fail;
+	/* hand the pipeline to the kernel now, so that Redis works on it
+	 * while the caller prepares the next one: straight from our buffer
+	 * (after anything hiredis still holds, normally nothing), not copied
+	 * into hiredis' first */
+	redis_deadline_start(r);
+	if(!redis_flush_out(r) || !redis_write_all(r, r->out.b, r->out.len)) {
+		char why[300];
+		r->out.len = 0;
+		r->out.cmds = 0;
+		redis_describe(why, sizeof(why), "pipeline", r, NULL);
+		redis_conn_failed(r, now_ms, why);
+		return 0;
+	}
 	r->out.len = 0;
 	r->out.cmds = 0;
 	if(r->out.cap > OUT_KEEP) {
@@ -995,19 +1005,10 @@ mxg_redis_send(struct mxg_redis* r, uint64_t now_ms, size_t* ncmd_out)
 		r->out.b = NULL;
 		r->out.cap = 0;
 	}
-	/* hand the pipeline to the kernel now, so that Redis works on it
-	 * while the caller prepares the next one */
-	redis_deadline_start(r);
-	if(!redis_flush_out(r)) {
-		char why[300];
-		redis_describe(why, sizeof(why), "pipeline", r, NULL);
-		redis_conn_failed(r, now_ms, why);
-		return 0;
-	}
 	*ncmd_out = ncmd;
 	return 1;
 append_fail:
-	/* out of memory in our buffer or hiredis': the batch is lost */
+	/* out of memory in our buffer: the batch is lost */
 	redis_conn_failed(r, now_ms, "cannot queue commands (out of memory)");
 	return 0;
 }

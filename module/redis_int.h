@@ -22,6 +22,9 @@
 /** Seconds between two log lines about a Redis that keeps failing. */
 #define LOG_INTERVAL_S 60
 
+/** Size of a key buffer of a record (a longer key is not written). */
+#define REDIS_KEY_MAX 1400
+
 /** Kinds of merged operations of a batch. */
 enum agg_op {
 	/** INCRBY key n */
@@ -304,6 +307,14 @@ struct mxg_redis {
 	char sec_txt[2][20];
 	/** their lengths (0: none yet) */
 	uint8_t sec_len[2];
+	/** the day's keys (:clients, :domains, :nonrelay, :rules of yk_day;
+	 * len 0: too long), kept from record to record, so that the merge
+	 * table finds them by their arena offset and copies them once */
+	struct agg_str yk[4];
+	/** their bytes */
+	char ykb[4][REDIS_KEY_MAX];
+	/** the day (epoch minutes / 1440) they are for; UINT64_MAX none */
+	uint64_t yk_day;
 };
 
 /** Log a failure, at most once per LOG_INTERVAL_S while it keeps failing. */
@@ -315,6 +326,9 @@ void redis_deadline_start(struct mxg_redis* r);
 /** Wait until the socket is readable (deadline mode). @return 1 ready, 0
  * failed (the context has the error). */
 int redis_wait_in(struct mxg_redis* r);
+/** Write bytes to the server, within the deadline in deadline mode.
+ * @return 1 ok, 0 failed (the context has the error). */
+int redis_write_all(struct mxg_redis* r, const char* p, size_t n);
 /** Write what hiredis has queued, within the deadline. @return 1 ok. */
 int redis_flush_out(struct mxg_redis* r);
 /** One reply, within the deadline in deadline mode. @return 1 and *v, or

@@ -61,7 +61,7 @@ mxg_redis_day(char* buf, uint64_t epoch_s)
 /* The keys of a record.                                               */
 
 /** Size of a key buffer of a record (a longer key is not written). */
-#define KEY_MAX 1400
+#define KEY_MAX REDIS_KEY_MAX
 /** Longest hash tag ("kind:name") of a record's key. */
 #define TAG_MAX 1200
 
@@ -130,6 +130,23 @@ key_str(struct agg_str* k, const char* buf, size_t len, uint64_t eh,
 		(t * 0xff51afd7ed558ccdULL));
 }
 
+/** Build the day's keys of r->day_txt (struct mxg_redis.yk). */
+static void
+day_keys(struct mxg_redis* r, uint64_t day)
+{
+	static const char* const suf[4] = { ":clients", ":domains",
+		":nonrelay", ":rules" };
+	static const enum key_suffix ks[4] = { KS_YC, KS_YD, KS_YN, KS_YR };
+	int i;
+	for(i = 0; i < 4; i++) {
+		size_t ye = ent_start(r, r->ykb[i], "day", 3, r->day_txt, 8);
+		size_t kl = ent_key(r->ykb[i], ye, suf[i], strlen(suf[i]), "",
+			0);
+		key_str(&r->yk[i], r->ykb[i], kl, 0, ks[i], day);
+	}
+	r->yk_day = day;
+}
+
 /** A member or field as a merge-table string. */
 static void
 mem_str(struct agg_str* m, const char* s, size_t len, uint64_t h)
@@ -186,14 +203,14 @@ void
 redis_add_group(struct mxg_redis* r, const struct pre_ent* g, const char* blob)
 {
 	struct agg* a = &r->agg;
-	char ck[KEY_MAX], dk[KEY_MAX], yk[KEY_MAX], num[24], ftb[24];
+	char ck[KEY_MAX], dk[KEY_MAX], num[24], ftb[24];
 	const char *ft, *lt;
 	const char* client = blob;
 	const char* base = client + g->sl[0] + 1;
 	const char* country = base + g->sl[1] + 1;
 	const char* as_org = country + g->sl[2] + 1;
 	const char* category = as_org + g->sl[3] + 1;
-	size_t cl = g->sl[0], bl = g->sl[1], ce, de, ye, kl, fl, ll;
+	size_t cl = g->sl[0], bl = g->sl[1], ce, de, kl, fl, ll;
 	int64_t n = (int64_t)g->n;
 	uint64_t hc, hd, day = g->minute / 1440;
 	struct agg_str k, mc, md, f;
@@ -213,7 +230,8 @@ redis_add_group(struct mxg_redis* r, const struct pre_ent* g, const char* blob)
 	}
 	ce = ent_start(r, ck, "c", 1, client, cl);
 	de = ent_start(r, dk, "d", 1, base, bl);
-	ye = ent_start(r, yk, "day", 3, r->day_txt, 8);
+	if(day != r->yk_day)
+		day_keys(r, day);
 	/* the client and the domain are hashed once: their keys' hashes
 	 * derive from these, and they are the members of the sets */
 	hc = mxg_hash_bytes(0x63, client, cl);
@@ -276,26 +294,23 @@ redis_add_group(struct mxg_redis* r, const struct pre_ent* g, const char* blob)
 	}
 
 	/* top lists of the day */
-	if((kl = ent_key(yk, ye, ":clients", 8, "", 0))) {
-		key_str(&k, yk, kl, 0, KS_YC, day);
-		redis_agg_count(r, AG_ZINCR, &k, &mc, n, AG_EXPIRE, r->ttl);
-	}
-	if((kl = ent_key(yk, ye, ":domains", 8, "", 0))) {
-		key_str(&k, yk, kl, 0, KS_YD, day);
-		redis_agg_count(r, AG_ZINCR, &k, &md, n, AG_EXPIRE, r->ttl);
-	}
-	if(!g->relay && (kl = ent_key(yk, ye, ":nonrelay", 9, "", 0))) {
-		key_str(&k, yk, kl, 0, KS_YN, day);
-		redis_agg_count(r, AG_ZINCR, &k, &mc, n, AG_EXPIRE, r->ttl);
-	}
-	if(g->alert && (kl = ent_key(yk, ye, ":rules", 6, "", 0))) {
+	if(r->yk[0].len)
+		redis_agg_count(r, AG_ZINCR, &r->yk[0], &mc, n, AG_EXPIRE,
+			r->ttl);
+	if(r->yk[1].len)
+		redis_agg_count(r, AG_ZINCR, &r->yk[1], &md, n, AG_EXPIRE,
+			r->ttl);
+	if(!g->relay && r->yk[2].len)
+		redis_agg_count(r, AG_ZINCR, &r->yk[2], &mc, n, AG_EXPIRE,
+			r->ttl);
+	if(g->alert && r->yk[3].len) {
 		const char* rn = mxg_rule_name((enum mxg_rule_id)g->rule);
 		if(!rn)
 			rn = "none";
-		key_str(&k, yk, kl, 0, KS_YR, day);
 		mem_str(&f, rn, strlen(rn), mxg_hash_bytes(0x72, rn,
 			strlen(rn)));
-		redis_agg_count(r, AG_HINCR, &k, &f, n, AG_EXPIRE, r->ttl);
+		redis_agg_count(r, AG_HINCR, &r->yk[3], &f, n, AG_EXPIRE,
+			r->ttl);
 	}
 }
 
