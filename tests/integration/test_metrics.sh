@@ -3,8 +3,9 @@
 # counters reach its heartbeat, mxguard-report metrics prints them as
 # Prometheus text that promtool accepts, with the exact counts of known
 # queries; mxguard-exporter serves the same on loopback, a real Prometheus
-# scrapes it and answers the series back through its HTTP API; a bad reload
-# shows as mxguard_passthrough 1.
+# scrapes it and answers the series back through its HTTP API; log lines
+# suppressed by log-rate are counted; a bad reload shows as
+# mxguard_passthrough 1.
 . "$(dirname "$0")/lib.sh"
 mxg_setup redis-server
 command -v promtool >/dev/null || skip_all "promtool is not installed (apt-get install prometheus)"
@@ -117,6 +118,15 @@ got=$(curl -s "http://127.0.0.1:$PP/api/v1/query" \
 [ "$got" = "volume=3" ]
 ok $? "PromQL: refusals by rule: $got"
 stop_pid "$PROM_PID"
+
+# log lines suppressed by log-rate are counted (none so far); 60 refused
+# lookups of 127.0.0.5 at once are over its share
+reported '^mxguard_log_lines_suppressed_total{instance="res-m"} 0$'
+ok $? "no log line suppressed yet"
+for i in $(seq 1 60); do echo "company$(( i % 10 + 1 )).test MX"; done >"$MXG_T/q60"
+dig +time=2 +tries=1 -p "$PORT" @127.0.0.1 -b 127.0.0.5 -f "$MXG_T/q60" +noall >/dev/null 2>&1
+wait_until 15 reported '^mxguard_log_lines_suppressed_total{instance="res-m"} [1-9]'
+ok $? "60 refusals of one client: mxguard_log_lines_suppressed_total $(m 'mxguard_log_lines_suppressed_total{instance="res-m"}')"
 
 # a bad reload shows in the metrics
 echo "mode: refuse-everything" >>"$D/mxguard.conf"
