@@ -19,6 +19,7 @@
 #include "mxguard/conf.h"
 #include "mxguard/engine.h"
 #include "mxguard/names.h"
+#include "../../module/engine_int.h"
 #include "tap.h"
 #include "testlib.h"
 
@@ -158,6 +159,38 @@ test_volume(void)
 	is_int(v.rule, MXG_RULE_VOLUME,
 		"31 lookups within 59 s fire");
 	t_free(e, c);
+}
+
+/** The window table's keys are keyed with each engine's random seed (the
+ * engine's inline key functions, module/engine_int.h): one client, and one
+ * base domain, get different keys in two engines, so client addresses or
+ * names chosen to share a hash chain cannot be computed offline. */
+static void
+test_seeded_keys(void)
+{
+	struct mxg_conf* c = t_conf("");
+	struct mxg_engine* e1 = t_engine(c), *e2 = t_engine(c);
+	struct look l;
+	struct feat f1, f2;
+	int same_c = 0, same_b = 0, i;
+	char client[32];
+	for(i = 0; i < 8; i++) {
+		snprintf(client, sizeof(client), "10.7.7.%d", i);
+		mk(&l, MXG_OBS_QUERY, client, "x.example", T0);
+		client_key(e1, &l.obs, &f1);
+		client_key(e2, &l.obs, &f2);
+		same_c += f1.ckey == f2.ckey;
+		same_b += base_hash(l.obs.qname, l.obs.qname_len, e1->seed[1]) ==
+			base_hash(l.obs.qname, l.obs.qname_len, e2->seed[1]);
+	}
+	is_int(same_c, 0, "each of 8 clients gets different keys in two "
+		"engines (seeded)");
+	is_int(same_b, 0, "two engines: a base domain hashes differently "
+		"(seeded)");
+	ok(e1->seed[0] != e2->seed[0] && e1->seed[1] != e2->seed[1] &&
+		e1->seed[2] != e2->seed[2], "each engine draws its own seeds");
+	mxg_engine_free(e2);
+	t_free(e1, c);
 }
 
 /** A truncated UDP answer and its TCP retry are one lookup: 15 names
@@ -682,6 +715,7 @@ main(void)
 	test_staging_window();
 	test_volume();
 	test_tc_retry();
+	test_seeded_keys();
 	test_fanout();
 	test_non_relay();
 	test_refuse_and_blocks();
