@@ -20,7 +20,8 @@ for f in $(sed -n '/^libmxgcore_la_SOURCES/,/^$/p' "$src/Makefile.am" |
 	srcs="$srcs $src/$f"
 done
 [ -n "$srcs" ] || bail "no libmxgcore_la_SOURCES in $src/Makefile.am"
-for t in test_window test_engine test_names test_jsonlog test_sink; do
+for t in test_window test_engine test_names test_jsonlog test_sink \
+	test_redis_writer test_redis_conn; do
 	if ! "$cc" -std=gnu11 -g -O1 -fsanitize=thread -D_GNU_SOURCE \
 		-I"$src/include" -I"$src/tests/unit" $srcs "$src/tools/log_stderr.c" \
 		"$src/tests/unit/$t.c" -lhiredis -lmaxminddb -lpsl -lpthread -lm \
