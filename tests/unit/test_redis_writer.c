@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright (c) 2026, the mxguard authors.
  *
- * tests/unit/test_redis_writer.c - the Redis writer: what Redis holds.
+ * tests/unit/test_redis_writer.c - the Redis writer against a real Redis.
  */
 /** \file
  * The Redis writer and its connection, against a redis-server of the
