@@ -24,8 +24,8 @@
  *   strings, and a key's hash derives from its entity's (client, domain);
  * - the merged operations are written as RESP (the Redis protocol) into one
  *   buffer (struct obuf) with lengths, never with a format string, so any
- *   byte of a name is stored exactly, and the buffer goes to hiredis with
- *   redisAppendFormattedCommand. Then all replies are read straight from
+ *   byte of a name is stored exactly, and the buffer is written to the
+ *   socket as it is (redis_write_all). Then all replies are read straight from
  *   the socket by a parser for the reply types these commands have
  *   (integer, bulk string, status, error; module/redis_batch.c), without
  *   an object per reply: an error reply is counted, NOAUTH or READONLY
