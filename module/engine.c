@@ -8,9 +8,10 @@
  *
  * 1. Features, outside any lock: the client key (IPv4-mapped IPv6 is
  *    treated as IPv4, then the address is masked to client-prefix-v4/v6
- *    bits), the hash of the query name, its base domain through the memo of
- *    mxg_names_memo_lookup_hash (libpsl is called only on a memo miss), a
- *    keyed hash of the base domain, whether the leftmost label left of the
+ *    bits), the keyed hash of the query name, its base domain through the
+ *    memo of mxg_names_memo_lookup_hash (libpsl is called only on a memo
+ *    miss), the keyed hash of the base domain (the same hash: a name that
+ *    is its own base domain is hashed once), whether the leftmost label left of the
  *    base domain is numeric, and for answers the shape score (with the
  *    encoded bytes and their fingerprint for staging-drip) and
  *    deny-country.
@@ -631,7 +632,9 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 	client_key(e, obs, &f);
 	f.relay = -1; /* looked up in judge(), cached per exact client */
 	ss = &e->stats[f.ckey & (STAT_STRIPES - 1)];
-	qh = mxg_names_hash(obs->qname, obs->qname_len);
+	/* keyed, and the base domain's hash when the name is its own base
+	 * domain (name_hash) */
+	qh = name_hash(e, obs->qname, obs->qname_len);
 	if(mxg_names_memo_lookup_hash(e->memo, obs->qname, obs->qname_len,
 		qh, &f.base_off) != MXG_NAME_OK) {
 		/* malformed name: nothing to count it under */
@@ -648,8 +651,8 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 		counting = 0;
 		v->retry = 1;
 	}
-	bh = base_hash(obs->qname + f.base_off, obs->qname_len - f.base_off,
-		e->seed[1]);
+	bh = f.base_off ? base_hash(obs->qname + f.base_off,
+		obs->qname_len - f.base_off, e->seed[1]) : qh;
 	/* the pair shares its client's shard (top 6 bits): one lock */
 	f.pkey = (f.ckey & SHARD_BITS) | (mix(f.ckey ^ e->seed[2],
 		bh ^ e->seed[0]) & ~SHARD_BITS);

@@ -83,12 +83,14 @@ mxg_engine_block(struct mxg_engine* e, int family, const uint8_t* addr,
 		return -1;
 	}
 	if(base && base_len) {
-		if(mxg_names_memo_lookup_hash(e->memo, base, base_len,
-			mxg_names_hash(base, base_len), &off) != MXG_NAME_OK) {
+		uint64_t h = name_hash(e, base, base_len);
+		if(mxg_names_memo_lookup_hash(e->memo, base, base_len, h,
+			&off) != MXG_NAME_OK) {
 			snprintf(err, errlen, "not a domain name");
 			return -1;
 		}
-		bh = base_hash(base + off, base_len - off, e->seed[1]);
+		bh = off ? base_hash(base + off, base_len - off, e->seed[1]) :
+			h;
 	}
 	/* the window keeps 32-bit seconds; a block ends within 68 years */
 	if(until && until > (uint64_t)now + INT32_MAX)

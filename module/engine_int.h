@@ -207,10 +207,13 @@ mix(uint64_t a, uint64_t b)
 }
 
 /**
- * Case-insensitive keyed hash of a base domain in wire format, for the pair
- * key and the fanout set: 8 bytes a step, the last step overlapping, so a
- * 10..16 byte base costs two steps. Cheaper than mxg_names_hash for this
- * one use; equal names up to ASCII case hash equal.
+ * Case-insensitive keyed hash of a name in wire format: 8 bytes a step,
+ * the last step overlapping, so a 10..16 byte name costs two steps; equal
+ * names up to ASCII case hash equal. The engine hashes the query name with
+ * it (name_hash: the base-domain memo's and the TCP-retry note's key) and
+ * the base domain (the pair key and the fanout set) with the same seed, so
+ * that a query name that is its own base domain, the common case, is
+ * hashed once.
  */
 static inline uint64_t
 base_hash(const uint8_t* p, size_t len, uint64_t seed)
@@ -227,6 +230,14 @@ base_hash(const uint8_t* p, size_t len, uint64_t seed)
 	}
 	memcpy(&w, p + len - 8, 8);
 	return mix(h ^ mxg_lower8(w), 0xbf58476d1ce4e5b9ULL);
+}
+
+/** The keyed hash of a query name (base_hash with the engine's seed 1):
+ * a name that is its own base domain (base offset 0) has its base hash. */
+static inline uint64_t
+name_hash(const struct mxg_engine* e, const uint8_t* p, size_t len)
+{
+	return base_hash(p, len, e->seed[1]);
 }
 
 /** Client key: normalise and mask the address

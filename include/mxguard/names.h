@@ -184,8 +184,10 @@ int mxg_names_memo_lookup(struct mxg_basememo* m, const uint8_t* wire,
 	size_t len, size_t* base_off);
 
 /**
- * As mxg_names_memo_lookup(), with hash = mxg_names_hash(wire, len) already
- * computed by the caller (the engine hashes the qname anyway).
+ * As mxg_names_memo_lookup(), with the name's hash already computed by the
+ * caller: mxg_names_hash(wire, len) or any other hash that is equal for
+ * names equal up to ASCII case, as long as every lookup in one memo uses
+ * the same (the engine uses its keyed name hash, which it needs anyway).
  */
 int mxg_names_memo_lookup_hash(struct mxg_basememo* m, const uint8_t* wire,
 	size_t len, uint64_t hash, size_t* base_off);
