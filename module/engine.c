@@ -380,18 +380,19 @@ judge_drip(struct mxg_engine* e, const struct feat* f,
 	}
 }
 
-/** The pair's part: count, non-relay, staging-window, answer rules,
+/** The pair's part (its lookups counted by judge(): cnt), non-relay, staging-window, answer rules,
  * block. The shard is locked. */
 static void
 judge_pair(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
-	struct mxg_window_entry* we, int counting, struct cand* best)
+	struct mxg_window_entry* we, int counting, uint32_t cnt,
+	struct cand* best)
 {
 	const struct mxg_conf* cfg = e->cfg;
 	struct cand c;
-	uint32_t cnt, num;
+	uint32_t num;
 	time_t now = obs->now;
 	if(counting) {
-		cnt = mxg_window_count(e->win, we, C_LOOKUPS, now, 1);
+		/* cnt: the lookups, this one counted (judge()) */
 		if(cnt == 1)
 			/* the window was empty: first seen of this window */
 			we->first_seen = now;
@@ -525,6 +526,7 @@ judge(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 	int counting, struct cand* best, char* samples, size_t slen)
 {
 	struct mxg_window_entry* ce, *pe;
+	uint32_t cnt = 0;
 	int answer_hit = (f->shape_on && e->on[MXG_RULE_STAGING_SHAPE] &&
 		f->shape.score >= e->cfg->rules[MXG_RULE_STAGING_SHAPE].limit) ||
 		f->deny != (size_t)-1 ||
@@ -533,8 +535,12 @@ judge(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 	uint32_t now32 = (uint32_t)obs->now ? (uint32_t)obs->now : 1;
 	int exact = f->plen == (f->fam == AF_INET ? 32 : 128);
 	mxg_window_shard_lock(e->win, f->ckey);
-	pe = mxg_window_get(e->win, MXG_WK_PAIR, f->pkey, obs->now,
-		fl | (answer_hit ? MXG_WINDOW_CREATE : 0));
+	if(counting)
+		/* found and counted in one call */
+		pe = mxg_window_get_count(e->win, MXG_WK_PAIR, f->pkey,
+			obs->now, fl, C_LOOKUPS, 1, &cnt);
+	else	pe = mxg_window_get(e->win, MXG_WK_PAIR, f->pkey, obs->now,
+			answer_hit ? MXG_WINDOW_CREATE : 0);
 	if(pe && (pe->user[U_BLOCK_RULE] & P_RELAY)) {
 		/* a relay's pair (one address): the client entry has
 		 * nothing for it, no volume, fanout or block */
@@ -564,7 +570,7 @@ judge(struct mxg_engine* e, const struct mxg_obs* obs, struct feat* f,
 	if(ce)
 		judge_client(e, obs, f, ce, counting, best);
 	if(pe)
-		judge_pair(e, obs, f, pe, counting, best);
+		judge_pair(e, obs, f, pe, counting, cnt, best);
 	if(best->rule != MXG_RULE_COUNT && best->slot >= 0) {
 		/* only the winner is marked: a rule that lost the tie
 		 * reports on the next lookup */

@@ -87,8 +87,9 @@ addr_from_sa(const struct sockaddr_storage* ss, int* family, uint8_t* addr)
 
 /** Fill obs with the MX records of rep. When every exchange is shorter
  * than an encoded label could be, it also gives the engine the shape bound
- * (mxg_shape_bound_count), which then need not walk their labels. */
-static void
+ * (mxg_shape_bound_count), which then need not walk their labels. Inline:
+ * every MX cache hit reads its records here. */
+static inline __attribute__((always_inline)) void
 view_mx(const struct reply_info* rep, struct mxg_obs* obs,
 	struct answer_view* av)
 {

@@ -38,7 +38,7 @@
  * in the same bucket costs a few instructions and never a loop over the ring.
  */
 #include <errno.h>
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,9 +153,10 @@ struct klayout {
 
 /** One shard. */
 struct wshard {
-	/** protects everything below; a spinlock: held briefly, and no
-	 * lock of mxguard's is taken under it (malloc's aside) */
-	pthread_spinlock_t lock;
+	/** protects everything below; a spinlock (spin_lock(): held
+	 * briefly, and no lock of mxguard's is taken under it, malloc's
+	 * aside); 0 free, 1 held */
+	atomic_int lock;
 	/** hash index, mask + 1 chains */
 	struct wentry** index;
 	/** number of chains - 1 */
@@ -193,6 +194,28 @@ struct mxg_window {
 	/** max_memory given at creation */
 	size_t max_memory;
 };
+
+/** Take a shard's spinlock: test and test-and-set, inline (the query path
+ * takes one per lookup; glibc's pthread_spin_lock is the same loop behind
+ * a call through the PLT). */
+static inline void
+spin_lock(atomic_int* l)
+{
+	while(atomic_exchange_explicit(l, 1, memory_order_acquire)) {
+		while(atomic_load_explicit(l, memory_order_relaxed)) {
+#if defined(__x86_64__) || defined(__i386__)
+			__builtin_ia32_pause();
+#endif
+		}
+	}
+}
+
+/** Release a shard's spinlock. */
+static inline void
+spin_unlock(atomic_int* l)
+{
+	atomic_store_explicit(l, 0, memory_order_release);
+}
 
 /** Shard of a key. */
 static inline struct wshard*
@@ -337,7 +360,7 @@ mxg_window_new(size_t max_memory,
 		}
 		sh->mask = chains - 1;
 		sh->budget = per - chains * sizeof(void*) - MALLOC_OVERHEAD;
-		pthread_spin_init(&sh->lock, PTHREAD_PROCESS_PRIVATE);
+		atomic_init(&sh->lock, 0);
 		w->fixed += chains * sizeof(void*) + MALLOC_OVERHEAD;
 	}
 	return w;
@@ -368,7 +391,6 @@ mxg_window_free(struct mxg_window* w)
 			e = n;
 		}
 		free(sh->index);
-		pthread_spin_destroy(&sh->lock);
 	}
 	free(w);
 }
@@ -470,7 +492,7 @@ find(struct wshard* sh, enum mxg_window_kind kind, uint64_t key)
 void
 mxg_window_shard_lock(struct mxg_window* w, uint64_t key)
 {
-	pthread_spin_lock(&key_shard(w, key)->lock);
+	spin_lock(&key_shard(w, key)->lock);
 }
 
 void
@@ -478,7 +500,7 @@ mxg_window_shard_unlock(struct mxg_window* w, uint64_t key)
 {
 	struct wshard* sh = key_shard(w, key);
 	sh->npin = 0;
-	pthread_spin_unlock(&sh->lock);
+	spin_unlock(&sh->lock);
 }
 
 /** Pin an entry for the rest of the locked session. */
@@ -489,26 +511,16 @@ pin(struct wshard* sh, struct wentry* e)
 		sh->pin[sh->npin++] = e;
 }
 
-struct mxg_window_entry*
-mxg_window_get(struct mxg_window* w, enum mxg_window_kind kind,
-	uint64_t key, time_t now, int flags)
+/** Create the entry of a key that is not in its shard (mxg_window_get
+ * with MXG_WINDOW_CREATE); out of line, the lookups of known keys do not
+ * pay for its frame. */
+static __attribute__((noinline)) struct mxg_window_entry*
+window_create(struct mxg_window* w, struct wshard* sh,
+	enum mxg_window_kind kind, uint64_t key, time_t now)
 {
-	struct wshard* sh = key_shard(w, key);
 	struct wentry* e;
 	size_t need;
-	e = find(sh, kind, key);
-	if(e) {
-		if((flags & MXG_WINDOW_TOUCH)) {
-			if(sh->head != e) {
-				lru_unlink(sh, e);
-				lru_front(sh, e);
-			}
-			e->pub.last_seen = now;
-		}
-		pin(sh, e);
-		return &e->pub;
-	}
-	if(!(flags & MXG_WINDOW_CREATE) || (unsigned)kind >= MXG_WK_COUNT)
+	if((unsigned)kind >= MXG_WK_COUNT)
 		return NULL;
 	need = w->k[kind].size + MALLOC_OVERHEAD;
 	if(sh->npin >= MXG_WINDOW_PINS || !make_room(w, sh, need)) {
@@ -531,6 +543,36 @@ mxg_window_get(struct mxg_window* w, enum mxg_window_kind kind,
 	sh->count[kind]++;
 	pin(sh, e);
 	return &e->pub;
+}
+
+/** mxg_window_get, inline for mxg_window_get_count. */
+static inline __attribute__((always_inline)) struct mxg_window_entry*
+window_get(struct mxg_window* w, enum mxg_window_kind kind,
+	uint64_t key, time_t now, int flags)
+{
+	struct wshard* sh = key_shard(w, key);
+	struct wentry* e = find(sh, kind, key);
+	if(e) {
+		if((flags & MXG_WINDOW_TOUCH)) {
+			if(sh->head != e) {
+				lru_unlink(sh, e);
+				lru_front(sh, e);
+			}
+			e->pub.last_seen = now;
+		}
+		pin(sh, e);
+		return &e->pub;
+	}
+	if(!(flags & MXG_WINDOW_CREATE))
+		return NULL;
+	return window_create(w, sh, kind, key, now);
+}
+
+struct mxg_window_entry*
+mxg_window_get(struct mxg_window* w, enum mxg_window_kind kind,
+	uint64_t key, time_t now, int flags)
+{
+	return window_get(w, kind, key, now, flags);
 }
 
 struct mxg_window_entry*
@@ -564,8 +606,9 @@ mxg_window_unlock(struct mxg_window* w, struct mxg_window_entry* pub)
 	mxg_window_shard_unlock(w, ((struct wentry*)pub)->key);
 }
 
-uint32_t
-mxg_window_count(struct mxg_window* w, struct mxg_window_entry* pub,
+/** mxg_window_count, inline for mxg_window_get_count. */
+static inline __attribute__((always_inline)) uint32_t
+window_count(struct mxg_window* w, struct mxg_window_entry* pub,
 	int ctr, time_t now, uint32_t n)
 {
 	struct wentry* e = (struct wentry*)pub;
@@ -603,6 +646,23 @@ mxg_window_count(struct mxg_window* w, struct mxg_window_entry* pub,
 		c->total += n;
 	}
 	return c->total;
+}
+
+uint32_t
+mxg_window_count(struct mxg_window* w, struct mxg_window_entry* pub,
+	int ctr, time_t now, uint32_t n)
+{
+	return window_count(w, pub, ctr, now, n);
+}
+
+struct mxg_window_entry*
+mxg_window_get_count(struct mxg_window* w, enum mxg_window_kind kind,
+	uint64_t key, time_t now, int flags, int ctr, uint32_t n,
+	uint32_t* count)
+{
+	struct mxg_window_entry* e = window_get(w, kind, key, now, flags);
+	*count = e ? window_count(w, e, ctr, now, n) : 0;
+	return e;
 }
 
 /** The distinct set number set of an entry, with its capacity and period. */
@@ -882,7 +942,7 @@ mxg_window_get_stats(struct mxg_window* w, struct mxg_window_stats* st)
 	st->max_mem = w->max_memory;
 	for(i = 0; i < MXG_WINDOW_SHARDS; i++) {
 		struct wshard* sh = &w->shards[i];
-		pthread_spin_lock(&sh->lock);
+		spin_lock(&sh->lock);
 		for(k = 0; k < MXG_WK_COUNT; k++) {
 			st->per_kind[k] += sh->count[k];
 			st->entries += sh->count[k];
@@ -891,6 +951,6 @@ mxg_window_get_stats(struct mxg_window* w, struct mxg_window_stats* st)
 		st->evictions += sh->evictions;
 		st->refused += sh->refused;
 		st->mem += sh->bytes;
-		pthread_spin_unlock(&sh->lock);
+		spin_unlock(&sh->lock);
 	}
 }

@@ -207,6 +207,17 @@ struct mxg_window_entry* mxg_window_get(struct mxg_window* w,
 	enum mxg_window_kind kind, uint64_t key, time_t now, int flags);
 
 /**
+ * mxg_window_get() and, when it gives an entry, mxg_window_count() of one
+ * of its counters, in one call (the engine's pair: found and counted on
+ * every lookup).
+ * @param count: the counter's total (0 when no entry).
+ * @return as mxg_window_get().
+ */
+struct mxg_window_entry* mxg_window_get_count(struct mxg_window* w,
+	enum mxg_window_kind kind, uint64_t key, time_t now, int flags,
+	int ctr, uint32_t n, uint32_t* count);
+
+/**
  * Add to a counter and read its total over the window ending now.
  * @param w: the table.
  * @param e: a locked entry.

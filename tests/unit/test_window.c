@@ -7,7 +7,8 @@
  * Sliding-window counters at their edges (with a fake clock passed in),
  * distinct sets at their capacity, extensions and sample names, least
  * recently seen eviction under a flood of a million keys within max-memory,
- * and exact totals from concurrent threads.
+ * exact totals from concurrent threads, and the engine's one call that finds
+ * and counts an entry (mxg_window_get_count).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -532,6 +533,50 @@ test_session_pins(void)
 	mxg_window_free(w);
 }
 
+/** mxg_window_get_count: one call finds (or makes) an entry and counts,
+ * the same entry and totals as mxg_window_get then mxg_window_count. */
+static void
+test_get_count(void)
+{
+	struct mxg_window_kind_conf k[MXG_WK_COUNT];
+	struct mxg_window* w;
+	struct mxg_window_entry* e, *g;
+	const uint64_t key = key_of(7);
+	const time_t t0 = 1700000000;
+	uint32_t cnt = 99;
+	char err[256];
+	kinds_default(k);
+	w = mxg_window_new(1 << 20, k, err, sizeof(err));
+	ok(w != NULL, "table for get_count");
+	if(!w)
+		return;
+	mxg_window_shard_lock(w, key);
+	e = mxg_window_get_count(w, MXG_WK_PAIR, key, t0, 0, 0, 1, &cnt);
+	ok(e == NULL && cnt == 0, "a missing key without create: no entry, "
+		"count 0 (%u)", cnt);
+	e = mxg_window_get_count(w, MXG_WK_PAIR, key, t0,
+		MXG_WINDOW_CREATE | MXG_WINDOW_TOUCH, 0, 1, &cnt);
+	ok(e != NULL && cnt == 1 && e->first_seen == t0, "with create: the "
+		"new entry, counted once (%u)", cnt);
+	e = mxg_window_get_count(w, MXG_WK_PAIR, key, t0 + 10,
+		MXG_WINDOW_TOUCH, 0, 2, &cnt);
+	g = mxg_window_get(w, MXG_WK_PAIR, key, t0 + 10, 0);
+	ok(e != NULL && e == g && cnt == 3 && e->last_seen == t0 + 10,
+		"found again: the same entry, seen, the total 3 (%u)", cnt);
+	ok(e && mxg_window_count(w, e, 0, t0 + 10, 0) == 3,
+		"mxg_window_count reads the same total");
+	e = mxg_window_get_count(w, MXG_WK_PAIR, key, t0 + 3700,
+		MXG_WINDOW_TOUCH, 0, 1, &cnt);
+	ok(e != NULL && cnt == 1, "after the window (1 h) only the new "
+		"lookup counts (%u)", cnt);
+	e = mxg_window_get_count(w, MXG_WK_CLIENT, key, t0 + 3700, 0, 0, 1,
+		&cnt);
+	ok(e == NULL && cnt == 0, "another kind of the same key is another "
+		"entry");
+	mxg_window_shard_unlock(w, key);
+	mxg_window_free(w);
+}
+
 /** Shared by the threads of test_threads. */
 static struct mxg_window* thr_w;
 /** Lookups per thread. */
@@ -606,6 +651,7 @@ main(void)
 	test_extension();
 	test_eviction();
 	test_session_pins();
+	test_get_count();
 	test_threads();
 	return done_testing();
 }
