@@ -9,7 +9,7 @@
  * 1. Features, outside any lock: the client key (IPv4-mapped IPv6 is
  *    treated as IPv4, then the address is masked to client-prefix-v4/v6
  *    bits), the keyed hash of the query name, its base domain through the
- *    memo of mxg_names_memo_lookup_hash (libpsl is called only on a memo
+ *    memo of mxg_names_memo_lookup_keyed (libpsl is called only on a memo
  *    miss), the keyed hash of the base domain (the same hash: a name that
  *    is its own base domain is hashed once), whether the leftmost label left of the
  *    base domain is numeric, and for answers the shape score (with the
@@ -641,7 +641,7 @@ mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 	/* keyed, and the base domain's hash when the name is its own base
 	 * domain (name_hash) */
 	qh = name_hash(e, obs->qname, obs->qname_len);
-	if(mxg_names_memo_lookup_hash(e->memo, obs->qname, obs->qname_len,
+	if(mxg_names_memo_lookup_keyed(e->memo, obs->qname, obs->qname_len,
 		qh, &f.base_off) != MXG_NAME_OK) {
 		/* malformed name: nothing to count it under */
 		atomic_fetch_add_explicit(&ss->verdicts[MXG_RULE_COUNT][MXG_ACT_PASS], 1,

@@ -84,7 +84,7 @@ mxg_engine_block(struct mxg_engine* e, int family, const uint8_t* addr,
 	}
 	if(base && base_len) {
 		uint64_t h = name_hash(e, base, base_len);
-		if(mxg_names_memo_lookup_hash(e->memo, base, base_len, h,
+		if(mxg_names_memo_lookup_keyed(e->memo, base, base_len, h,
 			&off) != MXG_NAME_OK) {
 			snprintf(err, errlen, "not a domain name");
 			return -1;

@@ -486,18 +486,13 @@ memo_miss(struct mxg_basememo* m, _Atomic uint64_t* b, uint64_t key,
 	return MXG_NAME_OK;
 }
 
-int
-mxg_names_memo_lookup_hash(struct mxg_basememo* m, const uint8_t* wire,
-	size_t len, uint64_t hash, size_t* base_off)
+/** The lookup, with a keyed hash (the seed mixed in by the caller). */
+static inline __attribute__((always_inline)) int
+memo_lookup(struct mxg_basememo* m, const uint8_t* wire, size_t len,
+	uint64_t hash, size_t* base_off)
 {
 	_Atomic uint64_t* b;
 	uint64_t key, w0, w1;
-	if(!m || len > MXG_NAME_WIRE_MAX || len == 0)
-		return mxg_names_base(wire, len, base_off);
-	if(!base_off || !wire)
-		return MXG_NAME_ERR_ARG;
-	/* keyed: bucket and tag come from the hash mixed with the seed */
-	hash = mxg_fmix64(hash ^ m->seed);
 	b = &m->w[(hash & m->mask) * 2];
 	key = (hash & ~(uint64_t)0xffff) | ((uint64_t)len << 8);
 	w0 = atomic_load_explicit(&b[0], memory_order_relaxed);
@@ -511,6 +506,31 @@ mxg_names_memo_lookup_hash(struct mxg_basememo* m, const uint8_t* wire,
 		return MXG_NAME_OK;
 	}
 	return memo_miss(m, b, key, w0, wire, len, base_off);
+}
+
+int
+mxg_names_memo_lookup_hash(struct mxg_basememo* m, const uint8_t* wire,
+	size_t len, uint64_t hash, size_t* base_off)
+{
+	if(!m || len > MXG_NAME_WIRE_MAX || len == 0)
+		return mxg_names_base(wire, len, base_off);
+	if(!base_off || !wire)
+		return MXG_NAME_ERR_ARG;
+	/* keyed: bucket and tag come from the hash mixed with the seed */
+	return memo_lookup(m, wire, len, mxg_fmix64(hash ^ m->seed),
+		base_off);
+}
+
+int
+mxg_names_memo_lookup_keyed(struct mxg_basememo* m, const uint8_t* wire,
+	size_t len, uint64_t hash, size_t* base_off)
+{
+	if(!m || len > MXG_NAME_WIRE_MAX || len == 0)
+		return mxg_names_base(wire, len, base_off);
+	if(!base_off || !wire)
+		return MXG_NAME_ERR_ARG;
+	/* the caller keyed the hash with its own seed */
+	return memo_lookup(m, wire, len, hash, base_off);
 }
 
 int

@@ -192,6 +192,15 @@ int mxg_names_memo_lookup(struct mxg_basememo* m, const uint8_t* wire,
 int mxg_names_memo_lookup_hash(struct mxg_basememo* m, const uint8_t* wire,
 	size_t len, uint64_t hash, size_t* base_off);
 
+/**
+ * As mxg_names_memo_lookup_hash(), with a hash the caller has keyed with a
+ * secret seed of its own and mixed well (the engine's name hash): the memo
+ * uses it as it is, without mixing in its own seed. Every lookup in one
+ * memo must use the same kind of hash.
+ */
+int mxg_names_memo_lookup_keyed(struct mxg_basememo* m, const uint8_t* wire,
+	size_t len, uint64_t hash, size_t* base_off);
+
 /** Number of misses (libpsl calls) of a memo so far (relaxed counter). */
 uint64_t mxg_names_memo_misses(const struct mxg_basememo* m);
 

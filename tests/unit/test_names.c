@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mxguard/mxguard.h"
+#include "mxguard/hash.h"
 #include "mxguard/names.h"
 #include "tap.h"
 
@@ -294,6 +295,26 @@ test_memo(void)
 	is_int(mxg_names_memo_misses(m), 1, "still one miss");
 	is_int(mxg_names_memo_lookup_hash(m, b, l, mxg_names_hash(b, l),
 		&off), MXG_NAME_OK, "lookup with the caller's hash");
+	{
+		/* a keyed hash is used as it is: a miss the first time, then
+		 * the stored answer */
+		struct mxg_basememo* mk = mxg_names_memo_new(1000);
+		uint64_t kh = mxg_hash_bytes_lower(0x5eed, b, l);
+		size_t off2 = 99;
+		is_int(mxg_names_memo_lookup_keyed(mk, b, l, kh, &off2),
+			MXG_NAME_OK, "keyed lookup (miss)");
+		is_int((int)off2, 2, "keyed lookup: the base domain's offset");
+		off2 = 99;
+		is_int(mxg_names_memo_lookup_keyed(mk, b, l, kh, &off2),
+			MXG_NAME_OK, "keyed lookup again");
+		ok(off2 == 2 && mxg_names_memo_misses(mk) == 1,
+			"answered from the memo (misses %llu)",
+			(unsigned long long)mxg_names_memo_misses(mk));
+		is_int(mxg_names_memo_lookup_keyed(mk,
+			(const uint8_t*)"\003abc", 4, 77, &off2),
+			MXG_NAME_ERR_TRUNC, "keyed lookup rejects malformed names");
+		mxg_names_memo_free(mk);
+	}
 	is_int(mxg_names_memo_lookup(m, (const uint8_t*)"\003abc", 4, &off),
 		MXG_NAME_ERR_TRUNC, "memo rejects malformed names");
 	is_int(mxg_names_memo_lookup(m, (const uint8_t*)"\003abc", 4, &off),
