@@ -27,7 +27,7 @@
  *   byte of a name is stored exactly, and the buffer is written to the
  *   socket as it is (redis_write_all). Then all replies are read straight from
  *   the socket by a parser for the reply types these commands have
- *   (integer, bulk string, status, error; module/redis_batch.c), without
+ *   (integer, bulk string, status, error; module/redis_reply.c), without
  *   an object per reply: an error reply is counted, NOAUTH or READONLY
  *   reconnects, a missing reply or one of another type drops the
  *   connection.

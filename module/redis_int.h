@@ -5,17 +5,21 @@
  */
 /** \file
  * The Redis writer is module/redis.c (the connection: connect, AUTH,
- * backoff, deadlines, error text with secrets redacted), module/redis_batch.c
- * (the batch: the merge and pre-aggregation tables, the RESP buffer, send
- * and read) and module/redis_keys.c (the keys of a record, the heartbeat and
- * the fleet read-back). This header holds struct mxg_redis, its tables and
- * the functions one part calls in another. Private to those files: the rest
- * of mxguard uses include/mxguard/redis.h.
+ * backoff, deadlines, error text with secrets redacted), module/redis_agg.c
+ * (the merge and pre-aggregation tables of a batch), module/redis_batch.c
+ * (the batch as RESP text in one buffer, and its send), module/redis_reply.c
+ * (the replies of a pipeline, read from the socket) and module/redis_keys.c
+ * (the keys of a record, the heartbeat and the fleet read-back). This header
+ * holds struct mxg_redis, its tables and the functions one part calls in
+ * another. Private to those files: the rest of mxguard uses
+ * include/mxguard/redis.h.
  */
 #ifndef MXGUARD_REDIS_INT_H
 #define MXGUARD_REDIS_INT_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <hiredis/hiredis.h>
 #include "mxguard/redis.h"
 
@@ -317,6 +321,26 @@ struct mxg_redis {
 	uint64_t yk_day;
 };
 
+/** Grow a byte buffer (the merge table's arena, the output) to hold need
+ * bytes: from 64 KiB, doubling. Inline in both (module/redis_agg.c,
+ * module/redis_batch.c): their append paths stay without a call.
+ * @return 1, or 0 with *oom set when realloc fails. */
+static inline int
+redis_buf_grow(char** b, size_t* cap, size_t need, int* oom)
+{
+	size_t nc = *cap ? *cap : 65536;
+	char* nb;
+	while(nc < need)
+		nc *= 2;
+	if(!(nb = realloc(*b, nc))) {
+		*oom = 1;
+		return 0;
+	}
+	*b = nb;
+	*cap = nc;
+	return 1;
+}
+
 /** Log a failure, at most once per LOG_INTERVAL_S while it keeps failing. */
 void redis_log_failure(struct mxg_redis* r, const char* what);
 /** Count a failure of the connection: drop it, arm the backoff. */
@@ -341,8 +365,19 @@ void redis_describe(char* buf, size_t len, const char* cmd, struct mxg_redis* r,
 /** Decimal text of v into buf (20 bytes; not NUL-terminated).
  * @return its length. */
 size_t redis_u64_text(char* buf, uint64_t v);
-/** Reset the table for a new batch. */
-void redis_agg_reset(struct agg* a);
+/** Reset the table for a new batch (inline: module/redis_batch.c does it
+ * at every send). */
+static inline void
+redis_agg_reset(struct agg* a)
+{
+	a->alen = 0;
+	a->n = 0;
+	a->oom = 0;
+	/* the strings of the last batch are gone from the arena */
+	a->gen++;
+	if(a->idx)
+		memset(a->idx, 0, a->icap * sizeof(*a->idx));
+}
 /**
  * Add an operation, merging it with an equal one (same op, key, member).
  * INCR/ZINCR/HINCR add n; HSET keeps the value of the highest seq (the
@@ -380,14 +415,14 @@ int redis_reply_error(struct mxg_redis* r, const char* cmd,
  * @return 1 if all arrived, 0 if the connection failed.
  */
 int redis_read_replies(struct mxg_redis* r, size_t n, uint64_t now_ms);
-/** Append a fully built argv command, counting it. */
-int redis_append_argv(struct mxg_redis* r, int argc, const char** argv,
-	const size_t* len, size_t* ncmd);
-/** Key for an entity into buf: prefix{kind:name}suffix. */
-size_t redis_ekey(struct mxg_redis* r, char* buf, size_t buflen, const char* kind,
-	const char* name, const char* suffix);
 /** Empty the table (clearing only the index slots in use). */
 void redis_pre_reset(struct pre* p);
+/** Merge a record into the pre-aggregation table: a record that writes
+ * the same keys and values as one already there only adds to its count. */
+void redis_pre_add(struct mxg_redis* r, const struct mxg_redis_rec* x);
+/** Move the records of the table into the merge table, in the order of
+ * their first lookup, and empty it. */
+void redis_pre_drain(struct mxg_redis* r);
 /** Merge the counter operations of a (pre-aggregated) record: every
  * amount is multiplied by its number of lookups. */
 void redis_add_group(struct mxg_redis* r, const struct pre_ent* g, const char* blob);

@@ -317,6 +317,33 @@ redis_add_group(struct mxg_redis* r, const struct pre_ent* g, const char* blob)
 /* ------------------------------------------------------------------ */
 /* The heartbeat and the fleet read-back.                             */
 
+/** Append a fully built argv command, counting it. */
+static int
+append_argv(struct mxg_redis* r, int argc, const char** argv,
+	const size_t* len, size_t* ncmd)
+{
+	if(redisAppendCommandArgv(r->c, argc, argv, len) != REDIS_OK)
+		return 0;
+	(*ncmd)++;
+	return 1;
+}
+
+/** Key for an entity into buf: prefix{kind:name}suffix. */
+static size_t
+ekey(struct mxg_redis* r, char* buf, size_t buflen, const char* kind,
+	const char* name, const char* suffix)
+{
+	char tag[TAG_MAX];
+	size_t kl = strlen(kind), nl = strlen(name);
+	if(kl + 1 + nl > sizeof(tag))
+		return 0;
+	memcpy(tag, kind, kl);
+	tag[kl] = ':';
+	memcpy(tag + kl + 1, name, nl);
+	return mxg_redis_key(buf, buflen, r->prefix, tag, kl + 1 + nl, suffix,
+		strlen(suffix));
+}
+
 int
 mxg_redis_heartbeat(struct mxg_redis* r, const struct mxg_redis_heartbeat* hb,
 	uint64_t now_ms)
@@ -330,7 +357,7 @@ mxg_redis_heartbeat(struct mxg_redis* r, const struct mxg_redis_heartbeat* hb,
 	const char* inst = hb->instance ? hb->instance : "";
 	if(!r->c)
 		return 0;
-	kl = redis_ekey(r, key, sizeof(key), "inst", inst, "");
+	kl = ekey(r, key, sizeof(key), "inst", inst, "");
 	il = mxg_redis_key(idx, sizeof(idx), r->prefix, "inst", 4, ":all", 4);
 	sl = mxg_redis_key(skey, sizeof(skey), r->prefix, "meta", 4,
 		":schema", 7);
@@ -361,34 +388,34 @@ mxg_redis_heartbeat(struct mxg_redis* r, const struct mxg_redis_heartbeat* hb,
 		HB_STR(hb->extra[2 * x], hb->extra[2 * x + 1]);
 #undef HB_NUM
 #undef HB_STR
-	if(!redis_append_argv(r, argc, argv, len, &ncmd))
+	if(!append_argv(r, argc, argv, len, &ncmd))
 		goto fail;
 	snprintf(hbttl, sizeof(hbttl), "%d", MXG_REDIS_HEARTBEAT_TTL);
 	{
 		const char* a[3] = { "EXPIRE", key, hbttl };
 		size_t l[3] = { 6, kl, strlen(hbttl) };
-		if(!redis_append_argv(r, 3, a, l, &ncmd))
+		if(!append_argv(r, 3, a, l, &ncmd))
 			goto fail;
 	}
 	snprintf(sv, sizeof(sv), "%llu", (unsigned long long)hb->now);
 	{
 		const char* a[4] = { "ZADD", idx, sv, inst };
 		size_t l[4] = { 4, il, strlen(sv), strlen(inst) };
-		if(!redis_append_argv(r, 4, a, l, &ncmd))
+		if(!append_argv(r, 4, a, l, &ncmd))
 			goto fail;
 	}
 	snprintf(ttl, sizeof(ttl), "%u", (unsigned)r->ttl);
 	{
 		const char* a[3] = { "EXPIRE", idx, ttl };
 		size_t l[3] = { 6, il, strlen(ttl) };
-		if(!redis_append_argv(r, 3, a, l, &ncmd))
+		if(!append_argv(r, 3, a, l, &ncmd))
 			goto fail;
 	}
 	snprintf(sv, sizeof(sv), "%d", MXG_SCHEMA_VERSION);
 	{
 		const char* a[5] = { "SET", skey, sv, "EX", ttl };
 		size_t l[5] = { 3, sl, strlen(sv), 2, strlen(ttl) };
-		if(!redis_append_argv(r, 5, a, l, &ncmd))
+		if(!append_argv(r, 5, a, l, &ncmd))
 			goto fail;
 	}
 	return redis_read_replies(r, ncmd, now_ms);
@@ -450,10 +477,10 @@ mxg_redis_read_minutes(struct mxg_redis* r, const char* const* clients,
 			char suf[32];
 			snprintf(suf, sizeof(suf), ":m:%llu",
 				(unsigned long long)(minute - m));
-			len[1] = redis_ekey(r, key, sizeof(key), "c", clients[i],
+			len[1] = ekey(r, key, sizeof(key), "c", clients[i],
 				suf);
 			argv[1] = key;
-			if(!redis_append_argv(r, 4, argv, len, &ncmd)) {
+			if(!append_argv(r, 4, argv, len, &ncmd)) {
 				redis_conn_failed(r, now_ms, "cannot queue "
 					"commands");
 				return 0;

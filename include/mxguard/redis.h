@@ -4,8 +4,9 @@
  * include/mxguard/redis.h - Redis connection and the mxguard key schema.
  */
 /** \file
- * The one place that talks to Redis (module/redis.c, redis_batch.c and
- * redis_keys.c; blocks.c uses the context it hands out). It connects over
+ * The one place that talks to Redis (module/redis.c, redis_agg.c,
+ * redis_batch.c, redis_reply.c and redis_keys.c; blocks.c uses the context
+ * it hands out). It connects over
  * TCP ("host:port", "[v6addr]:port") or a Unix socket ("unix:/path") with a
  * connect timeout and a command timeout, authenticates (password, or ACL
  * user and password), selects the database, and reconnects with exponential

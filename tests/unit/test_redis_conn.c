@@ -153,7 +153,7 @@ script_handle(int wakefd)
 }
 
 /** The replies of a pipeline are read from the socket by mxguard's own
- * parser (module/redis_batch.c): integers, status lines, bulk strings
+ * parser (module/redis_reply.c): integers, status lines, bulk strings
  * (also empty, null, or holding CRLF) and errors, split anywhere; an error
  * is counted and the rest read on; bytes after the last reply stay for the
  * next command; an array reply or NOAUTH drops the connection. */
