@@ -4,7 +4,8 @@
  * module/window.c - bounded, sharded table of sliding windows.
  */
 /** \file
- * The table behind include/mxguard/window.h. MXG_WINDOW_SHARDS shards, picked
+ * The table behind include/mxguard/window.h (its distinct sets and sample
+ * names are in module/window_sets.c). MXG_WINDOW_SHARDS shards, picked
  * by the top 6 bits of the key hash; each has a spinlock (held for a few
  * hundred instructions: a lookup, its counters; as Unbound's own hash
  * tables, lock_quick), a fixed-size chained
@@ -42,13 +43,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mxguard/window.h"
+#include "window_int.h"
 
 /** Bytes counted for malloc's own header per allocation. */
 #define MALLOC_OVERHEAD 16
-
-/** Entries of one locked session protected from eviction. */
-#define MXG_WINDOW_PINS 4
 
 /** Round up to a multiple of 8. */
 #define ALIGN8(x) (((x) + 7) & ~(size_t)7)
@@ -61,138 +59,6 @@ struct wctr {
 	uint32_t total;
 	/** the buckets, ring indexed by bucket number % nb */
 	uint16_t b[];
-};
-
-/** One member of a distinct set. */
-struct wmember {
-	/** hash of the value, never 0 for a used member */
-	uint32_t h;
-	/** last seen, seconds (low 32 bits of time_t) */
-	uint32_t t;
-};
-
-/**
- * A distinct set; cap members follow, sorted by hash so that a lookup is a
- * binary search. The number of live members (seen within the period) is
- * kept with the second at which the first of them expires: until then it
- * is exact without a scan, so a client that keeps asking for the same
- * names costs O(log n) per lookup, not O(n).
- */
-struct wdset {
-	/** members used, in m[0..n) */
-	uint16_t n;
-	/** members seen within the period, valid before expiry */
-	uint16_t live;
-	/** second (low 32 bits) at which the first live member leaves the
-	 * window; live must be recounted from then on */
-	uint32_t expiry;
-	/** the newest second seen; an older one (the clock stepped back)
-	 * can bring members back into the window, so live is recounted */
-	uint32_t last;
-	/** pad to 8 */
-	uint32_t pad;
-	/** the members, sorted by h */
-	struct wmember m[];
-};
-
-/** Sample names of an extension. */
-struct wsamples {
-	/** names kept */
-	uint16_t n;
-	/** bytes of text used */
-	uint16_t used;
-	/** hashes of the names kept (for make_set's dedup) */
-	uint32_t h[MXG_WINDOW_SAMPLES];
-	/** the names, each NUL-terminated, one after the other */
-	char text[MXG_WINDOW_SAMPLE_BYTES];
-};
-
-/** Private entry: the public part first. */
-struct wentry {
-	/** what the caller sees */
-	struct mxg_window_entry pub;
-	/** key hash */
-	uint64_t key;
-	/** next in the hash chain */
-	struct wentry* hnext;
-	/** towards the most recently seen end of the LRU list */
-	struct wentry* prev;
-	/** towards the least recently seen end */
-	struct wentry* next;
-	/** extension, NULL if none */
-	uint8_t* ext;
-	/** enum mxg_window_kind */
-	uint8_t kind;
-	/** the counters and the distinct set follow, 8-aligned */
-	uint64_t data[];
-};
-
-/** Where things are in the entries of one kind. */
-struct klayout {
-	/** the config */
-	struct mxg_window_kind_conf c;
-	/** sub-buckets per counter */
-	uint32_t nb;
-	/** seconds per sub-bucket */
-	uint32_t width;
-	/** bytes of one counter */
-	size_t ctr_size;
-	/** bytes of the entry allocation */
-	size_t size;
-	/** offset of the inline distinct set in data */
-	size_t dist_off;
-	/** bytes of the extension allocation, 0 if none */
-	size_t ext_size;
-	/** offset of the extension's distinct set */
-	size_t ext_dist_off;
-	/** offset of the samples in the extension */
-	size_t ext_samp_off;
-	/** offset of the caller words in the extension */
-	size_t ext_user_off;
-};
-
-/** One shard. */
-struct wshard {
-	/** protects everything below; a spinlock (spin_lock(): held
-	 * briefly, and no lock of mxguard's is taken under it, malloc's
-	 * aside); 0 free, 1 held */
-	atomic_int lock;
-	/** hash index, mask + 1 chains */
-	struct wentry** index;
-	/** number of chains - 1 */
-	size_t mask;
-	/** most recently seen */
-	struct wentry* head;
-	/** least recently seen, evicted first */
-	struct wentry* tail;
-	/** bytes of entries and extensions (with overhead) */
-	size_t bytes;
-	/** most bytes entries and extensions may use */
-	size_t budget;
-	/** live entries per kind */
-	uint64_t count[MXG_WK_COUNT];
-	/** entries with an extension */
-	uint64_t extended;
-	/** evictions */
-	uint64_t evictions;
-	/** refused inserts and extensions */
-	uint64_t refused;
-	/** entries handed out while the shard is locked: never evicted */
-	struct wentry* pin[MXG_WINDOW_PINS];
-	/** number of pins */
-	int npin;
-} __attribute__((aligned(64)));
-
-/** The table. */
-struct mxg_window {
-	/** the shards */
-	struct wshard shards[MXG_WINDOW_SHARDS];
-	/** layout per kind */
-	struct klayout k[MXG_WK_COUNT];
-	/** bytes of the fixed part: this struct and the indexes */
-	size_t fixed;
-	/** max_memory given at creation */
-	size_t max_memory;
 };
 
 /** Take a shard's spinlock: test and test-and-set, inline (the query path
@@ -665,120 +531,6 @@ mxg_window_get_count(struct mxg_window* w, enum mxg_window_kind kind,
 	return e;
 }
 
-/** The distinct set number set of an entry, with its capacity and period. */
-static inline struct wdset*
-get_dset(struct mxg_window* w, struct wentry* e, int set, uint32_t* cap,
-	uint32_t* period)
-{
-	const struct klayout* l = &w->k[e->kind];
-	if(set == 0 && l->c.distinct) {
-		*cap = l->c.distinct;
-		*period = l->c.distinct_period;
-		return (struct wdset*)((uint8_t*)e->data + l->dist_off);
-	}
-	if(set == 1 && l->c.ext_distinct && e->ext) {
-		*cap = l->c.ext_distinct;
-		*period = l->c.period;
-		return (struct wdset*)(e->ext + l->ext_dist_off);
-	}
-	return NULL;
-}
-
-/** Recount the live members of a set and the second the first of them
- * expires. */
-static void
-dset_recount(struct wdset* d, uint32_t period, uint32_t now32)
-{
-	uint32_t i, live = 0, first = now32 + period;
-	for(i = 0; i < d->n; i++) {
-		int32_t age = (int32_t)(now32 - d->m[i].t);
-		if(age < (int32_t)period) {
-			live++;
-			/* a member from the future (clock stepped back) is
-			 * kept live until it is seen again or recounted */
-			if((int32_t)(d->m[i].t + period - first) < 0)
-				first = d->m[i].t + period;
-		}
-	}
-	d->live = (uint16_t)live;
-	d->expiry = first;
-}
-
-/** Position of h in the sorted members: its index if present (*found set),
- * else where it would be inserted. */
-static inline uint32_t
-dset_find(const struct wdset* d, uint32_t h, int* found)
-{
-	uint32_t lo = 0, hi = d->n;
-	while(lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-		if(d->m[mid].h < h)
-			lo = mid + 1;
-		else	hi = mid;
-	}
-	*found = lo < d->n && d->m[lo].h == h;
-	return lo;
-}
-
-/** Note that a member seen at now32 is live: lower the expiry to its end
- * of window if that comes first. */
-static inline void
-dset_note_live(struct wdset* d, uint32_t period, uint32_t now32)
-{
-	if((int32_t)(now32 + period - d->expiry) < 0)
-		d->expiry = now32 + period;
-}
-
-uint32_t
-mxg_window_distinct(struct mxg_window* w, struct mxg_window_entry* pub,
-	int set, uint32_t h, time_t now)
-{
-	struct wentry* e = (struct wentry*)pub;
-	uint32_t cap, period, i, oldest, now32 = (uint32_t)now;
-	int found;
-	struct wdset* d = get_dset(w, e, set, &cap, &period);
-	if(!d)
-		return 0;
-	if((int32_t)(now32 - d->expiry) >= 0 ||
-		(int32_t)(now32 - d->last) < 0)
-		dset_recount(d, period, now32);
-	d->last = now32;
-	if(!h)
-		return d->live;
-	i = dset_find(d, h, &found);
-	if(found) {
-		int32_t age = (int32_t)(now32 - d->m[i].t);
-		if(age >= (int32_t)period) {
-			/* back in the window */
-			d->live++;
-			dset_note_live(d, period, now32);
-		}
-		if(age > 0)
-			d->m[i].t = now32;
-		return d->live;
-	}
-	if(d->n == cap) {
-		/* full: drop the least recently seen member */
-		oldest = 0;
-		for(i = 1; i < d->n; i++)
-			if((int32_t)(d->m[i].t - d->m[oldest].t) < 0)
-				oldest = i;
-		if((int32_t)(now32 - d->m[oldest].t) < (int32_t)period)
-			d->live--;
-		memmove(&d->m[oldest], &d->m[oldest + 1],
-			(d->n - oldest - 1) * sizeof(struct wmember));
-		d->n--;
-		i = dset_find(d, h, &found);
-	}
-	memmove(&d->m[i + 1], &d->m[i], (d->n - i) * sizeof(struct wmember));
-	d->m[i].h = h;
-	d->m[i].t = now32;
-	d->n++;
-	d->live++;
-	dset_note_live(d, period, now32);
-	return d->live;
-}
-
 int
 mxg_window_extend(struct mxg_window* w, struct mxg_window_entry* pub)
 {
@@ -825,98 +577,6 @@ int
 mxg_window_extended(const struct mxg_window_entry* pub)
 {
 	return ((const struct wentry*)pub)->ext != NULL;
-}
-
-/** The samples of an entry, NULL if it keeps none. */
-static inline struct wsamples*
-get_samples(const struct mxg_window* w, const struct wentry* e)
-{
-	const struct klayout* l = &w->k[e->kind];
-	if(!e->ext || !l->c.ext_samples)
-		return NULL;
-	return (struct wsamples*)(e->ext + l->ext_samp_off);
-}
-
-int
-mxg_window_sample_wanted(const struct mxg_window* w,
-	const struct mxg_window_entry* pub, uint64_t h)
-{
-	const struct wsamples* s = get_samples(w, (const struct wentry*)pub);
-	uint32_t h32 = (uint32_t)(h ^ (h >> 32)), i;
-	if(!s || s->n >= MXG_WINDOW_SAMPLES || s->used >=
-		MXG_WINDOW_SAMPLE_BYTES - 2)
-		return 0;
-	for(i = 0; i < s->n; i++)
-		if(s->h[i] == h32)
-			return 0;
-	return 1;
-}
-
-int
-mxg_window_sample(struct mxg_window* w, struct mxg_window_entry* pub,
-	uint64_t h, const char* name, size_t len)
-{
-	struct wsamples* s = get_samples(w, (struct wentry*)pub);
-	uint32_t h32 = (uint32_t)(h ^ (h >> 32)), i;
-	if(!s)
-		return 0;
-	for(i = 0; i < s->n; i++)
-		if(s->h[i] == h32)
-			return 1;
-	if(s->n >= MXG_WINDOW_SAMPLES || (size_t)s->used + len + 1 >
-		MXG_WINDOW_SAMPLE_BYTES)
-		return 0;
-	s->h[s->n++] = h32;
-	memcpy(s->text + s->used, name, len);
-	s->text[s->used + len] = 0;
-	s->used += (uint16_t)(len + 1);
-	return 1;
-}
-
-int
-mxg_window_sample_count(const struct mxg_window* w,
-	const struct mxg_window_entry* pub)
-{
-	const struct wsamples* s = get_samples(w, (const struct wentry*)pub);
-	return s ? s->n : 0;
-}
-
-int
-mxg_window_samples(const struct mxg_window* w,
-	const struct mxg_window_entry* pub, const char* sep, char* buf,
-	size_t len)
-{
-	const struct wsamples* s = get_samples(w, (const struct wentry*)pub);
-	size_t off = 0, seplen = strlen(sep), nl;
-	const char* p;
-	int i, done = 0;
-	if(!len)
-		return 0;
-	buf[0] = 0;
-	if(!s)
-		return 0;
-	p = s->text;
-	for(i = 0; i < s->n; i++) {
-		nl = strlen(p);
-		if(i && off + seplen < len) {
-			memcpy(buf + off, sep, seplen);
-			off += seplen;
-		} else if(i) {
-			break;
-		}
-		if(off + nl < len) {
-			memcpy(buf + off, p, nl);
-			off += nl;
-			done++;
-		} else {
-			memcpy(buf + off, p, len - 1 - off);
-			off = len - 1;
-			break;
-		}
-		p += nl + 1;
-	}
-	buf[off] = 0;
-	return done;
 }
 
 size_t
