@@ -143,23 +143,40 @@ read_addrs(const struct mxg_env* env, const struct reply_info* rep,
 		MXG_EVENT_MAX_ADDR;
 	for(i = rep->an_numrrsets + rep->ns_numrrsets; i < rep->rrset_count &&
 		n < amax; i++) {
-		struct ub_packed_rrset_key* k = rep->rrsets[i];
-		struct packed_rrset_data* d;
-		uint16_t t = ntohs(k->rk.type);
-		size_t alen = t == LDNS_RR_TYPE_A ? 4 :
-			(t == LDNS_RR_TYPE_AAAA ? 16 : 0);
-		if(alen == 0)
+		const struct ub_packed_rrset_key* k = rep->rrsets[i];
+		const struct packed_rrset_data* d;
+		size_t cnt;
+		int v4;
+		if(k->rk.type == htons(LDNS_RR_TYPE_A))
+			v4 = 1;
+		else if(k->rk.type == htons(LDNS_RR_TYPE_AAAA))
+			v4 = 0;
+		else
 			continue;
-		d = (struct packed_rrset_data*)k->entry.data;
-		for(j = 0; j < d->count && n < amax; j++) {
-			if(d->rr_len[j] != 2 + alen)
-				continue;
-			if(addrs) {
-				addrs[n].owner = k->rk.dname;
-				addrs[n].owner_len = k->rk.dname_len;
-				addrs[n].family = alen == 4 ? AF_INET : AF_INET6;
-				memcpy(addrs[n].addr, d->rr_data[j] + 2, alen);
+		d = (const struct packed_rrset_data*)k->entry.data;
+		cnt = d->count;
+		if(cnt > amax - n)
+			cnt = amax - n;
+		if(!addrs) {
+			n += cnt;	/* an address record of another length is
+					 * counted too: the count is an upper bound */
+			continue;
+		}
+		for(j = 0; j < cnt; j++) {
+			struct mxg_addr_rr* a = &addrs[n];
+			if(v4) {
+				if(d->rr_len[j] != 2 + 4)
+					continue;
+				memcpy(a->addr, d->rr_data[j] + 2, 4);
+				a->family = AF_INET;
+			} else {
+				if(d->rr_len[j] != 2 + 16)
+					continue;
+				memcpy(a->addr, d->rr_data[j] + 2, 16);
+				a->family = AF_INET6;
 			}
+			a->owner = k->rk.dname;
+			a->owner_len = k->rk.dname_len;
 			n++;
 		}
 	}
