@@ -509,19 +509,6 @@ memo_lookup(struct mxg_basememo* m, const uint8_t* wire, size_t len,
 }
 
 int
-mxg_names_memo_lookup_hash(struct mxg_basememo* m, const uint8_t* wire,
-	size_t len, uint64_t hash, size_t* base_off)
-{
-	if(!m || len > MXG_NAME_WIRE_MAX || len == 0)
-		return mxg_names_base(wire, len, base_off);
-	if(!base_off || !wire)
-		return MXG_NAME_ERR_ARG;
-	/* keyed: bucket and tag come from the hash mixed with the seed */
-	return memo_lookup(m, wire, len, mxg_fmix64(hash ^ m->seed),
-		base_off);
-}
-
-int
 mxg_names_memo_lookup_keyed(struct mxg_basememo* m, const uint8_t* wire,
 	size_t len, uint64_t hash, size_t* base_off)
 {
@@ -531,6 +518,15 @@ mxg_names_memo_lookup_keyed(struct mxg_basememo* m, const uint8_t* wire,
 		return MXG_NAME_ERR_ARG;
 	/* the caller keyed the hash with its own seed */
 	return memo_lookup(m, wire, len, hash, base_off);
+}
+
+int
+mxg_names_memo_lookup_hash(struct mxg_basememo* m, const uint8_t* wire,
+	size_t len, uint64_t hash, size_t* base_off)
+{
+	/* keyed here: bucket and tag come from the hash mixed with the seed */
+	return mxg_names_memo_lookup_keyed(m, wire, len,
+		m ? mxg_fmix64(hash ^ m->seed) : hash, base_off);
 }
 
 int
