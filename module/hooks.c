@@ -146,35 +146,27 @@ read_addrs(const struct mxg_env* env, const struct reply_info* rep,
 		const struct ub_packed_rrset_key* k = rep->rrsets[i];
 		const struct packed_rrset_data* d;
 		size_t cnt;
-		int v4;
-		if(k->rk.type == htons(LDNS_RR_TYPE_A))
-			v4 = 1;
-		else if(k->rk.type == htons(LDNS_RR_TYPE_AAAA))
-			v4 = 0;
-		else
+		int v4 = k->rk.type == htons(LDNS_RR_TYPE_A);
+		if(!v4 && k->rk.type != htons(LDNS_RR_TYPE_AAAA))
 			continue;
 		d = (const struct packed_rrset_data*)k->entry.data;
 		cnt = d->count;
 		if(cnt > amax - n)
 			cnt = amax - n;
-		if(!addrs) {
-			n += cnt;	/* an address record of another length is
-					 * counted too: the count is an upper bound */
+		if(!addrs) {	/* a count: an upper bound (a record of
+				 * another length counts too) */
+			n += cnt;
 			continue;
 		}
 		for(j = 0; j < cnt; j++) {
 			struct mxg_addr_rr* a = &addrs[n];
-			if(v4) {
-				if(d->rr_len[j] != 2 + 4)
-					continue;
+			if(d->rr_len[j] != (v4 ? 2 + 4 : 2 + 16))
+				continue;
+			if(v4)	/* fixed-size copies: no call */
 				memcpy(a->addr, d->rr_data[j] + 2, 4);
-				a->family = AF_INET;
-			} else {
-				if(d->rr_len[j] != 2 + 16)
-					continue;
+			else
 				memcpy(a->addr, d->rr_data[j] + 2, 16);
-				a->family = AF_INET6;
-			}
+			a->family = v4 ? AF_INET : AF_INET6;
 			a->owner = k->rk.dname;
 			a->owner_len = k->rk.dname_len;
 			n++;
