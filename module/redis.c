@@ -562,6 +562,23 @@ probe_version(struct mxg_redis* r)
 	return 1;
 }
 
+#ifndef MXG_HAVE_READER_MAXELEMENTS
+/** hiredis before 1.0 (Debian 12 ships 0.14) has no reader->maxelements:
+ * its reader allocates whatever element count an array reply announces,
+ * and a negative count other than nil's -1 becomes a huge size_t. The
+ * context's array creation is wrapped: more than MXG_REDIS_MAX_ELEMENTS,
+ * or a negative count, is refused before anything is allocated (hiredis
+ * takes the NULL as out of memory, and the connection fails). */
+static void*
+capped_array(const redisReadTask* task, int elements)
+{
+	const struct mxg_redis* r = task->privdata;
+	if(!r || elements < 0 || elements > MXG_REDIS_MAX_ELEMENTS)
+		return NULL;
+	return r->hiredis_fn->createArray(task, elements);
+}
+#endif
+
 int
 mxg_redis_connect(struct mxg_redis* r, uint64_t now_ms, char* err,
 	size_t errlen)
@@ -589,10 +606,16 @@ mxg_redis_connect(struct mxg_redis* r, uint64_t now_ms, char* err,
 	}
 	if(!r->unix_path)
 		(void)redisEnableKeepAlive(r->c);
-#ifdef MXG_HAVE_READER_MAXELEMENTS
 	/* no reply of ours has more elements: a hostile server announcing
 	 * billions is refused, not allocated */
+#ifdef MXG_HAVE_READER_MAXELEMENTS
 	r->c->reader->maxelements = MXG_REDIS_MAX_ELEMENTS;
+#else
+	r->hiredis_fn = r->c->reader->fn;
+	r->capped_fn = *r->c->reader->fn;
+	r->capped_fn.createArray = capped_array;
+	r->c->reader->fn = &r->capped_fn;
+	r->c->reader->privdata = r;
 #endif
 	if(r->deadline_mode) {
 		/* our own waits from now on (get_reply): non-blocking socket,

@@ -228,6 +228,13 @@ struct memo_ent {
 struct mxg_redis {
 	/** hiredis context, NULL while disconnected */
 	redisContext* c;
+#ifndef MXG_HAVE_READER_MAXELEMENTS
+	/** hiredis < 1.0: the context's reply functions with the array
+	 * creation capped (redis.c capped_array), and the ones it had */
+	redisReplyObjectFunctions capped_fn;
+	/** the reply functions of hiredis that capped_fn forwards to */
+	const redisReplyObjectFunctions* hiredis_fn;
+#endif
 	/** Unix socket path, or NULL for TCP */
 	char* unix_path;
 	/** TCP host (no brackets) */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -102,8 +103,8 @@ test_redact(void)
 
 /** The scripted server: per connection, the reply bytes it sends after
  * answering INFO, and how many bytes at a time. */
-static const char* script_replies[4];
-static int script_chunk[4];
+static const char* script_replies[6];
+static int script_chunk[6];
 static char script_path[300];
 
 /** A fake Redis: answers the INFO of mxg_redis_connect, then writes the
@@ -114,7 +115,7 @@ static void*
 script_server(void* arg)
 {
 	int ls = *(int*)arg, i;
-	for(i = 0; i < 4 && script_replies[i]; i++) {
+	for(i = 0; i < 6 && script_replies[i]; i++) {
 		static const char info[] = "$19\r\nredis_version:7.0.0\r\n";
 		const char* p = script_replies[i];
 		size_t left = strlen(p);
@@ -152,6 +153,60 @@ script_handle(int wakefd)
 	return redis_handle(script_path, "t:", 0, 2000, wakefd);
 }
 
+/** A line of /proc/self/status ("VmSize:", "VmPeak:"), bytes. */
+static rlim_t
+vm_status(const char* field)
+{
+	char line[256];
+	rlim_t v = 0;
+	FILE* f = fopen("/proc/self/status", "r");
+	while(f && fgets(line, sizeof(line), f))
+		if(strncmp(line, field, strlen(field)) == 0)
+			v = (rlim_t)atol(line + strlen(field)) * 1024;
+	if(f)
+		fclose(f);
+	return v;
+}
+
+/** What mxg_redis_get_reply makes of the next script's reply, in a child
+ * (hiredis 0.14 aborts on some failed allocations: that kills only the
+ * child) that may map at most 1 GiB more. @return 0: refused by the
+ * element cap (a reader error, and less than 64 MiB mapped), 1: read as a reply, 6: failed
+ * otherwise (a timeout waiting for the elements), 7: refused after
+ * mapping the array, other: the child died or could not connect. */
+static int
+reply_in_child(void)
+{
+	int st;
+	pid_t pid = fork();
+	if(pid == 0) {
+		struct rlimit rl;
+		struct mxg_redis* r;
+		void* v = NULL;
+		rlim_t peak;
+		alarm(10);
+		if(!(r = script_handle(-1)))
+			_exit(3);
+		rl.rlim_cur = rl.rlim_max = vm_status("VmSize:") +
+			((rlim_t)1 << 30);
+		peak = vm_status("VmPeak:");
+		if(setrlimit(RLIMIT_AS, &rl) != 0)
+			_exit(4);
+		if(mxg_redis_get_reply(r, &v))
+			_exit(1);
+		/* 0.14: our capped array creation's NULL reads as out of
+		 * memory; hiredis >= 1.0's maxelements as a protocol error */
+		if(!mxg_redis_context(r) ||
+			(mxg_redis_context(r)->err != REDIS_ERR_OOM &&
+			mxg_redis_context(r)->err != REDIS_ERR_PROTOCOL))
+			_exit(6);
+		_exit(vm_status("VmPeak:") - peak > ((rlim_t)64 << 20) ? 7 : 0);
+	}
+	if(pid < 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 /** The replies of a pipeline are read from the socket by mxguard's own
  * parser (module/redis_reply.c): integers, status lines, bulk strings
  * (also empty, null, or holding CRLF) and errors, split anywhere; an error
@@ -183,7 +238,15 @@ test_reply_reader(void)
 	script_chunk[1] = 4096;
 	script_replies[2] = ":7\r\n-NOAUTH Authentication required.\r\n:1\r\n";
 	script_chunk[2] = 4096;
-	script_replies[3] = NULL;
+	/* other replies go through hiredis' reader: an array of more than
+	 * MXG_REDIS_MAX_ELEMENTS is refused before it is allocated (hiredis
+	 * 0.14 callocs 400 MB for the first and waits for its elements, and
+	 * tries 16 GiB for the second) */
+	script_replies[3] = "*50000000\r\n:1\r\n";
+	script_chunk[3] = 4096;
+	script_replies[4] = "*2147483647\r\n:1\r\n";
+	script_chunk[4] = 4096;
+	script_replies[5] = NULL;
 	pthread_create(&th, NULL, script_server, &ls);
 
 	r = script_handle(wake[0]);
@@ -224,6 +287,10 @@ test_reply_reader(void)
 		mxg_redis_free(r);
 	} else
 		ok(0, "reply reader: third connection");
+	is_int(reply_in_child(), 0, "reply size: an array reply announcing "
+		"50000000 elements is refused, not allocated");
+	is_int(reply_in_child(), 0, "reply size: an array reply announcing "
+		"2147483647 elements is refused, not allocated");
 	pthread_join(th, NULL);
 	close(ls);
 	close(wake[0]);
