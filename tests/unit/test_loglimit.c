@@ -9,7 +9,8 @@
  * refusals all logged; a client flooding refusals (no block) gets at most a
  * tenth of log-rate; a flood of log verdicts from 5,000 clients leaves the
  * reserved half for refuse and tag verdicts; every line refused is counted;
- * log-rate 0 is unlimited; an IPv4-mapped client is its IPv4 client.
+ * log-rate 0 is unlimited; an IPv4-mapped client is its IPv4 client;
+ * each limiter keys its slot hash with its own seed.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -117,5 +118,18 @@ main(void)
 		allowed += mxg_loglimit_allow(&l, AF_INET, bot, 1, 1, t0);
 	is_int(allowed, 10000, "log-rate 0 logs everything");
 	mxg_loglimit_free(&l);
+
+	/* 6. the slots' hash is keyed per limiter: which clients share a
+	 * slot cannot be chosen in advance */
+	{
+		struct mxg_loglimit l2;
+		mxg_loglimit_init(&l, 100, 600, 32, 64);
+		mxg_loglimit_init(&l2, 100, 600, 32, 64);
+		ok((l.seed[0] | l.seed[1]) != 0 && l.seed[0] != l2.seed[0] &&
+			l.seed[1] != l2.seed[1],
+			"two limiters draw their own hash keys");
+		mxg_loglimit_free(&l2);
+		mxg_loglimit_free(&l);
+	}
 	return done_testing();
 }
