@@ -4,6 +4,23 @@
  * tests/unit/sinklib.h - what the tests of the sink and of the Redis
  * writer share.
  */
+/** A line of /proc/self/status ("VmHWM:", "VmSize:", ...), in KiB; -1 if
+ * it cannot be read. */
+static inline long
+status_kib(const char* field)
+{
+	char line[256];
+	long v = -1;
+	size_t n = strlen(field);
+	FILE* f = fopen("/proc/self/status", "r");
+	while(f && fgets(line, sizeof(line), f))
+		if(strncmp(line, field, n) == 0)
+			v = atol(line + n);
+	if(f)
+		fclose(f);
+	return v;
+}
+
 /** \file
  * test_sink, test_redis_writer and test_redis_conn were one program; what
  * more than one of them uses is here once: the temporary directory, a

@@ -157,15 +157,7 @@ script_handle(int wakefd)
 static rlim_t
 vm_status(const char* field)
 {
-	char line[256];
-	rlim_t v = 0;
-	FILE* f = fopen("/proc/self/status", "r");
-	while(f && fgets(line, sizeof(line), f))
-		if(strncmp(line, field, strlen(field)) == 0)
-			v = (rlim_t)atol(line + strlen(field)) * 1024;
-	if(f)
-		fclose(f);
-	return v;
+	return (rlim_t)status_kib(field) * 1024;
 }
 
 /** What mxg_redis_get_reply makes of the next script's reply, in a child

@@ -193,20 +193,6 @@ test_fleet(void)
 	mxg_conf_free(cfg);
 }
 
-/** Peak resident memory of this process since the last reset, KiB. */
-static long
-peak_kib(void)
-{
-	char line[256];
-	long v = -1;
-	FILE* f = fopen("/proc/self/status", "r");
-	while(f && fgets(line, sizeof(line), f))
-		if(strncmp(line, "VmHWM:", 6) == 0)
-			v = atol(line + 6);
-	if(f)
-		fclose(f);
-	return v;
-}
 
 /** Reset the peak resident memory (Linux >= 4.0). */
 static void
@@ -249,7 +235,7 @@ test_fleet_bounds(void)
 		(unsigned long long)(min - 1));
 	rint_(c, "SET t:{c:10.0.0.63}:m:%llu 100", (unsigned long long)min);
 	peak_reset();
-	p0 = peak_kib();
+	p0 = status_kib("VmHWM:");
 	s = sink_up(cfg, NULL, NULL, "sink up (fleet bounds)");
 	for(i = 0; i < 4; i++) {
 		make_event(&ev, t, 60 + i, "mx", "fb.example", MXG_ACT_PASS,
@@ -264,7 +250,7 @@ test_fleet_bounds(void)
 	found = wait_fleet(s, busy, 60, t / 1000, 150, &cnt);
 	ok(found, "busy client: fleet count 150 (%llu)",
 		(unsigned long long)cnt);
-	p1 = peak_kib();
+	p1 = status_kib("VmHWM:");
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 	/* the sanitizers' shadow memory makes the peak meaningless */
 	diag("peak memory +%ld KiB under a sanitizer", p1 - p0);
