@@ -611,6 +611,13 @@ deny_country(const struct mxg_engine* e, const struct mxg_obs* obs)
 	return (size_t)-1;
 }
 
+int
+mxg_engine_country_denied(const struct mxg_engine* e,
+	const struct mxg_obs* obs)
+{
+	return e && obs && deny_country(e, obs) != (size_t)-1;
+}
+
 void
 mxg_engine_observe(struct mxg_engine* e, const struct mxg_obs* obs,
 	struct mxg_verdict* v)

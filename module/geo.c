@@ -108,6 +108,9 @@ struct geo_slot {
 /** Slots of the country memo (a power of two): 32 KiB. */
 #define MXG_GEO_MEMO 4096
 
+/** Slots of the answer memo (a power of two): 32 KiB. */
+#define MXG_GEO_SETS 4096
+
 /** The GeoIP handle, shared read-only by all threads. */
 struct mxg_geo {
 	/** `geoip-country:` database */
@@ -131,6 +134,9 @@ struct mxg_geo {
 	 * one is published: part of the memo's key, so that a lookup that
 	 * was still on the old database cannot leave its answer behind */
 	_Atomic uint64_t memo_gen;
+	/** the answer memo of mxg_geo_set_*(): slot = key, word = key (0 is
+	 * never a key); relaxed atomics, cleared with the country memo */
+	_Atomic uint64_t sets[MXG_GEO_SETS];
 };
 
 /** The database in use of a slot, NULL if none. */
@@ -600,6 +606,43 @@ mxg_geo_country(struct mxg_geo* g, int family, const uint8_t* addr,
 }
 
 uint64_t
+mxg_geo_set_start(const struct mxg_geo* g)
+{
+	if(!g)
+		return 0;
+	/* the generation first (acquire), as in mxg_geo_country(): a set
+	 * judged on an old database keeps the old generation in its key */
+	return g->seed[0] ^ mxg_fmix64(atomic_load_explicit(
+		&((struct mxg_geo*)g)->memo_gen, memory_order_acquire) ^
+		g->seed[1]);
+}
+
+uint64_t
+mxg_geo_set_end(const struct mxg_geo* g, uint64_t key, size_t n)
+{
+	key = mxg_fmix64(key ^ (uint64_t)n ^ (g ? g->seed[1] : 0));
+	return key ? key : 1;
+}
+
+int
+mxg_geo_set_known(const struct mxg_geo* g, uint64_t key)
+{
+	if(!g || !key)
+		return 0;
+	return atomic_load_explicit(&((struct mxg_geo*)g)->sets[key &
+		(MXG_GEO_SETS - 1)], memory_order_relaxed) == key;
+}
+
+void
+mxg_geo_set_remember(struct mxg_geo* g, uint64_t key)
+{
+	if(!g || !key)
+		return;
+	atomic_store_explicit(&g->sets[key & (MXG_GEO_SETS - 1)], key,
+		memory_order_relaxed);
+}
+
+uint64_t
 mxg_geo_errors(const struct mxg_geo* g)
 {
 	if(!g)
@@ -655,6 +698,8 @@ refresh_slot(struct mxg_geo* g, struct geo_slot* sl, uint64_t now_s)
 	atomic_fetch_add_explicit(&g->memo_gen, 1, memory_order_release);
 	for(i = 0; i < MXG_GEO_MEMO; i++)
 		atomic_store_explicit(&g->memo[i], 0, memory_order_relaxed);
+	for(i = 0; i < MXG_GEO_SETS; i++)
+		atomic_store_explicit(&g->sets[i], 0, memory_order_relaxed);
 	day_text(b1, sizeof(b1), db->mmdb.metadata.build_epoch);
 	day_text(b2, sizeof(b2), old ? old->mmdb.metadata.build_epoch : 0);
 	mxg_log_info("geoip: %s: reloaded, built %s (was %s)", sl->path, b1,

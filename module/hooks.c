@@ -175,6 +175,43 @@ read_addrs(const struct mxg_env* env, const struct reply_info* rep,
 	return n;
 }
 
+/** The answer memo's key (mxg_geo_set_start) of rep's MX host addresses,
+ * all that read_addrs() reads with the country rule on, in their order. One
+ * multiply per address: what a cache hit pays for the country rule when the
+ * answer is in the memo. */
+static uint64_t
+addrs_key(const struct mxg_env* env, const struct reply_info* rep)
+{
+	uint64_t key = mxg_geo_set_start(env->geo);
+	size_t i, j, n = 0;
+	for(i = rep->an_numrrsets + rep->ns_numrrsets; i < rep->rrset_count &&
+		n < MXG_OBS_MAX_ADDR; i++) {
+		const struct ub_packed_rrset_key* k = rep->rrsets[i];
+		const struct packed_rrset_data* d;
+		int v4 = k->rk.type == htons(LDNS_RR_TYPE_A);
+		if(!v4 && k->rk.type != htons(LDNS_RR_TYPE_AAAA))
+			continue;
+		d = (const struct packed_rrset_data*)k->entry.data;
+		for(j = 0; j < d->count && n < MXG_OBS_MAX_ADDR; j++) {
+			const uint8_t* p = d->rr_data[j] + 2;
+			uint64_t lo = 0, hi = 0;
+			if(d->rr_len[j] != (v4 ? 2 + 4 : 2 + 16))
+				continue;
+			if(v4) {
+				uint32_t w;
+				memcpy(&w, p, 4);
+				lo = w;
+			} else {
+				memcpy(&lo, p, 8);
+				memcpy(&hi, p + 8, 8);
+			}
+			key = mxg_geo_set_add(key, lo, hi, v4 ? 4 : 6);
+			n++;
+		}
+	}
+	return mxg_geo_set_end(env->geo, key, n);
+}
+
 /** Fill obs with the MX host addresses of rep and, for the country rule,
  * their countries. The engine reads only the countries; the addresses are
  * for the event. */
@@ -329,8 +366,10 @@ emit_event(struct mxg_env* env, struct mxg_obs* obs,
 	 * it, queue it or wake the thread for it */
 	if(!logit && !env->redis && verbosity < VERB_QUERY)
 		return;
-	if(lazy_rep)
-		view_addrs(env, lazy_rep, obs, av);
+	if(lazy_rep) {	/* the addresses only: the event has no countries */
+		obs->addrs = av->addrs;
+		obs->n_addrs = read_addrs(env, lazy_rep, av->addrs);
+	}
 	ev.time_ms = now_ms;
 	ev.client_family = (uint8_t)obs->client_family;
 	memcpy(ev.client_addr, obs->client_addr, 16);
@@ -830,7 +869,8 @@ cache_hit_mx(struct query_info* qinfo, struct reply_info* rep, int rcode,
 	struct mxg_obs obs;
 	struct answer_view av;
 	struct mxg_verdict v;
-	uint64_t now_ms;
+	uint64_t now_ms, akey;
+	const struct reply_info* lazy = rep;
 	if(!env || env->passthrough || !repinfo ||
 		qinfo->qclass != LDNS_RR_CLASS_IN)
 		return;
@@ -864,11 +904,22 @@ cache_hit_mx(struct query_info* qinfo, struct reply_info* rep, int rcode,
 	obs.qclass = qinfo->qclass;
 	obs.rcode = rcode;
 	obs.tcp = repinfo->c && repinfo->c->type != comm_udp;
-	/* the engine needs the addresses only for the country rule; else
-	 * emit() reads them when it builds an event */
+	/* the engine needs the addresses only for the country rule, and not
+	 * for an answer the memo knows has no host in a denied country;
+	 * else emit() reads them when it builds an event */
 	view_mx(rep, &obs, &av);
-	if(env->geo_inline)
-		view_addrs(env, rep, &obs, &av);
+	if(env->geo_inline) {
+		akey = addrs_key(env, rep);
+		if(!mxg_geo_set_known(env->geo, akey)) {
+			uint64_t errs = mxg_geo_errors(env->geo);
+			view_addrs(env, rep, &obs, &av);
+			/* judged clean, with no database error: remembered */
+			if(!mxg_engine_country_denied(env->engine, &obs) &&
+				mxg_geo_errors(env->geo) == errs)
+				mxg_geo_set_remember(env->geo, akey);
+			lazy = NULL;
+		}
+	}
 	mxg_engine_observe(env->engine, &obs, &v);
 	if(v.action >= MXG_ACT_TAG && opt_list_out && region) {
 		/* a cache hit or local answer cannot be refused (the
@@ -878,8 +929,7 @@ cache_hit_mx(struct query_info* qinfo, struct reply_info* rep, int rcode,
 		tag(env, opt_list_out, region, &v);
 		atomic_fetch_add_explicit(&env->n_tagged, 1, memory_order_relaxed);
 	}
-	emit(env, &obs, &v, obs.rcode, MXG_EV_CACHED, now_ms,
-		env->geo_inline ? NULL : rep, &av);
+	emit(env, &obs, &v, obs.rcode, MXG_EV_CACHED, now_ms, lazy, &av);
 }
 
 int

@@ -91,6 +91,13 @@ typedef int (*mxg_fleet_count_fn)(void* arg, int family, const uint8_t* addr,
 void mxg_engine_set_fleet(struct mxg_engine* e, mxg_fleet_count_fn fn,
 	void* arg);
 
+/** Would the country rule find an MX host of obs (its countries) in a
+ * denied country? 0 also when the rule is off. The glue remembers the
+ * answers it says no for (mxg_geo_set_remember) and then does not look
+ * their countries up again. Thread-safe. */
+int mxg_engine_country_denied(const struct mxg_engine* e,
+	const struct mxg_obs* obs);
+
 /** Could any enabled rule refuse (after mode, per-rule action, dry-run)?
  * The glue keeps MX answers out of Unbound's cache only then. */
 int mxg_engine_can_refuse(const struct mxg_engine* e);

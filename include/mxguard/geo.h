@@ -61,6 +61,38 @@ int mxg_geo_lookup(const struct mxg_geo* g, int family, const uint8_t* addr,
 void mxg_geo_country(struct mxg_geo* g, int family, const uint8_t* addr,
 	char cc[3]);
 
+/**
+ * The answer memo: keys of address sets (the MX hosts of one answer) that
+ * the caller judged with these databases and wants to skip judging again,
+ * 4096 of them. The country rule keeps the answers whose hosts are in no
+ * denied country here, so that a cached answer costs one hash of its
+ * addresses instead of a country per address. A key starts with
+ * mxg_geo_set_start() (a random seed and the databases' generation: a
+ * replaced database forgets every set), takes each address with
+ * mxg_geo_set_add() in a fixed order and ends with mxg_geo_set_end().
+ * Thread-safe (lock-free); a lost store costs a judgement.
+ */
+uint64_t mxg_geo_set_start(const struct mxg_geo* g);
+
+/** Fold one address into a set's key: lo and hi are its first and last 8
+ * bytes (an IPv4 address: its 4 bytes in lo, hi 0), fam 4 or 6. */
+static inline uint64_t
+mxg_geo_set_add(uint64_t key, uint64_t lo, uint64_t hi, unsigned fam)
+{
+	__uint128_t m = (__uint128_t)(key ^ lo) * (hi ^ fam ^
+		0x9e3779b97f4a7c15ULL);
+	return (uint64_t)m ^ (uint64_t)(m >> 64);
+}
+
+/** End a set's key: the number of addresses folded in. */
+uint64_t mxg_geo_set_end(const struct mxg_geo* g, uint64_t key, size_t n);
+
+/** Is the set of this key in the memo? */
+int mxg_geo_set_known(const struct mxg_geo* g, uint64_t key);
+
+/** Put the set of this key into the memo. */
+void mxg_geo_set_remember(struct mxg_geo* g, uint64_t key);
+
 /** Lookups that failed with a database error since open (corrupt data);
  * the first one is logged, the rest only counted. Thread-safe. */
 uint64_t mxg_geo_errors(const struct mxg_geo* g);

@@ -136,6 +136,7 @@ write_unbound_conf "$GD"
 cp "$G/GeoIP2-Country-Test.mmdb" "$GD/country.mmdb"
 cat >"$GD/mxguard.conf" <<CONF
 geoip-country: $GD/country.mmdb
+deny-country: JP
 log-file: $GD/mx.json
 log-lookups: yes
 log-rate: 0
@@ -168,6 +169,25 @@ ok $? "a DB replaced by rename is picked up within a minute: $(grep -o 'geoip.*r
 q -b 127.0.0.9 mx.test MX >/dev/null
 wait_for "$GD/mx.json" '"SrcIpAddr":"127.0.0.9".*"DnsResponseIpCountry":"GB' 5
 ok $? "and used for the next lookups"
+# the country rule remembers the cached answers it found clean (the
+# answer memo): a replaced database must make it judge them again.
+# mx.test (mail1 81.2.69.142, mail2 2001:218::25) stays in Unbound's
+# cache; with a database that knows no country it is clean, with the
+# country database its mail2 is in JP
+reloads_ge() { [ "$(grep -c 'country.mmdb: reloaded' "$GD/unbound.log")" -ge "$1" ]; }
+cp "$G/GeoLite2-ASN-Test.mmdb" "$GD/new.mmdb" && mv "$GD/new.mmdb" "$GD/country.mmdb"
+wait_until 60 reloads_ge 2
+ok $? "a database without countries replaces it"
+q -b 127.0.0.91 mx.test MX >/dev/null
+q -b 127.0.0.92 mx.test MX >/dev/null
+wait_for "$GD/mx.json" '"SrcIpAddr":"127.0.0.92"' 5 &&
+	! grep -E '"SrcIpAddr":"127.0.0.9[12]"' "$GD/mx.json" | grep -q '"RuleName":"country"'
+ok $? "then the cached mx.test is clean, judged and then remembered"
+cp "$G/GeoIP2-Country-Test.mmdb" "$GD/new.mmdb" && mv "$GD/new.mmdb" "$GD/country.mmdb"
+wait_until 60 reloads_ge 3
+q -b 127.0.0.93 mx.test MX >/dev/null
+wait_for "$GD/mx.json" '"SrcIpAddr":"127.0.0.93".*"RuleName":"country"' 5
+ok $? "the country database back: the same cached answer gets its country verdict (JP) at once"
 kill -0 "$UB_PID"
 ok $? "unbound still runs"
 

@@ -74,6 +74,13 @@ lines 127.0.0.60 country | grep -q 'JP'
 ok $? "an MX host in a deny-country (JP) gets a country verdict"
 grep '"SrcIpAddr":"127.0.0.60"' "$J" | grep -q '"DnsResponseIpCountry":"GB'
 ok $? "the log line carries the MX hosts' countries (GB first)"
+# cache hits: a denied answer is never remembered as clean (the answer
+# memo), so every client's lookup of it gets the verdict
+q -b 127.0.0.62 mx.test MX >/dev/null
+q -b 127.0.0.63 mx.test MX >/dev/null
+wait_for "$J" '"SrcIpAddr":"127\.0\.0\.62".*"RuleName":"country"' &&
+	wait_for "$J" '"SrcIpAddr":"127\.0\.0\.63".*"RuleName":"country"'
+ok $? "and so do the cache hits of other clients"
 q -b 127.0.0.61 asn.test MX >/dev/null
 wait_for "$J" '"SrcIpAddr":"127.0.0.61"'
 grep '"SrcIpAddr":"127.0.0.61"' "$J" | grep -q '1221'

@@ -466,6 +466,120 @@ test_flat(void)
 	rmdir(dir);
 }
 
+/** Copy a file. @return 1 on success. */
+static int
+copy_file(const char* from, const char* to)
+{
+	char buf[65536];
+	size_t n;
+	int okay = 1;
+	FILE* in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+	if(!in || !out) {
+		if(in)
+			fclose(in);
+		return 0;
+	}
+	while((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if(fwrite(buf, 1, n, out) != n)
+			okay = 0;
+	fclose(in);
+	return fclose(out) == 0 && okay;
+}
+
+/** The key of a set of address texts (mxg_geo_set_*), as the glue makes
+ * it from an answer's A and AAAA records. */
+static uint64_t
+set_key(const struct mxg_geo* g, const char* const* ips, size_t n)
+{
+	uint64_t key = mxg_geo_set_start(g);
+	size_t i;
+	for(i = 0; i < n; i++) {
+		uint8_t a[16];
+		uint64_t lo = 0, hi = 0;
+		uint32_t w;
+		if(inet_pton(AF_INET, ips[i], a) == 1) {
+			memcpy(&w, a, 4);
+			key = mxg_geo_set_add(key, w, 0, 4);
+			continue;
+		}
+		(void)inet_pton(AF_INET6, ips[i], a);
+		memcpy(&lo, a, 8);
+		memcpy(&hi, a + 8, 8);
+		key = mxg_geo_set_add(key, lo, hi, 6);
+	}
+	return mxg_geo_set_end(g, key, n);
+}
+
+/** The answer memo: a set is known once remembered, sets that differ in an
+ * address, their order or their length are not, and a replaced database
+ * forgets every set (the country rule must judge its answers again). */
+static void
+test_sets(void)
+{
+	static const char* const a[] = { "81.2.69.142", "2001:218::25" };
+	static const char* const b[] = { "2001:218::25", "81.2.69.142" };
+	static const char* const c[] = { "81.2.69.143", "2001:218::25" };
+	static const char* const v6[] = { "::5102:458e" };
+	char dir[] = "/tmp/mxg_test_geo.XXXXXX";
+	char path[256], fpath[256], apath[256], err[1024];
+	struct mxg_geo* g;
+	uint64_t ka;
+	int i, known = 0;
+	if(!mkdtemp(dir)) {
+		skip("cannot create a temporary directory");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/country.mmdb", dir);
+	ok(copy_file(data_path("geoip/GeoIP2-Country-Test.mmdb"), path),
+		"copy the country test database");
+	g = mxg_geo_open(path, NULL, err, sizeof(err));
+	is_int(mxg_geo_have(g), 1, "the copy opens");
+	ka = set_key(g, a, 2);
+	is_int(set_key(g, a, 2) == ka, 1, "a set's key is the same each time");
+	is_int(mxg_geo_set_known(g, ka), 0, "a set is not known at first");
+	mxg_geo_set_remember(g, ka);
+	is_int(mxg_geo_set_known(g, ka), 1, "a remembered set is known");
+	is_int(mxg_geo_set_known(g, set_key(g, b, 2)), 0,
+		"the same addresses in another order are another set");
+	is_int(mxg_geo_set_known(g, set_key(g, c, 2)), 0,
+		"one address changed (81.2.69.142 -> .143): another set");
+	is_int(mxg_geo_set_known(g, set_key(g, a, 1)), 0,
+		"its first address alone: another set");
+	is_int(mxg_geo_set_known(g, set_key(g, v6, 1)), 0,
+		"81.2.69.142's bytes as IPv6: another set");
+	is_int(mxg_geo_set_known(g, 0) + mxg_geo_set_known(NULL, ka), 0,
+		"key 0 and a NULL handle: never known");
+	/* 4096 other sets of one address each push it out only when one of
+	 * them takes its slot: some of them do, the last ones stay */
+	for(i = 0; i < 4096; i++) {
+		char t[32];
+		const char* one[1] = { t };
+		snprintf(t, sizeof(t), "10.%d.%d.1", i / 256, i % 256);
+		mxg_geo_set_remember(g, set_key(g, one, 1));
+	}
+	for(i = 4000; i < 4096; i++) {
+		char t[32];
+		const char* one[1] = { t };
+		snprintf(t, sizeof(t), "10.%d.%d.1", i / 256, i % 256);
+		known += mxg_geo_set_known(g, set_key(g, one, 1));
+	}
+	ok(known >= 80, "a full memo keeps most recent sets (%d of 96)",
+		known);
+	mxg_geo_set_remember(g, ka);
+	/* replaced by rename, with another database (the flat layout) */
+	ok(write_flat_dbs(dir, fpath, apath, sizeof(fpath)) &&
+		rename(fpath, path) == 0, "replace the database by rename");
+	mxg_geo_refresh(g, 1000);
+	is_int(mxg_geo_set_known(g, set_key(g, a, 2)), 0,
+		"after the database is replaced the set is not known");
+	is_int(mxg_geo_set_known(g, ka), 0,
+		"nor is its old key (the memo was cleared)");
+	mxg_geo_close(g);
+	unlink(path);
+	unlink(apath);
+	rmdir(dir);
+}
+
 /** A database that opens but has broken pointers in its data section:
  * libmaxminddb's own bad_pointers_t looks up 1.1.1.16 and 1.1.1.32. */
 static void
@@ -553,6 +667,7 @@ main(void)
 	test_maxmind();
 	test_missing();
 	test_flat();
+	test_sets();
 	test_broken_pointers();
 	test_bad_data();
 	return done_testing();
