@@ -347,14 +347,14 @@ log_lookup(const struct mxg_event* ev)
 }
 
 /** Make and queue the event of one lookup (emit() decided that it may
- * have a consumer). */
+ * have a consumer). The event is built in its queue slot. */
 static __attribute__((noinline)) void
 emit_event(struct mxg_env* env, struct mxg_obs* obs,
 	const struct mxg_verdict* v, int rcode, int flags, uint64_t now_ms,
 	const struct reply_info* lazy_rep, struct answer_view* av)
 {
-	struct mxg_event ev;
-	size_t i;
+	struct mxg_event local, *ev = NULL;
+	size_t i, n, pos = 0, rlen;
 	/* log limits: per client, a share kept for refuse and tag, one
 	 * "blocked" line per block (include/mxguard/loglimit.h) */
 	int logit = (v->action != MXG_ACT_PASS || env->cfg->log_lookups) &&
@@ -364,32 +364,47 @@ emit_event(struct mxg_env* env, struct mxg_obs* obs,
 		v->rule == MXG_RULE_BLOCKED, now_ms);
 	/* without Redis, an event nobody logs has no consumer: do not build
 	 * it, queue it or wake the thread for it */
-	if(!logit && !env->redis && verbosity < VERB_QUERY)
-		return;
-	if(lazy_rep) {	/* the addresses only: the event has no countries */
+	if(logit || env->redis)
+		ev = mxg_sink_reserve(env->sink, &pos);	/* NULL: full */
+	if(!ev) {
+		if(verbosity < VERB_QUERY)
+			return;
+		ev = &local;	/* for the verbose line only */
+		logit = 0;
+	}
+	/* the MX host addresses: for the JSON line, and for the countries
+	 * and ASNs the thread writes to Redis (with GeoIP); an event that
+	 * only counts does without them */
+	if(lazy_rep && (logit || env->geo)) {
 		obs->addrs = av->addrs;
 		obs->n_addrs = read_addrs(env, lazy_rep, av->addrs);
+	} else if(lazy_rep) {
+		obs->n_addrs = 0;
 	}
-	ev.time_ms = now_ms;
-	ev.client_family = (uint8_t)obs->client_family;
-	memcpy(ev.client_addr, obs->client_addr, 16);
-	ev.qname_len = (uint8_t)(obs->qname_len > 255 ? 255 : obs->qname_len);
-	memcpy(ev.qname, obs->qname, ev.qname_len);
-	ev.base_off = (uint8_t)(v->base_off < ev.qname_len ? v->base_off : 0);
-	ev.qtype = obs->qtype;
-	ev.rcode = (uint8_t)(rcode < 0 ? MXG_RCODE_UNKNOWN : rcode);
-	ev.action = (uint8_t)v->action;
-	ev.rule = (uint8_t)v->rule;
-	ev.n_mx = (uint16_t)obs->n_mx;
-	ev.shape_score = (uint8_t)(v->shape_score > 255 ? 255 : v->shape_score);
-	ev.n_addr = 0;
-	for(i = 0; i < obs->n_addrs && ev.n_addr < MXG_EVENT_MAX_ADDR; i++) {
-		ev.mx_family[ev.n_addr] = (uint8_t)obs->addrs[i].family;
-		memcpy(ev.mx_addr[ev.n_addr], obs->addrs[i].addr, 16);
-		ev.n_addr++;
+	ev->time_ms = now_ms;
+	ev->client_family = (uint8_t)obs->client_family;
+	memcpy(ev->client_addr, obs->client_addr, 16);
+	ev->qname_len = (uint8_t)(obs->qname_len > 255 ? 255 :
+		obs->qname_len);
+	memcpy(ev->qname, obs->qname, ev->qname_len);
+	ev->base_off = (uint8_t)(v->base_off < ev->qname_len ? v->base_off :
+		0);
+	ev->qtype = obs->qtype;
+	ev->rcode = (uint8_t)(rcode < 0 ? MXG_RCODE_UNKNOWN : rcode);
+	ev->action = (uint8_t)v->action;
+	ev->rule = (uint8_t)v->rule;
+	ev->n_mx = (uint16_t)obs->n_mx;
+	ev->shape_score = (uint8_t)(v->shape_score > 255 ? 255 :
+		v->shape_score);
+	n = obs->n_addrs < MXG_EVENT_MAX_ADDR ? obs->n_addrs :
+		MXG_EVENT_MAX_ADDR;
+	for(i = 0; i < n; i++) {
+		ev->mx_family[i] = (uint8_t)obs->addrs[i].family;
+		memcpy(ev->mx_addr[i], obs->addrs[i].addr, 16);
 	}
-	ev.upstream_family = (uint8_t)obs->upstream_family;
-	memcpy(ev.upstream_addr, obs->upstream_addr, 16);
+	ev->n_addr = (uint8_t)n;
+	ev->upstream_family = (uint8_t)obs->upstream_family;
+	memcpy(ev->upstream_addr, obs->upstream_addr, 16);
 	if(v->is_relay)
 		flags |= MXG_EV_RELAY;
 	if(obs->tcp)
@@ -400,13 +415,15 @@ emit_event(struct mxg_env* env, struct mxg_obs* obs,
 		flags |= MXG_EV_RETRY;
 	if(logit)
 		flags |= MXG_EV_LOG;
-	ev.flags = (uint8_t)flags;
+	ev->flags = (uint8_t)flags;
+	/* the reason up to its end (a passing lookup's is empty) */
+	rlen = strnlen(v->reason, sizeof(ev->reason) - 1);
+	memcpy(ev->reason, v->reason, rlen);
+	ev->reason[rlen] = 0;
 	if(verbosity >= VERB_QUERY)
-		log_lookup(&ev);
-	memcpy(ev.reason, v->reason, sizeof(ev.reason));
-	ev.reason[sizeof(ev.reason) - 1] = 0;
-	if(logit || env->redis)
-		mxg_sink_push(env->sink, &ev);
+		log_lookup(ev);
+	if(ev != &local)
+		mxg_sink_commit(env->sink, pos);
 }
 
 /** Make and queue the event of one lookup. With lazy_rep (a cache hit

@@ -4,7 +4,8 @@
  * module/sink_queue.c - the sink's bounded event queue.
  */
 /** \file
- * Workers push events (mxg_sink_push: a CAS and a copy, never a wait; a
+ * Workers push events (mxg_sink_push, or mxg_sink_reserve and _commit to
+ * build one in its slot: a CAS, never a wait; a
  * full queue drops and counts), the sink thread takes them in batches and
  * sleeps when there are none. The design is in module/sink.c's comment.
  */
@@ -36,13 +37,13 @@
 /* ------------------------------------------------------------------ */
 /* The queue.                                                          */
 
-int
-mxg_sink_push(struct mxg_sink* s, const struct mxg_event* ev)
+struct mxg_event*
+mxg_sink_reserve(struct mxg_sink* s, size_t* posp)
 {
 	size_t pos;
 	struct slot* sl;
 	if(!s)
-		return 0;
+		return NULL;
 	pos = atomic_load_explicit(&s->tail, memory_order_relaxed);
 	for(;;) {
 		size_t seq;
@@ -59,14 +60,21 @@ mxg_sink_push(struct mxg_sink* s, const struct mxg_event* ev)
 			/* the slot still holds an unread event: full */
 			atomic_fetch_add_explicit(&s->dropped, 1,
 				memory_order_relaxed);
-			return 0;
+			return NULL;
 		} else {
 			pos = atomic_load_explicit(&s->tail,
 				memory_order_relaxed);
 		}
 	}
-	memcpy(&sl->ev, ev, sizeof(*ev));
-	atomic_store_explicit(&sl->seq, pos + 1, memory_order_release);
+	*posp = pos;
+	return &sl->ev;
+}
+
+void
+mxg_sink_commit(struct mxg_sink* s, size_t pos)
+{
+	atomic_store_explicit(&s->ring[pos & s->mask].seq, pos + 1,
+		memory_order_release);
 	atomic_fetch_add_explicit(&s->queued, 1, memory_order_relaxed);
 	/* every wake_mask + 1 events, wake the consumer if it sleeps (else
 	 * it wakes on its own within IDLE_WAIT_MS); never wait for it */
@@ -75,6 +83,17 @@ mxg_sink_push(struct mxg_sink* s, const struct mxg_event* ev)
 		pthread_cond_signal(&s->cv);
 		pthread_mutex_unlock(&s->mu);
 	}
+}
+
+int
+mxg_sink_push(struct mxg_sink* s, const struct mxg_event* ev)
+{
+	size_t pos;
+	struct mxg_event* slot = mxg_sink_reserve(s, &pos);
+	if(!slot)
+		return 0;
+	memcpy(slot, ev, sizeof(*ev));
+	mxg_sink_commit(s, pos);
 	return 1;
 }
 

@@ -39,6 +39,16 @@ struct mxg_sink* mxg_sink_start(const struct mxg_conf* cfg,
  * @return 1 if queued, 0 if dropped (queue full or sink NULL). */
 int mxg_sink_push(struct mxg_sink* s, const struct mxg_event* ev);
 
+/** Queue an event built in place: the queue's slot for the next event,
+ * which the caller fills and then hands over with mxg_sink_commit(pos) at
+ * once (the thread reads the queue in order, so it waits for this slot).
+ * Never blocks, never allocates. @return the slot, or NULL (queue full,
+ * counted as dropped, or sink NULL). */
+struct mxg_event* mxg_sink_reserve(struct mxg_sink* s, size_t* pos);
+
+/** Hand over the event of a slot from mxg_sink_reserve(). */
+void mxg_sink_commit(struct mxg_sink* s, size_t pos);
+
 /** Stop the thread (sending what is queued, bounded by the Redis timeout),
  * close the connection and free everything. NULL is fine. */
 void mxg_sink_stop(struct mxg_sink* s);
