@@ -108,9 +108,6 @@ struct geo_slot {
 /** Slots of the country memo (a power of two): 32 KiB. */
 #define MXG_GEO_MEMO 4096
 
-/** Slots of the answer memo (a power of two): 32 KiB. */
-#define MXG_GEO_SETS 4096
-
 /** The GeoIP handle, shared read-only by all threads. */
 struct mxg_geo {
 	/** `geoip-country:` database */
@@ -605,41 +602,17 @@ mxg_geo_country(struct mxg_geo* g, int family, const uint8_t* addr,
 			memory_order_relaxed);
 }
 
-uint64_t
-mxg_geo_set_start(const struct mxg_geo* g)
+int
+mxg_geo_sets(struct mxg_geo* g, struct mxg_geo_sets* out)
 {
+	memset(out, 0, sizeof(*out));
 	if(!g)
 		return 0;
-	/* the generation first (acquire), as in mxg_geo_country(): a set
-	 * judged on an old database keeps the old generation in its key */
-	return g->seed[0] ^ mxg_fmix64(atomic_load_explicit(
-		&((struct mxg_geo*)g)->memo_gen, memory_order_acquire) ^
-		g->seed[1]);
-}
-
-uint64_t
-mxg_geo_set_end(const struct mxg_geo* g, uint64_t key, size_t n)
-{
-	key = mxg_fmix64(key ^ (uint64_t)n ^ (g ? g->seed[1] : 0));
-	return key ? key : 1;
-}
-
-int
-mxg_geo_set_known(const struct mxg_geo* g, uint64_t key)
-{
-	if(!g || !key)
-		return 0;
-	return atomic_load_explicit(&((struct mxg_geo*)g)->sets[key &
-		(MXG_GEO_SETS - 1)], memory_order_relaxed) == key;
-}
-
-void
-mxg_geo_set_remember(struct mxg_geo* g, uint64_t key)
-{
-	if(!g || !key)
-		return;
-	atomic_store_explicit(&g->sets[key & (MXG_GEO_SETS - 1)], key,
-		memory_order_relaxed);
+	out->gen = &g->memo_gen;
+	out->slots = g->sets;
+	out->seed[0] = g->seed[0] ^ 0x6a09e667f3bcc908ULL;
+	out->seed[1] = g->seed[1] ^ 0xbb67ae8584caa73bULL;
+	return 1;
 }
 
 uint64_t

@@ -70,6 +70,9 @@ struct mxg_env {
 	int prefetch;
 	/** the country rule needs GeoIP on the query path */
 	int geo_inline;
+	/** geo's answer memo (the clean answers of the country rule), set
+	 * with geo_inline */
+	struct mxg_geo_sets geo_sets;
 	/** a module in the chain may use EDNS Client Subnet (subnetcache,
 	 * or one mxguard cannot know: python, another dynlib), so an answer
 	 * may be tailored to a client: look for the option before sharing

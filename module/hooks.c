@@ -175,41 +175,48 @@ read_addrs(const struct mxg_env* env, const struct reply_info* rep,
 	return n;
 }
 
-/** The answer memo's key (mxg_geo_set_start) of rep's MX host addresses,
- * all that read_addrs() reads with the country rule on, in their order. One
- * multiply per address: what a cache hit pays for the country rule when the
- * answer is in the memo. */
-static uint64_t
-addrs_key(const struct mxg_env* env, const struct reply_info* rep)
+/** Is rep's set of MX host addresses in the answer memo (mxg_geo_set_*)?
+ * The set is every A and AAAA record of its additional section (all that
+ * read_addrs() reads, and more for an answer with more than
+ * MXG_OBS_MAX_ADDR: a key of the content either way), in their order. One
+ * multiply per address: what a cache hit pays for the country rule when
+ * the answer is in the memo. @param key: its key, for
+ * mxg_geo_set_remember(). */
+static int
+addrs_known(const struct mxg_env* env, const struct reply_info* rep,
+	uint64_t* key)
 {
-	uint64_t key = mxg_geo_set_start(env->geo);
-	size_t i, j, n = 0;
-	for(i = rep->an_numrrsets + rep->ns_numrrsets; i < rep->rrset_count &&
-		n < MXG_OBS_MAX_ADDR; i++) {
-		const struct ub_packed_rrset_key* k = rep->rrsets[i];
-		const struct packed_rrset_data* d;
-		int v4 = k->rk.type == htons(LDNS_RR_TYPE_A);
-		if(!v4 && k->rk.type != htons(LDNS_RR_TYPE_AAAA))
-			continue;
-		d = (const struct packed_rrset_data*)k->entry.data;
-		for(j = 0; j < d->count && n < MXG_OBS_MAX_ADDR; j++) {
-			const uint8_t* p = d->rr_data[j] + 2;
-			uint64_t lo = 0, hi = 0;
-			if(d->rr_len[j] != (v4 ? 2 + 4 : 2 + 16))
-				continue;
-			if(v4) {
+	struct ub_packed_rrset_key* const* rr = rep->rrsets;
+	size_t i, j, n = 0, end = rep->rrset_count;
+	uint64_t h = mxg_geo_set_start(&env->geo_sets);
+	for(i = rep->an_numrrsets + rep->ns_numrrsets; i < end; i++) {
+		const struct ub_packed_rrset_key* k = rr[i];
+		const struct packed_rrset_data* d =
+			(const struct packed_rrset_data*)k->entry.data;
+		size_t cnt = d->count;
+		if(k->rk.type == htons(LDNS_RR_TYPE_A)) {
+			for(j = 0; j < cnt; j++) {
 				uint32_t w;
-				memcpy(&w, p, 4);
-				lo = w;
-			} else {
-				memcpy(&lo, p, 8);
-				memcpy(&hi, p + 8, 8);
+				if(d->rr_len[j] != 2 + 4)
+					continue;
+				memcpy(&w, d->rr_data[j] + 2, 4);
+				h = mxg_geo_set_add(h, w, 0, 4);
+				n++;
 			}
-			key = mxg_geo_set_add(key, lo, hi, v4 ? 4 : 6);
-			n++;
+		} else if(k->rk.type == htons(LDNS_RR_TYPE_AAAA)) {
+			for(j = 0; j < cnt; j++) {
+				uint64_t lo, hi;
+				if(d->rr_len[j] != 2 + 16)
+					continue;
+				memcpy(&lo, d->rr_data[j] + 2, 8);
+				memcpy(&hi, d->rr_data[j] + 10, 8);
+				h = mxg_geo_set_add(h, lo, hi, 6);
+				n++;
+			}
 		}
 	}
-	return mxg_geo_set_end(env->geo, key, n);
+	*key = h;
+	return mxg_geo_set_known(&env->geo_sets, key, n);
 }
 
 /** Fill obs with the MX host addresses of rep and, for the country rule,
@@ -926,14 +933,13 @@ cache_hit_mx(struct query_info* qinfo, struct reply_info* rep, int rcode,
 	 * else emit() reads them when it builds an event */
 	view_mx(rep, &obs, &av);
 	if(env->geo_inline) {
-		akey = addrs_key(env, rep);
-		if(!mxg_geo_set_known(env->geo, akey)) {
+		if(!addrs_known(env, rep, &akey)) {
 			uint64_t errs = mxg_geo_errors(env->geo);
 			view_addrs(env, rep, &obs, &av);
 			/* judged clean, with no database error: remembered */
 			if(!mxg_engine_country_denied(env->engine, &obs) &&
 				mxg_geo_errors(env->geo) == errs)
-				mxg_geo_set_remember(env->geo, akey);
+				mxg_geo_set_remember(&env->geo_sets, akey);
 			lazy = NULL;
 		}
 	}

@@ -214,6 +214,8 @@ env_setup(struct mxg_env* e, const char* file, const char* chain)
 	e->geo_inline = e->geo && (mxg_geo_have(e->geo) & MXG_GEO_COUNTRY) &&
 		e->cfg->deny_country_count > 0 &&
 		e->cfg->rules[MXG_RULE_COUNTRY].enabled;
+	if(e->geo_inline)
+		(void)mxg_geo_sets(e->geo, &e->geo_sets);
 	if(e->cfg->deny_country_count > 0 && !e->geo_inline)
 		mxg_log_err("deny-country is set but no country database is "
 			"open (geoip-country): the country rule is off");

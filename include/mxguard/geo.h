@@ -14,6 +14,7 @@
  */
 #ifndef MXGUARD_GEO_H
 #define MXGUARD_GEO_H
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,18 +62,44 @@ int mxg_geo_lookup(const struct mxg_geo* g, int family, const uint8_t* addr,
 void mxg_geo_country(struct mxg_geo* g, int family, const uint8_t* addr,
 	char cc[3]);
 
+/** Slots of the answer memo (a power of two): 32 KiB. */
+#define MXG_GEO_SETS 4096
+
 /**
  * The answer memo: keys of address sets (the MX hosts of one answer) that
  * the caller judged with these databases and wants to skip judging again,
- * 4096 of them. The country rule keeps the answers whose hosts are in no
- * denied country here, so that a cached answer costs one hash of its
- * addresses instead of a country per address. A key starts with
+ * MXG_GEO_SETS of them. The country rule keeps the answers whose hosts are
+ * in no denied country here, so that a cached answer costs one hash of its
+ * addresses instead of a country per address. The handle owns the memo;
+ * mxg_geo_sets() gives the caller this view of it for the inline functions
+ * below (every cache hit uses them: no call). A key starts with
  * mxg_geo_set_start() (a random seed and the databases' generation: a
  * replaced database forgets every set), takes each address with
- * mxg_geo_set_add() in a fixed order and ends with mxg_geo_set_end().
- * Thread-safe (lock-free); a lost store costs a judgement.
+ * mxg_geo_set_add() in a fixed order and ends in mxg_geo_set_known().
+ * Thread-safe (lock-free, relaxed atomics); a lost store costs a
+ * judgement.
  */
-uint64_t mxg_geo_set_start(const struct mxg_geo* g);
+struct mxg_geo_sets {
+	/** the databases' generation, raised when one is replaced */
+	_Atomic uint64_t* gen;
+	/** the slots: slot = key, word = key (0: empty) */
+	_Atomic uint64_t* slots;
+	/** random keys */
+	uint64_t seed[2];
+};
+
+/** The memo of a handle. @return 0 when g is NULL (out cleared). */
+int mxg_geo_sets(struct mxg_geo* g, struct mxg_geo_sets* out);
+
+/** Start a set's key. */
+static inline uint64_t
+mxg_geo_set_start(const struct mxg_geo_sets* m)
+{
+	/* the generation first (acquire), as in mxg_geo_country(): a set
+	 * judged on an old database keeps the old generation in its key */
+	return m->seed[0] ^ (atomic_load_explicit(m->gen,
+		memory_order_acquire) * 0x9e3779b97f4a7c15ULL);
+}
 
 /** Fold one address into a set's key: lo and hi are its first and last 8
  * bytes (an IPv4 address: its 4 bytes in lo, hi 0), fam 4 or 6. */
@@ -84,14 +111,29 @@ mxg_geo_set_add(uint64_t key, uint64_t lo, uint64_t hi, unsigned fam)
 	return (uint64_t)m ^ (uint64_t)(m >> 64);
 }
 
-/** End a set's key: the number of addresses folded in. */
-uint64_t mxg_geo_set_end(const struct mxg_geo* g, uint64_t key, size_t n);
+/** End a set's key (n: the number of addresses folded in) and look it up.
+ * @param key: the key so far, replaced by the set's final key (for
+ *	mxg_geo_set_remember).
+ * @return 1 if the set is in the memo. */
+static inline int
+mxg_geo_set_known(const struct mxg_geo_sets* m, uint64_t* key, size_t n)
+{
+	__uint128_t p = (__uint128_t)(*key ^ m->seed[1]) * (n ^
+		0xbf58476d1ce4e5b9ULL);
+	uint64_t k = (uint64_t)p ^ (uint64_t)(p >> 64);
+	k = k ? k : 1;	/* 0 marks an empty slot */
+	*key = k;
+	return atomic_load_explicit(&m->slots[k & (MXG_GEO_SETS - 1)],
+		memory_order_relaxed) == k;
+}
 
-/** Is the set of this key in the memo? */
-int mxg_geo_set_known(const struct mxg_geo* g, uint64_t key);
-
-/** Put the set of this key into the memo. */
-void mxg_geo_set_remember(struct mxg_geo* g, uint64_t key);
+/** Put the set of this final key into the memo. */
+static inline void
+mxg_geo_set_remember(const struct mxg_geo_sets* m, uint64_t key)
+{
+	atomic_store_explicit(&m->slots[key & (MXG_GEO_SETS - 1)], key,
+		memory_order_relaxed);
+}
 
 /** Lookups that failed with a database error since open (corrupt data);
  * the first one is logged, the rest only counted. Thread-safe. */
