@@ -10,7 +10,8 @@
 # instruction count per query of Unbound's cache-hit callback chain, of
 # operate() and of the module's main functions. The callgrind files stay
 # in tests/bench/results/profile-DATE/ for callgrind_annotate.
-# N: PROFILE_N (default 20000). PROFILE_REDIS=1 starts a private Redis and
+# N: PROFILE_N (default 20000). PROFILE_VGOPTS adds valgrind options
+# (--dump-instr=yes: counts per instruction, for addr2line). PROFILE_REDIS=1 starts a private Redis and
 # points the module at it (the Redis thread's functions then show too).
 # PROFILE_RL=MAXMX profiles the resolver-like workload of run.sh instead:
 # 1000 names rlN.test with up to MAXMX (1..10) MX and their A and AAAA in
@@ -58,7 +59,9 @@ for mode in "${modes[@]}"; do
 	d=$MXG_T/$mode
 	mkdir -p "$d"
 	bench_instance "$d" "$mode" 1 "$redis"
+	# shellcheck disable=SC2086 # PROFILE_VGOPTS: more valgrind options
 	bench_start "$d" valgrind --tool=callgrind --instr-atstart=no \
+		${PROFILE_VGOPTS:-} \
 		--callgrind-out-file="$OUT/callgrind.$mode.out" || bail "unbound did not start"
 	"$MXG_T/qsend" 127.0.0.1 "$UB_PORT" "$MXG_T/warm" 1 127.0.0.1 16 >/dev/null
 	callgrind_control -i on "$UB_PID" >/dev/null 2>&1

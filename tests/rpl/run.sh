@@ -9,7 +9,8 @@
 #          lines are kept for it, the other ";@word " lines dropped
 #   OUT    directory for the generated scenario, mxguard.conf, the JSON log
 #          and testbound's output (default: a new temporary directory)
-# The scenario's "; mxguard: " lines make up mxguard.conf (after "mode:").
+# The scenario's "; mxguard: " lines make up mxguard.conf (after "mode:"),
+# with @DATADIR@ the tree's tests/data.
 # A "dynlib:" section naming MXGUARD_SO is added to the config (and a
 # "cachedb:" section with testbound's backend when the chain has cachedb).
 # Exit status: testbound's (0: every step matched).
@@ -23,7 +24,9 @@ conf=$out/$name.conf
 {
 	echo "mode: $mode"
 	echo "log-file: $out/$name.json"
-	sed -n 's/^; mxguard: //p' "$scen"
+	# @DATADIR@: the tree's test data (tests/data: GeoIP test databases)
+	sed -n 's/^; mxguard: //p' "$scen" |
+		sed "s|@DATADIR@|$(cd "$(dirname "$scen")/../data" && pwd)|g"
 } >"$conf"
 # modules that need a section of their own in testbound
 extra="dynlib:\\n\\tdynlib-file: \"$so\""
