@@ -211,8 +211,13 @@ ir_run() {
 	mode=${mode%+geo}
 	mkdir -p "$d"
 	BENCH_GEO=$geo bench_instance "$d" "$mode" "$threads" "$redis"
-	bench_start "$d" valgrind --tool=callgrind --instr-atstart=no \
-		--callgrind-out-file="$d/cg.out" || { echo "0 0"; return 1; }
+	# with Redis, a file per thread: the event thread's apart from the
+	# query path's
+	local sep=
+	[ -n "$redis" ] && sep=--separate-threads=yes
+	# shellcheck disable=SC2086
+	bench_start "$d" valgrind --tool=callgrind --instr-atstart=no $sep \
+		--callgrind-out-file="$d/cg.out" || { echo "0 0 0"; return 1; }
 	idle=/proc/$UB_PID/task/$UB_PID/wchan
 	warm "$UB_PORT" "$idle"
 	if [ "$threads" = 2 ]; then
@@ -231,10 +236,19 @@ ir_run() {
 		sed -n 's/.*answered=\([0-9]*\).*/\1/p')
 	callgrind_control -i off "$UB_PID" >/dev/null 2>&1
 	bench_stop "$UB_PID"
-	echo "$(awk '/^totals:/ {print $2}' "$d/cg.out") $nans"
-	# keep the profile of one run per configuration for callgrind_annotate
-	[ "$rep" = 1 ] && cp "$d/cg.out" "$RES/callgrind.$cfg.$scen.out"
-	[ -n "${MXG_KEEP:-}" ] || rm -f "$d/cg.out"
+	# Ir of every thread, and of the threads but mxguard's event thread
+	# (the one that takes events from the queue): the query path
+	local f t tot=0 qp=0
+	for f in "$d"/cg.out*; do
+		t=$(awk '/^totals:/ {print $2; exit}' "$f")
+		tot=$((tot + ${t:-0}))
+		grep -q 'sink_pop_batch' "$f" || qp=$((qp + ${t:-0}))
+		# keep the profile of one run per configuration for
+		# callgrind_annotate
+		[ "$rep" = 1 ] && cp "$f" "$RES/callgrind.$cfg.$scen${f#"$d"/cg.out}.out"
+	done
+	echo "$tot $nans $qp"
+	[ -n "${MXG_KEEP:-}" ] || rm -f "$d"/cg.out*
 }
 
 SECTIONS=" ${BENCH_SECTIONS:-ir cache load redis flood} "
@@ -244,19 +258,29 @@ say "1. Ir per query: Q=$Q cached, $QMISS misses, configs ${IRCONFIGS[*]}"
 for ((rep = 1; rep <= IRREPS; rep++)); do
 	for cfg in "${IRCONFIGS[@]}"; do
 		for scen in $(scens_of "$cfg"); do
-			read -r ir n < <(ir_run "$cfg" "$scen" "$rep")
+			read -r ir n qp < <(ir_run "$cfg" "$scen" "$rep")
 			if [ "${n:-0}" -gt 0 ] && [ "${ir:-0}" -gt 0 ]; then
 				IR[$cfg.$scen.$rep]=$(awk -v a="$ir" -v n="$n" \
 					'BEGIN {printf "%.0f", a / n}')
+				IR[$cfg:qp.$scen.$rep]=$(awk -v a="$qp" -v n="$n" \
+					'BEGIN {printf "%.0f", a / n}')
 			else
 				IR[$cfg.$scen.$rep]=0
+				IR[$cfg:qp.$scen.$rep]=0
 			fi
 			say "  $cfg $scen rep $rep: ${IR[$cfg.$scen.$rep]} Ir/query ($n answered)"
 		done
 	done
 done
-# the mean over repetitions; the spread in the TSV
+# the configurations as reported: after each +redis one, its query path
+# (CONFIG:qp, the threads but the event thread)
+SHOWCONFIGS=()
 for cfg in "${IRCONFIGS[@]}"; do
+	SHOWCONFIGS+=("$cfg")
+	[[ $cfg == *+redis* ]] && SHOWCONFIGS+=("$cfg:qp")
+done
+# the mean over repetitions; the spread in the TSV
+for cfg in "${SHOWCONFIGS[@]}"; do
 	for scen in $(scens_of "$cfg"); do
 		vals=""
 		for ((rep = 1; rep <= IRREPS; rep++)); do vals="$vals ${IR[$cfg.$scen.$rep]}"; done
@@ -264,7 +288,7 @@ for cfg in "${IRCONFIGS[@]}"; do
 		IR[$cfg.$scen.spread]=$(echo "$vals" | awk '{mn = $1; mx = $1; for (i = 2; i <= NF; i++) {if ($i < mn) mn = $i; if ($i > mx) mx = $i}; printf "%s-%s", mn, mx}')
 	done
 done
-for cfg in "${IRCONFIGS[@]}"; do
+for cfg in "${SHOWCONFIGS[@]}"; do
 	for scen in $(scens_of "$cfg"); do
 		tsv ir "$scen" "$cfg" ir_per_query "${IR[$cfg.$scen]}" \
 			"$(ratio "${IR[$cfg.$scen]}" "${IR[$(base_of "$cfg").$scen]:-0}")"
@@ -482,16 +506,17 @@ echo "## Instructions per answered query (callgrind, 1 thread)"
 echo
 echo "Q = $Q cached queries ($NAMES names), $QMISS misses; rl_: $RLQ queries over $RLN names; mean of $IRREPS run(s);"
 echo "ratio to plain Unbound of the same run (@2: num-threads 2, ratio to"
-echo "plain@2). No Redis (the query path) except +redis (the whole process:"
-echo "the Redis thread formats every event)."
+echo "plain@2). No Redis except +redis: the whole process (the event thread"
+echo "writes every event to Redis), and +redis:qp its query path (every"
+echo "thread but the event thread)."
 echo
-printf '| scenario |'; for c in "${IRCONFIGS[@]}"; do
+printf '| scenario |'; for c in "${SHOWCONFIGS[@]}"; do
 	case $c in plain|plain@2) printf ' %s |' "$c" ;; *) printf ' %s | ratio |' "$c" ;; esac; done; echo
-printf '|---|'; for c in "${IRCONFIGS[@]}"; do
+printf '|---|'; for c in "${SHOWCONFIGS[@]}"; do
 	case $c in plain|plain@2) printf -- '---:|' ;; *) printf -- '---:|---:|' ;; esac; done; echo
 for scen in "${SCENS[@]}"; do
 	printf '| %s |' "$scen"
-	for c in "${IRCONFIGS[@]}"; do
+	for c in "${SHOWCONFIGS[@]}"; do
 		case $c in
 		plain|plain@2) printf ' %s |' "${IR[$c.$scen]:--}" ;;
 		*) if [ -n "${IR[$c.$scen]:-}" ]; then
