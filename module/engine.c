@@ -596,8 +596,10 @@ deny_country(const struct mxg_engine* e, const struct mxg_obs* obs)
 	const struct mxg_conf* cfg = e->cfg;
 	size_t i;
 	int k;
-	if(!e->on[MXG_RULE_COUNTRY] || !cfg->deny_country_count ||
-		!obs->countries)
+	/* no countries first: an answer the glue's answer memo knows is
+	 * clean comes without them */
+	if(!obs->countries || !e->on[MXG_RULE_COUNTRY] ||
+		!cfg->deny_country_count)
 		return (size_t)-1;
 	for(i = 0; i < obs->n_countries; i++) {
 		if(!obs->countries[i][0])
