@@ -424,8 +424,9 @@ emit_event(struct mxg_env* env, struct mxg_obs* obs,
 		flags |= MXG_EV_LOG;
 	ev->flags = (uint8_t)flags;
 	/* the reason up to its end (a passing lookup's is empty) */
-	rlen = strnlen(v->reason, sizeof(ev->reason) - 1);
-	memcpy(ev->reason, v->reason, rlen);
+	rlen = v->reason[0] ? strnlen(v->reason, sizeof(ev->reason) - 1) : 0;
+	if(rlen)
+		memcpy(ev->reason, v->reason, rlen);
 	ev->reason[rlen] = 0;
 	if(verbosity >= VERB_QUERY)
 		log_lookup(ev);

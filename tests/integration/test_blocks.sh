@@ -100,14 +100,14 @@ ok $? "the block is in the alert stream"
 ubctl "$A" reload >/dev/null
 ok $? "reload of a"
 wait_for "$A/unbound.log" "mxguard: started" 5
-r=$(within 2 "$PA" 127.0.0.5 company1.test REFUSED)
+r=$(within 5 "$PA" 127.0.0.5 company1.test REFUSED)
 ok $? "the block survives the reload (refused ${r} ms after it)"
 
 stop_pid "$UB_B"
 start_unbound "$B" # same config and ports
 ok $? "b restarts"
 UB_B=$UB_PID
-r=$(within 2 "$PB" 127.0.0.5 company1.test REFUSED)
+r=$(within 5 "$PB" 127.0.0.5 company1.test REFUSED)
 ok $? "the block survives a restart (refused ${r} ms after it)"
 
 rep unblock 127.0.0.5 --reason "false alarm" >"$MXG_T/unblock.out" 2>&1
@@ -130,7 +130,7 @@ ok $? "blocks lists the rule's block with rule volume and instance res-a"
 [ "$(status "$PB" 127.0.0.7 company1.test)" = NOERROR ]
 ok $? "b (not in fleet mode) does not apply a's rule block"
 reload "$A"
-r=$(within 2 "$PA" 127.0.0.7 company9.test REFUSED)
+r=$(within 5 "$PA" 127.0.0.7 company9.test REFUSED)
 ok $? "the rule's block survives the reload of a, whose counters restart"
 rep unblock 127.0.0.0/24 >/dev/null 2>&1
 r=$(within 2 "$PA" 127.0.0.7 company9.test NOERROR)
