@@ -933,7 +933,7 @@ cache_hit_mx(struct query_info* qinfo, struct reply_info* rep, int rcode,
 	 * for an answer the memo knows has no host in a denied country;
 	 * else emit() reads them when it builds an event */
 	view_mx(rep, &obs, &av);
-	if(env->geo_inline) {
+	if(env->geo_inline && rep) {	/* (local data: no rep) */
 		if(!addrs_known(env, rep, &akey)) {
 			uint64_t errs = mxg_geo_errors(env->geo);
 			view_addrs(env, rep, &obs, &av);
