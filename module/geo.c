@@ -610,8 +610,14 @@ mxg_geo_sets(struct mxg_geo* g, struct mxg_geo_sets* out)
 		return 0;
 	out->gen = &g->memo_gen;
 	out->slots = g->sets;
-	out->seed[0] = g->seed[0] ^ 0x6a09e667f3bcc908ULL;
-	out->seed[1] = g->seed[1] ^ 0xbb67ae8584caa73bULL;
+	/* five keys from the handle's two random ones; a multiplier is odd,
+	 * so never 0 */
+	out->start = mxg_fmix64(g->seed[0] ^ 0x6a09e667f3bcc908ULL);
+	out->end = mxg_fmix64(g->seed[1] ^ 0xbb67ae8584caa73bULL);
+	out->lo = mxg_fmix64(g->seed[0] ^ 0x3c6ef372fe94f82bULL);
+	out->v4 = mxg_fmix64(g->seed[1] ^ 0xa54ff53a5f1d36f1ULL) | 1;
+	out->v6 = mxg_fmix64(g->seed[0] + g->seed[1] +
+		0x510e527fade682d1ULL);
 	return 1;
 }
 

@@ -131,13 +131,32 @@ view_mx(const struct reply_info* rep, struct mxg_obs* obs,
 	}
 }
 
-/** The MX host addresses of rep (the A and AAAA records of its additional
- * section): as many as the event carries, more only when the country rule
- * needs them inline. Stored in addrs unless it is NULL (a count).
+/** Is owner (wire format, len bytes) the exchange of one of obs's MX
+ * records? Names compare without regard to ASCII case. */
+static int
+is_exchange(const struct mxg_obs* obs, const uint8_t* owner, size_t len)
+{
+	size_t e;
+	for(e = 0; e < obs->n_mx; e++) {
+		const struct mxg_mx_rr* m = &obs->mx[e];
+		if(m->exchange_len == len && (memcmp(m->exchange, owner,
+			len) == 0 || query_dname_compare((uint8_t*)m->exchange,
+			(uint8_t*)owner) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/** The MX host addresses of rep: the A and AAAA records of its additional
+ * section whose owner is an exchange of obs's MX records (view_mx() first;
+ * a name server's glue is not an MX host): as many as the event carries,
+ * more only when the country rule needs them inline. Stored in addrs
+ * unless it is NULL: then a count of every A and AAAA record, an upper
+ * bound (obs is not read).
  * @return their number. */
 static size_t
 read_addrs(const struct mxg_env* env, const struct reply_info* rep,
-	struct mxg_addr_rr* addrs)
+	const struct mxg_obs* obs, struct mxg_addr_rr* addrs)
 {
 	size_t i, j, n = 0, amax = env->geo_inline ? MXG_OBS_MAX_ADDR :
 		MXG_EVENT_MAX_ADDR;
@@ -154,10 +173,12 @@ read_addrs(const struct mxg_env* env, const struct reply_info* rep,
 		if(cnt > amax - n)
 			cnt = amax - n;
 		if(!addrs) {	/* a count: an upper bound (a record of
-				 * another length counts too) */
+				 * another length or owner counts too) */
 			n += cnt;
 			continue;
 		}
+		if(!is_exchange(obs, k->rk.dname, k->rk.dname_len))
+			continue;
 		for(j = 0; j < cnt; j++) {
 			struct mxg_addr_rr* a = &addrs[n];
 			if(d->rr_len[j] != (v4 ? 2 + 4 : 2 + 16))
@@ -175,16 +196,18 @@ read_addrs(const struct mxg_env* env, const struct reply_info* rep,
 	return n;
 }
 
-/** Is rep's set of MX host addresses in the answer memo (mxg_geo_set_*)?
- * The set is every A and AAAA record of its additional section (all that
- * read_addrs() reads, and more for an answer with more than
- * MXG_OBS_MAX_ADDR: a key of the content either way), in their order. One
- * multiply per address: what a cache hit pays for the country rule when
- * the answer is in the memo. @param key: its key, for
- * mxg_geo_set_remember(). */
+/** Is rep's set of addresses in the answer memo (mxg_geo_set_*)? The set
+ * is every A and AAAA record of its additional section, in their order,
+ * whatever their owner: a set is remembered only when each of them is an
+ * MX host's and none is in a denied country (cache_hit_mx()), so a set
+ * found there has no denied MX host, whichever of its addresses are MX
+ * hosts in this answer. One multiply per address: what a cache hit pays
+ * for the country rule when the answer is in the memo.
+ * @param key: its key, for mxg_geo_set_remember().
+ * @param np: the number of addresses in the set. */
 static int
 addrs_known(const struct mxg_env* env, const struct reply_info* rep,
-	uint64_t* key)
+	uint64_t* key, size_t* np)
 {
 	struct ub_packed_rrset_key* const* rr = rep->rrsets;
 	size_t i, j, n = 0, end = rep->rrset_count;
@@ -200,7 +223,7 @@ addrs_known(const struct mxg_env* env, const struct reply_info* rep,
 				if(d->rr_len[j] != 2 + 4)
 					continue;
 				memcpy(&w, d->rr_data[j] + 2, 4);
-				h = mxg_geo_set_add(h, w, 0, 4);
+				h = mxg_geo_set_add4(&env->geo_sets, h, w);
 				n++;
 			}
 		} else if(k->rk.type == htons(LDNS_RR_TYPE_AAAA)) {
@@ -210,12 +233,14 @@ addrs_known(const struct mxg_env* env, const struct reply_info* rep,
 					continue;
 				memcpy(&lo, d->rr_data[j] + 2, 8);
 				memcpy(&hi, d->rr_data[j] + 10, 8);
-				h = mxg_geo_set_add(h, lo, hi, 6);
+				h = mxg_geo_set_add6(&env->geo_sets, h, lo,
+					hi);
 				n++;
 			}
 		}
 	}
 	*key = h;
+	*np = n;
 	return mxg_geo_set_known(&env->geo_sets, key, n);
 }
 
@@ -231,7 +256,7 @@ view_addrs(struct mxg_env* env, const struct reply_info* rep,
 	obs->n_addrs = 0;
 	if(!rep)
 		return;
-	obs->n_addrs = read_addrs(env, rep, av->addrs);
+	obs->n_addrs = read_addrs(env, rep, obs, av->addrs);
 	if(env->geo_inline) {
 		for(i = 0; i < obs->n_addrs; i++)
 			mxg_geo_country(env->geo, av->addrs[i].family,
@@ -370,21 +395,23 @@ emit_event(struct mxg_env* env, struct mxg_obs* obs,
 		v->action == MXG_ACT_TAG || v->would_refuse,
 		v->rule == MXG_RULE_BLOCKED, now_ms);
 	/* without Redis, an event nobody logs has no consumer: do not build
-	 * it, queue it or wake the thread for it */
-	if(logit || env->redis)
+	 * it, queue it or wake the thread for it. Else it is built in its
+	 * queue slot, or (verbose: its line is logged before the event is
+	 * handed over, so that the thread never waits on a slot for it)
+	 * here and then copied */
+	if(verbosity >= VERB_QUERY)
+		ev = &local;
+	else if(logit || env->redis)
 		ev = mxg_sink_reserve(env->sink, &pos);	/* NULL: full */
-	if(!ev) {
-		if(verbosity < VERB_QUERY)
-			return;
-		ev = &local;	/* for the verbose line only */
-		logit = 0;
-	}
-	/* the MX host addresses: for the JSON line, and for the countries
-	 * and ASNs the thread writes to Redis (with GeoIP); an event that
-	 * only counts does without them */
-	if(lazy_rep && (logit || env->geo)) {
+	if(!ev)
+		return;
+	/* the MX host addresses: for the JSON line and the alert stream,
+	 * and for the countries and ASNs the thread writes to Redis (with
+	 * GeoIP); an event that only counts does without them */
+	if(lazy_rep && (logit || env->geo || v->action != MXG_ACT_PASS ||
+		v->would_refuse)) {
 		obs->addrs = av->addrs;
-		obs->n_addrs = read_addrs(env, lazy_rep, av->addrs);
+		obs->n_addrs = read_addrs(env, lazy_rep, obs, av->addrs);
 	} else if(lazy_rep) {
 		obs->n_addrs = 0;
 	}
@@ -428,10 +455,13 @@ emit_event(struct mxg_env* env, struct mxg_obs* obs,
 	if(rlen)
 		memcpy(ev->reason, v->reason, rlen);
 	ev->reason[rlen] = 0;
-	if(verbosity >= VERB_QUERY)
+	if(ev == &local) {
 		log_lookup(ev);
-	if(ev != &local)
+		if(logit || env->redis)
+			mxg_sink_push(env->sink, ev);
+	} else {
 		mxg_sink_commit(env->sink, pos);
+	}
 }
 
 /** Make and queue the event of one lookup. With lazy_rep (a cache hit
@@ -635,7 +665,7 @@ keep_answer(struct mxg_env* env, struct module_qstate* qstate,
 		return;
 	if(n_mx > MXG_OBS_MAX_MX)
 		n_mx = MXG_OBS_MAX_MX;
-	n_addrs = read_addrs(env, rep, NULL);
+	n_addrs = read_addrs(env, rep, NULL, NULL);
 	mxg_anscache_store(env->cache, &qstate->qinfo,
 		qstate->query_flags & BIT_CD, rep, *qstate->env->now,
 		view_size(n_mx, n_addrs, env->geo_inline ? n_addrs : 0));
@@ -934,11 +964,15 @@ cache_hit_mx(struct query_info* qinfo, struct reply_info* rep, int rcode,
 	 * else emit() reads them when it builds an event */
 	view_mx(rep, &obs, &av);
 	if(env->geo_inline && rep) {	/* (local data: no rep) */
-		if(!addrs_known(env, rep, &akey)) {
+		size_t nset;
+		if(!addrs_known(env, rep, &akey, &nset)) {
 			uint64_t errs = mxg_geo_errors(env->geo);
 			view_addrs(env, rep, &obs, &av);
-			/* judged clean, with no database error: remembered */
-			if(!mxg_engine_country_denied(env->engine, &obs) &&
+			/* remembered when every address of the set is an MX
+			 * host's (no glue, none past MXG_OBS_MAX_ADDR) and
+			 * judged clean with no database error */
+			if(obs.n_addrs == nset &&
+				!mxg_engine_country_denied(env->engine, &obs) &&
 				mxg_geo_errors(env->geo) == errs)
 				mxg_geo_set_remember(&env->geo_sets, akey);
 			lazy = NULL;

@@ -75,7 +75,8 @@ void mxg_geo_country(struct mxg_geo* g, int family, const uint8_t* addr,
  * below (every cache hit uses them: no call). A key starts with
  * mxg_geo_set_start() (a random seed and the databases' generation: a
  * replaced database forgets every set), takes each address with
- * mxg_geo_set_add() in a fixed order and ends in mxg_geo_set_known().
+ * mxg_geo_set_add4() or _add6() in a fixed order and ends in
+ * mxg_geo_set_known().
  * Thread-safe (lock-free, relaxed atomics); a lost store costs a
  * judgement.
  */
@@ -84,8 +85,11 @@ struct mxg_geo_sets {
 	_Atomic uint64_t* gen;
 	/** the slots: slot = key, word = key (0: empty) */
 	_Atomic uint64_t* slots;
-	/** random keys */
-	uint64_t seed[2];
+	/** random keys, derived from the handle's: the start, the end, the
+	 * first word of an address and the multiplier of each family (both
+	 * operands of every multiply hold a secret, so that nobody who
+	 * picks addresses can zero one or make an A record equal an AAAA) */
+	uint64_t start, end, lo, v4, v6;
 };
 
 /** The memo of a handle. @return 0 when g is NULL (out cleared). */
@@ -97,18 +101,25 @@ mxg_geo_set_start(const struct mxg_geo_sets* m)
 {
 	/* the generation first (acquire), as in mxg_geo_country(): a set
 	 * judged on an old database keeps the old generation in its key */
-	return m->seed[0] ^ (atomic_load_explicit(m->gen,
+	return m->start ^ (atomic_load_explicit(m->gen,
 		memory_order_acquire) * 0x9e3779b97f4a7c15ULL);
 }
 
-/** Fold one address into a set's key: lo and hi are its first and last 8
- * bytes (an IPv4 address: its 4 bytes in lo, hi 0), fam 4 or 6. */
+/** Fold an IPv4 address (its 4 bytes as w) into a set's key. */
 static inline uint64_t
-mxg_geo_set_add(uint64_t key, uint64_t lo, uint64_t hi, unsigned fam)
+mxg_geo_set_add4(const struct mxg_geo_sets* m, uint64_t key, uint32_t w)
 {
-	__uint128_t m = (__uint128_t)(key ^ lo) * (hi ^ fam ^
-		0x9e3779b97f4a7c15ULL);
-	return (uint64_t)m ^ (uint64_t)(m >> 64);
+	__uint128_t p = (__uint128_t)(key ^ w ^ m->lo) * m->v4;
+	return (uint64_t)p ^ (uint64_t)(p >> 64);
+}
+
+/** Fold an IPv6 address (its first and last 8 bytes) into a set's key. */
+static inline uint64_t
+mxg_geo_set_add6(const struct mxg_geo_sets* m, uint64_t key, uint64_t lo,
+	uint64_t hi)
+{
+	__uint128_t p = (__uint128_t)(key ^ lo ^ m->lo) * (hi ^ m->v6);
+	return (uint64_t)p ^ (uint64_t)(p >> 64);
 }
 
 /** End a set's key (n: the number of addresses folded in) and look it up.
@@ -118,7 +129,7 @@ mxg_geo_set_add(uint64_t key, uint64_t lo, uint64_t hi, unsigned fam)
 static inline int
 mxg_geo_set_known(const struct mxg_geo_sets* m, uint64_t* key, size_t n)
 {
-	__uint128_t p = (__uint128_t)(*key ^ m->seed[1]) * (n ^
+	__uint128_t p = (__uint128_t)(*key ^ m->end) * (n ^
 		0xbf58476d1ce4e5b9ULL);
 	uint64_t k = (uint64_t)p ^ (uint64_t)(p >> 64);
 	k = k ? k : 1;	/* 0 marks an empty slot */

@@ -175,7 +175,7 @@ read -ra SCENS2 <<<"${BENCH_SCENS2:-a_hit mx_hit_relay mix rl_mx_q8 rl_mx3_q1 rl
 # scens_of CONFIG: the scenarios run for it
 scens_of() {
 	local x
-	case $1 in
+	case ${1%:qp} in
 	*@2) for x in "${SCENS2[@]}"; do [[ " ${SCENS[*]} " == *" $x "* ]] && echo "$x"; done ;;
 	*+geo) for x in "${SCENS[@]}"; do [[ $x == rl_* ]] && echo "$x"; done ;;
 	*) printf '%s\n' "${SCENS[@]}" ;;
@@ -193,7 +193,7 @@ idle_workers() {
 }
 
 # base_of CONFIG: the plain configuration its ratio is to
-base_of() { case $1 in *@2) echo plain@2 ;; *) echo plain ;; esac; }
+base_of() { case ${1%:qp} in *@2) echo plain@2 ;; *) echo plain ;; esac; }
 
 # ir_run CONFIG SCENARIO REP: one callgrind run, instructions counted for the
 # scenario's queries only (not the start, not the warm-up: their variation

@@ -181,12 +181,14 @@ ok $? "a database without countries replaces it"
 q -b 127.0.0.91 mx.test MX >/dev/null
 q -b 127.0.0.92 mx.test MX >/dev/null
 wait_for "$GD/mx.json" '"SrcIpAddr":"127.0.0.92"' 5 &&
-	! grep -E '"SrcIpAddr":"127.0.0.9[12]"' "$GD/mx.json" | grep -q '"RuleName":"country"'
-ok $? "then the cached mx.test is clean, judged and then remembered"
+	! grep -E '"SrcIpAddr":"127.0.0.9[12]"' "$GD/mx.json" | grep -q '"RuleName":"country"' &&
+	grep '"SrcIpAddr":"127.0.0.92"' "$GD/mx.json" | grep -q '"IsCached":true'
+ok $? "then the cached mx.test is clean, judged and then remembered (cache hits)"
 cp "$G/GeoIP2-Country-Test.mmdb" "$GD/new.mmdb" && mv "$GD/new.mmdb" "$GD/country.mmdb"
 wait_until 60 reloads_ge 3
 q -b 127.0.0.93 mx.test MX >/dev/null
-wait_for "$GD/mx.json" '"SrcIpAddr":"127.0.0.93".*"RuleName":"country"' 5
+wait_for "$GD/mx.json" '"SrcIpAddr":"127.0.0.93".*"RuleName":"country"' 5 &&
+	grep '"SrcIpAddr":"127.0.0.93"' "$GD/mx.json" | grep -q '"IsCached":true'
 ok $? "the country database back: the same cached answer gets its country verdict (JP) at once"
 kill -0 "$UB_PID"
 ok $? "unbound still runs"

@@ -506,13 +506,13 @@ set_known(struct mxg_geo* g, const char* const* ips, size_t n,
 		uint32_t w;
 		if(inet_pton(AF_INET, ips[i], a) == 1) {
 			memcpy(&w, a, 4);
-			key = mxg_geo_set_add(key, w, 0, 4);
+			key = mxg_geo_set_add4(&m, key, w);
 			continue;
 		}
 		(void)inet_pton(AF_INET6, ips[i], a);
 		memcpy(&lo, a, 8);
 		memcpy(&hi, a + 8, 8);
-		key = mxg_geo_set_add(key, lo, hi, 6);
+		key = mxg_geo_set_add6(&m, key, lo, hi);
 	}
 	r = mxg_geo_set_known(&m, &key, n);
 	if(fin)
@@ -567,6 +567,27 @@ test_sets(void)
 	is_int(set_known(g, v6, 1, NULL), 0,
 		"81.2.69.142's bytes as IPv6: another set");
 	is_int(set_known(NULL, a, 2, NULL), 0, "a NULL handle: never known");
+	{
+		/* keys an address picker could make collide if a multiply
+		 * had no secret in it: an AAAA whose last 8 bytes zeroed a
+		 * public multiplier (dropping what came before), and an A
+		 * record equal to an AAAA of its bytes and a chosen byte 8 */
+		static const char* const z1[] = { "81.2.69.142",
+			"2001:db8::137c:4a7f:b979:379e" };
+		static const char* const z2[] = { "1.0.16.1",
+			"2001:db8::137c:4a7f:b979:379e" };
+		static const char* const f4[] = { "1.0.16.1" };
+		static const char* const f6[] = { "100:1001::200:0:0:0" };
+		uint64_t k1, k2b;
+		(void)set_known(g, z1, 2, &k1);
+		(void)set_known(g, z2, 2, &k2b);
+		is_int(k1 != k2b, 1, "a clean and a JP host before the same "
+			"AAAA: two keys");
+		(void)set_known(g, f4, 1, &k1);
+		(void)set_known(g, f6, 1, &k2b);
+		is_int(k1 != k2b, 1, "1.0.16.1 and 100:1001::200:0:0:0: two "
+			"keys");
+	}
 	/* 4096 other sets of one address each push it out only when one of
 	 * them takes its slot: some of them do, the last ones stay */
 	for(i = 0; i < 4096; i++) {
