@@ -132,17 +132,25 @@ view_mx(const struct reply_info* rep, struct mxg_obs* obs,
 }
 
 /** Is owner (wire format, len bytes) the exchange of one of obs's MX
- * records? Names compare without regard to ASCII case. */
+ * records? Names compare without regard to ASCII case. The additional
+ * section mostly follows the order of the MX records: the search starts
+ * at *cur, the exchange the last owner was, and leaves the match there. */
 static int
-is_exchange(const struct mxg_obs* obs, const uint8_t* owner, size_t len)
+is_exchange(const struct mxg_obs* obs, const uint8_t* owner, size_t len,
+	size_t* cur)
 {
-	size_t e;
-	for(e = 0; e < obs->n_mx; e++) {
-		const struct mxg_mx_rr* m = &obs->mx[e];
+	size_t i, e = *cur;
+	for(i = 0; i < obs->n_mx; i++, e++) {
+		const struct mxg_mx_rr* m;
+		if(e >= obs->n_mx)
+			e = 0;
+		m = &obs->mx[e];
 		if(m->exchange_len == len && (memcmp(m->exchange, owner,
 			len) == 0 || query_dname_compare((uint8_t*)m->exchange,
-			(uint8_t*)owner) == 0))
+			(uint8_t*)owner) == 0)) {
+			*cur = e;
 			return 1;
+		}
 	}
 	return 0;
 }
@@ -158,8 +166,8 @@ static size_t
 read_addrs(const struct mxg_env* env, const struct reply_info* rep,
 	const struct mxg_obs* obs, struct mxg_addr_rr* addrs)
 {
-	size_t i, j, n = 0, amax = env->geo_inline ? MXG_OBS_MAX_ADDR :
-		MXG_EVENT_MAX_ADDR;
+	size_t i, j, n = 0, cur = 0, amax = env->geo_inline ?
+		MXG_OBS_MAX_ADDR : MXG_EVENT_MAX_ADDR;
 	for(i = rep->an_numrrsets + rep->ns_numrrsets; i < rep->rrset_count &&
 		n < amax; i++) {
 		const struct ub_packed_rrset_key* k = rep->rrsets[i];
@@ -177,7 +185,7 @@ read_addrs(const struct mxg_env* env, const struct reply_info* rep,
 			n += cnt;
 			continue;
 		}
-		if(!is_exchange(obs, k->rk.dname, k->rk.dname_len))
+		if(!is_exchange(obs, k->rk.dname, k->rk.dname_len, &cur))
 			continue;
 		for(j = 0; j < cnt; j++) {
 			struct mxg_addr_rr* a = &addrs[n];

@@ -49,8 +49,10 @@ enum mxg_obs_stage {
 
 /** Most MX records and addresses the glue passes in one observation. */
 #define MXG_OBS_MAX_MX 128
-/** Most addresses the glue passes in one observation. */
-#define MXG_OBS_MAX_ADDR 16
+/** Most addresses the glue passes in one observation (the country rule
+ * judges these; the answer memo remembers an answer only when it judged
+ * all of its addresses: 32 MX hosts with an A and an AAAA each). */
+#define MXG_OBS_MAX_ADDR 64
 
 /** One client MX lookup. The cache-hit path (module/hooks.c,
  * cache_hit_mx) sets each field by itself instead of zeroing the struct:
