@@ -10,12 +10,13 @@
 # Then the same integration tests against upstream Unbound releases (the
 # version matrix: ../shared/vendor/unbound-<v>.tar.gz, skipped with a message
 # when absent), and Unbound's own scenario suite with mxguard loaded
-# (make check-unbound-suite) on Debian's Unbound and the newest release, and
+# (make check-unbound-suite) on Debian's Unbound and every release of the matrix, and
 # last the Debian packages of contrib/build-debs.sh (make check-debs).
 #
 # Environment: MXGUARD_CACHE (Unbound build cache), MXG_JOBS (make -j),
 # MXG_MATRIX (upstream versions, default "1.19.2 1.22.0 1.26.0"; "" for
-# none), MXG_SUITE (trees for the Unbound suite, default "debian 1.26.0"),
+# none), MXG_SUITE (trees for the Unbound suite, default every version:
+# "debian 1.19.2 1.22.0 1.26.0"),
 # MXG_SKIP_SANITIZERS=yes, MXG_SKIP_DEBS=yes (no package build and install),
 # MXG_KEEP_BUILDS=yes (keep the /tmp build copies after a run that passed).
 set -uo pipefail
@@ -111,9 +112,9 @@ for v in ${MXG_MATRIX-1.19.2 1.22.0 1.26.0}; do
 done
 
 # Unbound's own suite (testdata/*.rpl) with mxguard loaded, on Debian's tree
-# and the newest release (docs/building.md).
+# and every release of the matrix (docs/building.md).
 suite_trs=""
-for v in ${MXG_SUITE-debian 1.26.0}; do
+for v in ${MXG_SUITE-debian 1.19.2 1.22.0 1.26.0}; do
 	[ -n "${vdir[$v]:-}" ] || continue	# skipped or failed above
 	step "Unbound's test suite with mxguard: $v"
 	(cd "${vdir[$v]}" && make -j1 check-unbound-suite >&2) || rc=1

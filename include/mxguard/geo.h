@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "mxguard/hash.h"
 
 struct mxg_geo;
 
@@ -109,8 +110,7 @@ mxg_geo_set_start(const struct mxg_geo_sets* m)
 static inline uint64_t
 mxg_geo_set_add4(const struct mxg_geo_sets* m, uint64_t key, uint32_t w)
 {
-	__uint128_t p = (__uint128_t)(key ^ w ^ m->lo) * m->v4;
-	return (uint64_t)p ^ (uint64_t)(p >> 64);
+	return mxg_hash_mum(key ^ w ^ m->lo, m->v4);
 }
 
 /** Fold an IPv6 address (its first and last 8 bytes) into a set's key. */
@@ -118,8 +118,7 @@ static inline uint64_t
 mxg_geo_set_add6(const struct mxg_geo_sets* m, uint64_t key, uint64_t lo,
 	uint64_t hi)
 {
-	__uint128_t p = (__uint128_t)(key ^ lo ^ m->lo) * (hi ^ m->v6);
-	return (uint64_t)p ^ (uint64_t)(p >> 64);
+	return mxg_hash_mum(key ^ lo ^ m->lo, hi ^ m->v6);
 }
 
 /** End a set's key (n: the number of addresses folded in) and look it up.
@@ -129,9 +128,7 @@ mxg_geo_set_add6(const struct mxg_geo_sets* m, uint64_t key, uint64_t lo,
 static inline int
 mxg_geo_set_known(const struct mxg_geo_sets* m, uint64_t* key, size_t n)
 {
-	__uint128_t p = (__uint128_t)(*key ^ m->end) * (n ^
-		0xbf58476d1ce4e5b9ULL);
-	uint64_t k = (uint64_t)p ^ (uint64_t)(p >> 64);
+	uint64_t k = mxg_hash_mum(*key ^ m->end, n ^ 0xbf58476d1ce4e5b9ULL);
 	k = k ? k : 1;	/* 0 marks an empty slot */
 	*key = k;
 	return atomic_load_explicit(&m->slots[k & (MXG_GEO_SETS - 1)],
